@@ -1,0 +1,2 @@
+//! dklearn-estimators (see the crate description).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! dklearn-executor (see the crate description).
+#![deny(missing_docs)]

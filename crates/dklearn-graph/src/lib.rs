@@ -1,0 +1,2 @@
+//! dklearn-graph (see the crate description).
+#![deny(missing_docs)]

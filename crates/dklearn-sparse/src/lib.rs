@@ -1,0 +1,2 @@
+//! dklearn-sparse (see the crate description).
+#![deny(missing_docs)]

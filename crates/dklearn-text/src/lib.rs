@@ -1,0 +1,2 @@
+//! dklearn-text (see the crate description).
+#![deny(missing_docs)]

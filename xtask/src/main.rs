@@ -1,0 +1,60 @@
+//! `cargo xtask`: every chore of the project as one Rust program.
+//!
+//! Subcommands other programs call (names, flags and JSON fields are interfaces:
+//! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
+//! `parse-reuters`, `vectorize`, `scale`.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod ci;
+mod data;
+mod parity;
+mod parse_reuters;
+mod reproduce;
+mod vectorize;
+
+/// The error type of every subcommand: a message for the user.
+pub type Result<T> = std::result::Result<T, String>;
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "dklearn's chores: reproduce, accuracy, bench, parity, ci"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The main job: Chained SGD and Averaged logistic regression on Reuters-21578.
+    Reproduce(reproduce::Args),
+    /// fmt check, clippy -D warnings, all tests and doc tests.
+    Ci(ci::Args),
+    /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
+    Parity(parity::Args),
+    /// Print one JSON object per Reuters document, in file then document order.
+    ParseReuters(parse_reuters::Args),
+    /// Read one JSON string per line on stdin, print one hashed sparse row per line.
+    Vectorize(vectorize::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Cmd::Reproduce(a) => reproduce::run(a),
+        Cmd::Ci(a) => ci::run(a),
+        Cmd::Parity(a) => parity::run(a),
+        Cmd::ParseReuters(a) => parse_reuters::run(a),
+        Cmd::Vectorize(a) => vectorize::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

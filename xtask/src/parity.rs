@@ -1,0 +1,9 @@
+//! `cargo xtask parity` (issue 3).
+
+/// Flags of `cargo xtask parity`.
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> crate::Result<()> {
+    Err("not yet implemented: see issue 3".into())
+}
