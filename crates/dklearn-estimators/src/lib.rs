@@ -1,2 +1,10 @@
-//! dklearn-estimators (see the crate description).
+//! Linear estimators with scikit-learn parity, over `dklearn-sparse` CSR input,
+//! and (later) the lazy dask-learn layer (Chained, Averaged, Pipeline).
 #![deny(missing_docs)]
+
+mod error;
+pub mod metrics;
+mod traits;
+
+pub use error::{Error, ErrorKind};
+pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
