@@ -3,8 +3,10 @@
 #![deny(missing_docs)]
 
 mod error;
+mod mt19937;
 pub mod metrics;
 mod traits;
 
 pub use error::{Error, ErrorKind};
+pub use mt19937::Mt19937;
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
