@@ -1,2 +1,29 @@
-//! dklearn-graph (see the crate description).
+//! # dklearn-graph
+//!
+//! The vocabulary of dklearn: lazy, pure task graphs in the style of dask.
+//!
+//! - A [`Key`] is `name-<token>`, where the [`Token`] is a deterministic
+//!   128-bit hash ([`tokenize`]) of a function's name and its inputs, so the
+//!   same work requested twice is one node, on every run and machine.
+//! - A [`Task`] is a pure function of its dependencies' [`Value`]s; a
+//!   [`Graph`] maps keys to tasks and can be merged, culled and ordered.
+//! - A [`Scheduler`] runs a graph; [`Sequential`] is the reference. Other
+//!   schedulers (threads, in `dklearn-executor`) implement the same trait and
+//!   report progress through [`Callback`]s.
+//!
+//! This crate does no I/O and starts no threads.
 #![deny(missing_docs)]
+
+mod error;
+mod graph;
+mod key;
+mod scheduler;
+mod task;
+mod token;
+
+pub use crate::error::{Error, ErrorKind};
+pub use crate::graph::Graph;
+pub use crate::key::Key;
+pub use crate::scheduler::{Callback, Scheduler, Sequential};
+pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
+pub use crate::token::{tokenize, Token, TokenHasher, Tokenize};

@@ -1,0 +1,158 @@
+//! The crate's error type: every message names the graph key(s) involved.
+
+use std::fmt;
+
+use crate::key::Key;
+
+/// What went wrong while building, ordering or running a graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The graph has a cycle; the keys on it, in dependency order, the first
+    /// one repeated at the end (`a -> b -> a`).
+    Cycle(Vec<Key>),
+    /// A requested key is not in the graph.
+    MissingKey(Key),
+    /// A task depends on a key that is not in the graph.
+    MissingDependency {
+        /// The task whose dependency is missing.
+        key: Key,
+        /// The missing dependency.
+        dep: Key,
+    },
+    /// A task returned an error or panicked.
+    TaskFailed {
+        /// The failing task.
+        key: Key,
+        /// Its error or panic message.
+        message: String,
+    },
+    /// A computed value is not of the type the caller asked for.
+    TypeMismatch {
+        /// The task whose value has the wrong type.
+        key: Key,
+        /// The expected type's name.
+        expected: &'static str,
+    },
+    /// The scheduler itself failed (e.g. could not start a worker thread).
+    Scheduler(String),
+}
+
+/// The error of `dklearn-graph` and of schedulers implementing
+/// [`Scheduler`](crate::Scheduler).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+impl Error {
+    /// An error of the given kind.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Consumes the error, returning its kind.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Task `key` failed with `message` (for schedulers to report failures).
+    pub fn task_failed(key: Key, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::TaskFailed {
+            key,
+            message: message.into(),
+        })
+    }
+
+    /// The value of `key` is not a `expected`.
+    pub fn type_mismatch(key: Key, expected: &'static str) -> Error {
+        Error::new(ErrorKind::TypeMismatch { key, expected })
+    }
+
+    /// A scheduler-level failure not tied to one task.
+    pub fn scheduler(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Scheduler(message.into()))
+    }
+
+    /// The key the error is about, if it is about one.
+    pub fn key(&self) -> Option<&Key> {
+        match &self.kind {
+            ErrorKind::Cycle(keys) => keys.first(),
+            ErrorKind::MissingKey(key)
+            | ErrorKind::MissingDependency { key, .. }
+            | ErrorKind::TaskFailed { key, .. }
+            | ErrorKind::TypeMismatch { key, .. } => Some(key),
+            ErrorKind::Scheduler(_) => None,
+        }
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Cycle(keys) => {
+                f.write_str("cycle in task graph: ")?;
+                for (i, k) in keys.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" -> ")?;
+                    }
+                    write!(f, "{k}")?;
+                }
+                Ok(())
+            }
+            ErrorKind::MissingKey(key) => write!(f, "key {key} is not in the graph"),
+            ErrorKind::MissingDependency { key, dep } => {
+                write!(f, "task {key} depends on {dep}, which is not in the graph")
+            }
+            ErrorKind::TaskFailed { key, message } => write!(f, "task {key} failed: {message}"),
+            ErrorKind::TypeMismatch { key, expected } => {
+                write!(f, "value of {key} is not a {expected}")
+            }
+            ErrorKind::Scheduler(message) => write!(f, "scheduler failed: {message}"),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error({self})")
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_keys() {
+        let a = Key::from_string("a");
+        let b = Key::from_string("b");
+        let e = Error::new(ErrorKind::Cycle(vec![a.clone(), b.clone(), a.clone()]));
+        assert_eq!(e.to_string(), "cycle in task graph: a -> b -> a");
+        let e = Error::new(ErrorKind::MissingDependency {
+            key: a.clone(),
+            dep: b.clone(),
+        });
+        assert_eq!(
+            e.to_string(),
+            "task a depends on b, which is not in the graph"
+        );
+        let e = Error::task_failed(b.clone(), "boom");
+        assert_eq!(e.to_string(), "task b failed: boom");
+        assert_eq!(e.key(), Some(&b));
+        assert_eq!(Error::scheduler("x").key(), None);
+    }
+}

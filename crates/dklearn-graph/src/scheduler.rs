@@ -1,0 +1,310 @@
+//! The scheduler interface, its observers, and the sequential reference.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::Error;
+use crate::graph::{Graph, RefKeyMap};
+use crate::key::Key;
+use crate::task::{panic_message, Value};
+
+/// What a scheduler reports to observers (progress bars, profilers).
+///
+/// Every method defaults to doing nothing. Threaded schedulers call
+/// `pretask`/`posttask` from worker threads, hence `Send + Sync`.
+#[allow(unused_variables)]
+pub trait Callback: Send + Sync {
+    /// Before the first task runs; `graph` is already culled to what `keys` need.
+    fn start(&self, graph: &Graph, keys: &[Key]) {}
+    /// Task `key` is about to run on worker `worker` (0 for [`Sequential`]).
+    fn pretask(&self, key: &Key, worker: usize) {}
+    /// Task `key` finished on worker `worker`; `ok` is false if it failed or panicked.
+    fn posttask(&self, key: &Key, worker: usize, ok: bool) {}
+    /// After the last task (or the first failure); `ok` is false on failure.
+    fn finish(&self, ok: bool) {}
+}
+
+/// Something that runs a [`Graph`].
+pub trait Scheduler {
+    /// Run what `keys` need and return their values in order. The first
+    /// failing/panicking task makes this return Err naming that task's key
+    /// and message.
+    fn get(
+        &self,
+        graph: &Graph,
+        keys: &[Key],
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error>;
+}
+
+impl<S: Scheduler + ?Sized> Scheduler for &S {
+    fn get(
+        &self,
+        graph: &Graph,
+        keys: &[Key],
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error> {
+        (**self).get(graph, keys, callbacks)
+    }
+}
+
+/// The reference scheduler: one task at a time on the calling thread, in
+/// [`Graph::toposort`] order.
+///
+/// Each task runs under `catch_unwind`, so a panic becomes
+/// [`ErrorKind::TaskFailed`](crate::ErrorKind::TaskFailed) naming the key. A
+/// value is dropped as soon as its last reader has run (unless it was
+/// requested), so peak memory is what the order needs, not the whole graph.
+///
+/// ```
+/// use std::sync::Arc;
+/// use dklearn_graph::{Graph, Key, Scheduler, Sequential, Task, Value};
+/// let x = Key::from_string("x");
+/// let y = Key::from_string("y");
+/// let mut g = Graph::new();
+/// g.insert(x.clone(), Task::literal(Arc::new(20i64)));
+/// g.insert(y.clone(), Task::new(vec![x], |v: &[Value]| {
+///     Ok(Arc::new(v[0].downcast_ref::<i64>().ok_or("x")? * 2) as Value)
+/// }));
+/// let out = Sequential.get(&g, &[y], &[]).unwrap();
+/// assert_eq!(out[0].downcast_ref::<i64>(), Some(&40));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sequential;
+
+impl Scheduler for Sequential {
+    fn get(
+        &self,
+        graph: &Graph,
+        keys: &[Key],
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error> {
+        let order = graph.toposort(keys)?;
+        let n = order.len();
+        let mut index: RefKeyMap<'_, usize> = RefKeyMap::default();
+        index.reserve(n);
+        for (i, k) in order.iter().enumerate() {
+            index.insert(k, i);
+        }
+        // Flattened dependency indices and reader counts.
+        let mut tasks = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut deps: Vec<usize> = Vec::with_capacity(n);
+        let mut readers = vec![0u32; n];
+        offsets.push(0);
+        for k in &order {
+            let Some(task) = graph.get(k) else {
+                return Err(Error::scheduler(format!(
+                    "task {k} vanished from the graph"
+                )));
+            };
+            for d in task.deps() {
+                let Some(&j) = index.get(d) else {
+                    return Err(Error::scheduler(format!(
+                        "dependency {d} of {k} not ordered"
+                    )));
+                };
+                deps.push(j);
+                readers[j] += 1;
+            }
+            offsets.push(deps.len());
+            tasks.push(task);
+        }
+        let mut wanted = vec![false; n];
+        for k in keys {
+            if let Some(&i) = index.get(k) {
+                wanted[i] = true;
+            }
+        }
+        if !callbacks.is_empty() {
+            let culled = graph.cull(keys)?;
+            for cb in callbacks {
+                cb.start(&culled, keys);
+            }
+        }
+
+        let mut values: Vec<Option<Value>> = vec![None; n];
+        let mut inputs: Vec<Value> = Vec::new();
+        for i in 0..n {
+            let key = &order[i];
+            for cb in callbacks {
+                cb.pretask(key, 0);
+            }
+            let my_deps = &deps[offsets[i]..offsets[i + 1]];
+            for &j in my_deps {
+                match &values[j] {
+                    Some(v) => inputs.push(v.clone()),
+                    None => {
+                        return Err(Error::scheduler(format!(
+                            "value of {} released before {key} ran",
+                            order[j]
+                        )))
+                    }
+                }
+            }
+            let task = tasks[i];
+            let result = catch_unwind(AssertUnwindSafe(|| task.run(&inputs)));
+            inputs.clear();
+            let failure = match result {
+                Ok(Ok(v)) => {
+                    values[i] = Some(v);
+                    None
+                }
+                Ok(Err(e)) => Some(e.into_message()),
+                Err(payload) => Some(panic_message(&*payload)),
+            };
+            for cb in callbacks {
+                cb.posttask(key, 0, failure.is_none());
+            }
+            if let Some(message) = failure {
+                for cb in callbacks {
+                    cb.finish(false);
+                }
+                return Err(Error::task_failed(key.clone(), message));
+            }
+            for &j in my_deps {
+                readers[j] -= 1;
+                if readers[j] == 0 && !wanted[j] {
+                    values[j] = None;
+                }
+            }
+        }
+        for cb in callbacks {
+            cb.finish(true);
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            match index.get(k).and_then(|&i| values[i].clone()) {
+                Some(v) => out.push(v),
+                None => return Err(Error::scheduler(format!("no value computed for {k}"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::task::{Task, TaskError};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    fn k(s: &str) -> Key {
+        Key::from_string(s)
+    }
+
+    fn sum_task(deps: &[&str]) -> Task {
+        Task::new(deps.iter().map(|d| k(d)).collect(), |v: &[Value]| {
+            let mut s = 1i64;
+            for x in v {
+                s += x.downcast_ref::<i64>().ok_or("not i64")?;
+            }
+            Ok(Arc::new(s) as Value)
+        })
+    }
+
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+    impl Callback for Log {
+        fn start(&self, graph: &Graph, keys: &[Key]) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("start {} {:?}", graph.len(), keys));
+        }
+        fn pretask(&self, key: &Key, worker: usize) {
+            self.0.lock().unwrap().push(format!("pre {key} {worker}"));
+        }
+        fn posttask(&self, key: &Key, _worker: usize, ok: bool) {
+            self.0.lock().unwrap().push(format!("post {key} {ok}"));
+        }
+        fn finish(&self, ok: bool) {
+            self.0.lock().unwrap().push(format!("finish {ok}"));
+        }
+    }
+
+    #[test]
+    fn runs_in_order_with_callbacks() {
+        let mut g = Graph::new();
+        g.insert(k("a"), sum_task(&[]));
+        g.insert(k("b"), sum_task(&["a", "a"]));
+        g.insert(k("unused"), sum_task(&[]));
+        let log = Log::default();
+        let out = Sequential.get(&g, &[k("b"), k("a")], &[&log]).unwrap();
+        assert_eq!(out[0].downcast_ref::<i64>(), Some(&3));
+        assert_eq!(out[1].downcast_ref::<i64>(), Some(&1));
+        assert_eq!(
+            *log.0.lock().unwrap(),
+            vec![
+                "start 2 ['b', 'a']",
+                "pre a 0",
+                "post a true",
+                "pre b 0",
+                "post b true",
+                "finish true"
+            ]
+        );
+    }
+
+    #[test]
+    fn task_error_and_panic_name_the_key() {
+        let mut g = Graph::new();
+        g.insert(k("a"), sum_task(&[]));
+        g.insert(
+            k("bad"),
+            Task::new(vec![k("a")], |_: &[Value]| Err(TaskError::from("nope"))),
+        );
+        g.insert(
+            k("boom"),
+            Task::new(vec![k("a")], |_: &[Value]| panic!("kaboom")),
+        );
+        let log = Log::default();
+        let e = Sequential.get(&g, &[k("bad")], &[&log]).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::TaskFailed {
+                key: k("bad"),
+                message: "nope".into()
+            }
+        );
+        assert_eq!(log.0.lock().unwrap().last().unwrap(), "finish false");
+        let e = Sequential.get(&g, &[k("boom")], &[]).unwrap_err();
+        assert_eq!(e.to_string(), "task boom failed: kaboom");
+    }
+
+    /// Intermediates are dropped once their last reader ran.
+    #[test]
+    fn releases_intermediates() {
+        struct Tracked(Arc<AtomicUsize>);
+        impl Drop for Tracked {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut g = Graph::new();
+        let d = drops.clone();
+        g.insert(
+            k("big"),
+            Task::new(vec![], move |_: &[Value]| {
+                Ok(Arc::new(Tracked(d.clone())) as Value)
+            }),
+        );
+        g.insert(k("use"), sum_task(&["big-free"]));
+        g.insert(
+            k("big-free"),
+            Task::new(vec![k("big")], |_: &[Value]| Ok(Arc::new(0i64) as Value)),
+        );
+        let d = drops.clone();
+        g.insert(
+            k("after"),
+            Task::new(vec![k("use")], move |_: &[Value]| {
+                // `big` must already be gone when this runs.
+                Ok(Arc::new(d.load(Ordering::SeqCst) as i64) as Value)
+            }),
+        );
+        let out = Sequential.get(&g, &[k("after")], &[]).unwrap();
+        assert_eq!(out[0].downcast_ref::<i64>(), Some(&1));
+    }
+}

@@ -1,0 +1,204 @@
+//! Tasks: a function of the values of some dependency keys.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::key::Key;
+
+/// A computed value, shared between the tasks that read it.
+///
+/// Typed code stores a `T` and gets it back with `Arc::downcast::<T>`; the
+/// [`Delayed`](crate::Delayed) API does this for you and reports a wrong type
+/// as [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch).
+pub type Value = Arc<dyn Any + Send + Sync>;
+
+/// The failure of one task, as a message. The scheduler adds the task's key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TaskError {
+    message: String,
+}
+
+impl TaskError {
+    /// An error with the given message.
+    pub fn new(message: impl Into<String>) -> TaskError {
+        TaskError {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Consumes the error, returning its message.
+    pub fn into_message(self) -> String {
+        self.message
+    }
+}
+
+impl From<String> for TaskError {
+    fn from(message: String) -> TaskError {
+        TaskError { message }
+    }
+}
+
+impl From<&str> for TaskError {
+    fn from(message: &str) -> TaskError {
+        TaskError::new(message)
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskError({:?})", self.message)
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// The function of a task: receives its dependencies' values, in the order
+/// of [`Task::deps`].
+pub type TaskFn = Arc<dyn Fn(&[Value]) -> Result<Value, TaskError> + Send + Sync>;
+
+/// One node of a [`Graph`](crate::Graph): dependency keys and a pure function
+/// of their values.
+///
+/// Cloning is two reference-count increments. A task must be pure: running
+/// it twice on the same inputs gives equal results, which is what lets equal
+/// keys be merged into one node.
+#[derive(Clone)]
+pub struct Task {
+    deps: Arc<[Key]>,
+    func: TaskFn,
+    literal: bool,
+}
+
+impl Task {
+    /// A task computing `f(values of deps)`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use dklearn_graph::{Key, Task, Value};
+    /// let t = Task::new(vec![Key::from_string("x")], |v: &[Value]| {
+    ///     let x = v[0].downcast_ref::<i64>().ok_or("x is not an i64")?;
+    ///     Ok(Arc::new(x + 1) as Value)
+    /// });
+    /// let out = t.run(&[Arc::new(41i64) as Value]).unwrap();
+    /// assert_eq!(out.downcast_ref::<i64>(), Some(&42));
+    /// ```
+    pub fn new(
+        deps: Vec<Key>,
+        f: impl Fn(&[Value]) -> Result<Value, TaskError> + Send + Sync + 'static,
+    ) -> Task {
+        Task {
+            deps: deps.into(),
+            func: Arc::new(f),
+            literal: false,
+        }
+    }
+
+    /// A task from an already shared function.
+    pub fn from_fn(deps: Vec<Key>, func: TaskFn) -> Task {
+        Task {
+            deps: deps.into(),
+            func,
+            literal: false,
+        }
+    }
+
+    /// A task with no dependencies returning `v` (data in the graph).
+    pub fn literal(v: Value) -> Task {
+        Task {
+            deps: Arc::from(Vec::new()),
+            func: Arc::new(move |_: &[Value]| Ok(Arc::clone(&v))),
+            literal: true,
+        }
+    }
+
+    /// The keys whose values this task reads, in argument order.
+    pub fn deps(&self) -> &[Key] {
+        &self.deps
+    }
+
+    /// Whether this task was made by [`Task::literal`].
+    pub fn is_literal(&self) -> bool {
+        self.literal
+    }
+
+    /// The task's function (for schedulers that move it to another thread).
+    pub fn func(&self) -> &TaskFn {
+        &self.func
+    }
+
+    /// Runs the function on the dependencies' values. Does not catch panics:
+    /// schedulers do (see [`panic_message`]).
+    #[inline]
+    pub fn run(&self, inputs: &[Value]) -> Result<Value, TaskError> {
+        (self.func)(inputs)
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.literal {
+            f.write_str("Task(literal)")
+        } else {
+            write!(f, "Task(deps={:?})", self.deps)
+        }
+    }
+}
+
+/// The message of a caught panic: the `&str` or `String` payload of
+/// `panic!`, otherwise `"task panicked"`.
+///
+/// ```
+/// let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
+/// assert_eq!(dklearn_graph::panic_message(&*p), "bad 1");
+/// ```
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "task panicked".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_returns_its_value() {
+        let t = Task::literal(Arc::new(String::from("hi")));
+        assert!(t.deps().is_empty());
+        assert!(t.is_literal());
+        let v = t.run(&[]).unwrap();
+        assert_eq!(v.downcast_ref::<String>().map(String::as_str), Some("hi"));
+    }
+
+    #[test]
+    fn task_error_conversions() {
+        let e: TaskError = "x".into();
+        assert_eq!(e.to_string(), "x");
+        let e: TaskError = String::from("y").into();
+        assert_eq!(e.message(), "y");
+    }
+
+    #[test]
+    fn panic_payloads() {
+        let p = std::panic::catch_unwind(|| std::panic::panic_any(3u8)).unwrap_err();
+        assert_eq!(panic_message(&*p), "task panicked");
+        let p = std::panic::catch_unwind(|| panic!("static")).unwrap_err();
+        assert_eq!(panic_message(&*p), "static");
+    }
+}
