@@ -14,6 +14,7 @@
 //! This crate does no I/O and starts no threads.
 #![deny(missing_docs)]
 
+mod delayed;
 mod error;
 mod graph;
 mod key;
@@ -21,6 +22,10 @@ mod scheduler;
 mod task;
 mod token;
 
+pub use crate::delayed::{
+    compute_many, delayed, downcast_input, downcast_value, merge_graphs, AnyDelayed, Compute, Data,
+    Delayed, DelayedOutput,
+};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;

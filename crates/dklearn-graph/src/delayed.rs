@@ -1,0 +1,556 @@
+//! The typed user API: `Delayed<T>`, a lazy value of type `T`.
+
+use std::any::type_name;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::key::Key;
+use crate::scheduler::{Callback, Scheduler};
+use crate::task::{Task, TaskError, Value};
+use crate::token::{Token, TokenHasher, Tokenize};
+
+/// Bound for everything a graph can hold.
+pub trait Data: Send + Sync + 'static {}
+impl<T: Send + Sync + 'static> Data for T {}
+
+/// The `T` inside an input [`Value`] of a task, or a [`TaskError`] naming the
+/// expected type (for hand-written tasks; [`Delayed`] does this itself).
+pub fn downcast_input<T: 'static>(v: &Value) -> Result<&T, TaskError> {
+    v.downcast_ref::<T>()
+        .ok_or_else(|| TaskError::new(format!("input is not a {}", type_name::<T>())))
+}
+
+/// The `T` inside the computed value of `key`, or
+/// [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch).
+pub fn downcast_value<T: Data>(key: &Key, v: Value) -> Result<Arc<T>, Error> {
+    v.downcast::<T>()
+        .map_err(|_| Error::type_mismatch(key.clone(), type_name::<T>()))
+}
+
+/// Takes the `T` out of its `Arc`, cloning only if it is still shared.
+fn unshare<T: Clone>(v: Arc<T>) -> T {
+    Arc::try_unwrap(v).unwrap_or_else(|shared| (*shared).clone())
+}
+
+/// The key of the derived work `name(deps..., params)`.
+pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], params: &P) -> Key {
+    let mut h = TokenHasher::new();
+    h.write_str(name);
+    h.write_u64(deps.len() as u64);
+    for d in deps {
+        d.tokenize(&mut h);
+    }
+    params.tokenize(&mut h);
+    Key::new(name, h.finish())
+}
+
+/// A lazy value of type `T`: a [`Graph`] and the [`Key`] whose task produces it.
+///
+/// Nothing runs until [`Delayed::compute`] (or [`compute_many`], or the
+/// [`Compute`] trait on tuples) hands the graph to a [`Scheduler`]. Each
+/// operation returns a new `Delayed` whose graph shares the input's tasks.
+///
+/// Keys are `name-<token>`, the token hashing `name`, the input keys and any
+/// parameters given to a `*_with` method, so asking for the same work twice
+/// gives the same key and merged graphs hold it once. The closure itself is
+/// not hashed: `name` must identify what the closure does, and any value it
+/// captures that changes the result must be passed as `params`.
+///
+/// ```
+/// use dklearn_graph::{Compute, Delayed, Sequential};
+/// let x = Delayed::value("x", 3i64);
+/// let sq = x.map("square", |v| v * v);
+/// let again = x.map("square", |v| v * v);
+/// assert_eq!(sq.key(), again.key()); // same work, one node
+/// let total = sq.join(&x.map_with("add", &10i64, |v| v + 10), "sum", |a, b| a + b);
+/// assert_eq!(total.compute(&Sequential).unwrap(), 9 + 13);
+/// let (a, b) = (&sq, &total).compute(&Sequential).unwrap();
+/// assert_eq!((a, b), (9, 22));
+/// ```
+pub struct Delayed<T> {
+    graph: Graph,
+    key: Key,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Delayed<T> {
+    fn clone(&self) -> Self {
+        Delayed {
+            graph: self.graph.clone(),
+            key: self.key.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Delayed<T> {
+    /// `Delayed('square-…')`, like dask.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Delayed({:?})", self.key)
+    }
+}
+
+impl<T: Data> Delayed<T> {
+    /// A literal: `v` stored in the graph under `name-<tokenize(name, v)>`.
+    pub fn value(name: &str, v: T) -> Delayed<T>
+    where
+        T: Tokenize,
+    {
+        let token = crate::token::tokenize(name, &v);
+        Delayed::value_with_token(name, token, v)
+    }
+
+    /// A literal whose token the caller supplies (for values that are not
+    /// [`Tokenize`], e.g. matrices: hash what identifies them, such as the
+    /// file and parameters they were made from).
+    pub fn value_with_token(name: &str, token: Token, v: T) -> Delayed<T> {
+        let key = Key::new(name, token);
+        let mut graph = Graph::new();
+        graph.insert(key.clone(), Task::literal(Arc::new(v)));
+        Delayed::from_parts(graph, key)
+    }
+
+    /// A `Delayed` for an existing key of `graph`. The type is not checked
+    /// here: a wrong `T` gives [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch)
+    /// at compute time (or a failed task where it is read).
+    pub fn from_parts(graph: Graph, key: Key) -> Delayed<T> {
+        Delayed {
+            graph,
+            key,
+            _type: PhantomData,
+        }
+    }
+
+    /// A task of no inputs: `f()` under `name-<tokenize(name, params)>`.
+    pub fn from_fn<P: Tokenize + ?Sized>(
+        name: &str,
+        params: &P,
+        f: impl Fn() -> Result<T, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<T> {
+        let key = derived_key(name, &[], params);
+        let mut graph = Graph::new();
+        graph.insert(
+            key.clone(),
+            Task::new(Vec::new(), move |_: &[Value]| Ok(Arc::new(f()?) as Value)),
+        );
+        Delayed::from_parts(graph, key)
+    }
+
+    /// The key of the task producing this value.
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// The graph holding this value's task and everything it needs (and
+    /// possibly more: cull before rendering if that matters).
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The graph and key.
+    pub fn into_parts(self) -> (Graph, Key) {
+        (self.graph, self.key)
+    }
+
+    /// Type-erased view, for [`compute_many`] and [`delayed`].
+    pub fn as_any(&self) -> &dyn AnyDelayed {
+        self
+    }
+
+    /// `f(self)` as a new lazy value.
+    pub fn map<U: Data>(
+        &self,
+        name: &str,
+        f: impl Fn(&T) -> U + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        self.try_map_with(name, &(), move |x| Ok(f(x)))
+    }
+
+    /// `f(self)`, where `params` are the values captured by `f` that change
+    /// its result (they go into the key).
+    pub fn map_with<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+        f: impl Fn(&T) -> U + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        self.try_map_with(name, params, move |x| Ok(f(x)))
+    }
+
+    /// `f(self)` for a fallible `f`; an `Err` fails the task (and the compute).
+    pub fn try_map<U: Data>(
+        &self,
+        name: &str,
+        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        self.try_map_with(name, &(), f)
+    }
+
+    /// Fallible `f(self)` with key parameters.
+    pub fn try_map_with<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        let key = derived_key(name, &[&self.key], params);
+        let mut graph = self.graph.clone();
+        graph.insert(
+            key.clone(),
+            Task::new(vec![self.key.clone()], move |v: &[Value]| {
+                let x = downcast_input::<T>(&v[0])?;
+                Ok(Arc::new(f(x)?) as Value)
+            }),
+        );
+        Delayed::from_parts(graph, key)
+    }
+
+    /// `f(self, other)` as a new lazy value, over the merged graphs.
+    pub fn join<U: Data, V: Data>(
+        &self,
+        other: &Delayed<U>,
+        name: &str,
+        f: impl Fn(&T, &U) -> V + Send + Sync + 'static,
+    ) -> Delayed<V> {
+        self.try_join_with(other, name, &(), move |a, b| Ok(f(a, b)))
+    }
+
+    /// Fallible `f(self, other)` with key parameters.
+    pub fn try_join_with<U: Data, V: Data, P: Tokenize + ?Sized>(
+        &self,
+        other: &Delayed<U>,
+        name: &str,
+        params: &P,
+        f: impl Fn(&T, &U) -> Result<V, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<V> {
+        let key = derived_key(name, &[&self.key, &other.key], params);
+        let mut graph = self.graph.clone();
+        graph.merge(&other.graph);
+        graph.insert(
+            key.clone(),
+            Task::new(
+                vec![self.key.clone(), other.key.clone()],
+                move |v: &[Value]| {
+                    let a = downcast_input::<T>(&v[0])?;
+                    let b = downcast_input::<U>(&v[1])?;
+                    Ok(Arc::new(f(a, b)?) as Value)
+                },
+            ),
+        );
+        Delayed::from_parts(graph, key)
+    }
+
+    /// The pair `(self, other)` (clones both values when it runs).
+    pub fn zip<U: Data + Clone>(&self, other: &Delayed<U>) -> Delayed<(T, U)>
+    where
+        T: Clone,
+    {
+        self.join(other, "zip", |a, b| (a.clone(), b.clone()))
+    }
+
+    /// `f(&[items...])` over many lazy values of one type (e.g. averaging
+    /// per-chunk fits), in the given order.
+    pub fn gather<U: Data, P: Tokenize + ?Sized>(
+        items: &[Delayed<U>],
+        name: &str,
+        params: &P,
+        f: impl Fn(&[&U]) -> Result<T, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<T> {
+        let deps: Vec<&Key> = items.iter().map(|d| &d.key).collect();
+        let key = derived_key(name, &deps, params);
+        let mut graph = Graph::new();
+        for d in items {
+            graph.merge(&d.graph);
+        }
+        graph.insert(
+            key.clone(),
+            Task::new(
+                items.iter().map(|d| d.key.clone()).collect(),
+                move |v: &[Value]| {
+                    let xs = v
+                        .iter()
+                        .map(downcast_input::<U>)
+                        .collect::<Result<Vec<&U>, TaskError>>()?;
+                    Ok(Arc::new(f(&xs)?) as Value)
+                },
+            ),
+        );
+        Delayed::from_parts(graph, key)
+    }
+
+    /// Computes this value with `scheduler` (cloning it out of the graph's
+    /// `Arc` only if something else still holds it, e.g. a literal).
+    pub fn compute<S: Scheduler + ?Sized>(&self, scheduler: &S) -> Result<T, Error>
+    where
+        T: Clone,
+    {
+        self.compute_shared(scheduler, &[]).map(unshare)
+    }
+
+    /// Computes this value, reporting to `callbacks`, without cloning it.
+    pub fn compute_shared<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Arc<T>, Error> {
+        let mut out = scheduler.get(&self.graph, std::slice::from_ref(&self.key), callbacks)?;
+        match out.pop() {
+            Some(v) => downcast_value(&self.key, v),
+            None => Err(Error::scheduler(format!(
+                "scheduler returned no value for {}",
+                self.key
+            ))),
+        }
+    }
+}
+
+/// A lazy value of any type: what [`compute_many`] and [`delayed`] take.
+pub trait AnyDelayed {
+    /// The key of the value's task.
+    fn key(&self) -> &Key;
+    /// The graph that computes it.
+    fn graph(&self) -> &Graph;
+}
+
+impl<T> AnyDelayed for Delayed<T> {
+    fn key(&self) -> &Key {
+        &self.key
+    }
+    fn graph(&self) -> &Graph {
+        &self.graph
+    }
+}
+
+/// The merged graph of `items` and their keys, in order.
+pub fn merge_graphs(items: &[&dyn AnyDelayed]) -> (Graph, Vec<Key>) {
+    let mut graph = Graph::new();
+    for d in items {
+        graph.merge(d.graph());
+    }
+    (graph, items.iter().map(|d| d.key().clone()).collect())
+}
+
+/// Computes many lazy values at once over their merged graph, so shared work
+/// (equal keys) runs once. Values come back type-erased, in order.
+///
+/// ```
+/// use dklearn_graph::{compute_many, downcast_value, Delayed, Sequential};
+/// let x = Delayed::value("x", 2.0f64);
+/// let a = x.map("half", |v| v / 2.0);
+/// let b = x.map("label", |v| format!("x={v}"));
+/// let out = compute_many(&Sequential, &[&a, &b], &[]).unwrap();
+/// assert_eq!(*downcast_value::<f64>(a.key(), out[0].clone()).unwrap(), 1.0);
+/// assert_eq!(out[1].downcast_ref::<String>().unwrap(), "x=2");
+/// ```
+pub fn compute_many<S: Scheduler + ?Sized>(
+    scheduler: &S,
+    items: &[&dyn AnyDelayed],
+    callbacks: &[&dyn Callback],
+) -> Result<Vec<Value>, Error> {
+    let (graph, keys) = merge_graphs(items);
+    scheduler.get(&graph, &keys, callbacks)
+}
+
+/// A task reading any number of lazy values of mixed types: `f` receives
+/// their [`Value`]s in order (use [`downcast_input`]). Key:
+/// `name-<tokenize(name, input keys, params)>`.
+///
+/// ```
+/// use dklearn_graph::{delayed, downcast_input, Delayed, Sequential};
+/// let n = Delayed::value("n", 3usize);
+/// let s = Delayed::value("s", String::from("ab"));
+/// let r: Delayed<String> = delayed("repeat", &(), &[&n, &s], |v| {
+///     Ok(downcast_input::<String>(&v[1])?.repeat(*downcast_input::<usize>(&v[0])?))
+/// });
+/// assert_eq!(r.compute(&Sequential).unwrap(), "ababab");
+/// ```
+pub fn delayed<V: Data, P: Tokenize + ?Sized>(
+    name: &str,
+    params: &P,
+    inputs: &[&dyn AnyDelayed],
+    f: impl Fn(&[Value]) -> Result<V, TaskError> + Send + Sync + 'static,
+) -> Delayed<V> {
+    let (mut graph, deps) = merge_graphs(inputs);
+    let dep_refs: Vec<&Key> = deps.iter().collect();
+    let key = derived_key(name, &dep_refs, params);
+    graph.insert(
+        key.clone(),
+        Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
+    );
+    Delayed::from_parts(graph, key)
+}
+
+/// An element of a tuple given to [`Compute`]: a `Delayed<T>` or a reference to one.
+pub trait DelayedOutput {
+    /// What computing it gives.
+    type Output;
+    /// Type-erased view.
+    fn any(&self) -> &dyn AnyDelayed;
+    /// Converts the computed value.
+    fn extract(&self, v: Value) -> Result<Self::Output, Error>;
+}
+
+impl<T: Data + Clone> DelayedOutput for Delayed<T> {
+    type Output = T;
+    fn any(&self) -> &dyn AnyDelayed {
+        self
+    }
+    fn extract(&self, v: Value) -> Result<T, Error> {
+        downcast_value::<T>(&self.key, v).map(unshare)
+    }
+}
+
+impl<D: DelayedOutput + ?Sized> DelayedOutput for &D {
+    type Output = D::Output;
+    fn any(&self) -> &dyn AnyDelayed {
+        (**self).any()
+    }
+    fn extract(&self, v: Value) -> Result<D::Output, Error> {
+        (**self).extract(v)
+    }
+}
+
+/// Computing a tuple of lazy values at once over their merged graph:
+/// `(fit1, fit2, score1, score2).compute(&scheduler)`, like dask's
+/// `compute(a, b, c, d)`.
+pub trait Compute {
+    /// The tuple of computed values.
+    type Output;
+    /// Computes everything in one scheduler call.
+    fn compute<S: Scheduler + ?Sized>(&self, scheduler: &S) -> Result<Self::Output, Error> {
+        self.compute_with(scheduler, &[])
+    }
+    /// Same, reporting to `callbacks`.
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error>;
+}
+
+macro_rules! compute_tuple {
+    ($n:literal; $($i:tt $t:ident),+) => {
+        impl<$($t: DelayedOutput),+> Compute for ($($t,)+) {
+            type Output = ($($t::Output,)+);
+            fn compute_with<S: Scheduler + ?Sized>(
+                &self,
+                scheduler: &S,
+                callbacks: &[&dyn Callback],
+            ) -> Result<Self::Output, Error> {
+                let items: [&dyn AnyDelayed; $n] = [$(self.$i.any()),+];
+                let out = compute_many(scheduler, &items, callbacks)?;
+                if out.len() != $n {
+                    return Err(Error::scheduler(format!(
+                        "scheduler returned {} values for {} keys", out.len(), $n
+                    )));
+                }
+                let mut it = out.into_iter();
+                Ok(($(match it.next() {
+                    Some(v) => self.$i.extract(v)?,
+                    None => return Err(Error::scheduler("missing value")),
+                },)+))
+            }
+        }
+    };
+}
+compute_tuple!(1; 0 A);
+compute_tuple!(2; 0 A, 1 B);
+compute_tuple!(3; 0 A, 1 B, 2 C);
+compute_tuple!(4; 0 A, 1 B, 2 C, 3 D);
+compute_tuple!(5; 0 A, 1 B, 2 C, 3 D, 4 E);
+compute_tuple!(6; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::scheduler::Sequential;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn shared_work_runs_once() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let x = Delayed::value("x", 5u64);
+        let c = calls.clone();
+        let heavy = x.map("heavy", move |v| {
+            c.fetch_add(1, Ordering::SeqCst);
+            v * 2
+        });
+        let heavy_again = x.map("heavy", |v| v * 2);
+        assert_eq!(heavy.key(), heavy_again.key());
+        let a = heavy.map("plus1", |v| v + 1);
+        let b = heavy_again.map("plus2", |v| v + 2);
+        let (ra, rb) = (a, b).compute(&Sequential).unwrap();
+        assert_eq!((ra, rb), (11, 12));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn params_change_the_key() {
+        let x = Delayed::value("x", 1i32);
+        let a = x.map_with("add", &1i32, |v| v + 1);
+        let b = x.map_with("add", &2i32, |v| v + 2);
+        assert_ne!(a.key(), b.key());
+        assert_eq!(a.key().name(), "add");
+        let y = Delayed::value("x", 2i32);
+        assert_ne!(x.key(), y.key());
+    }
+
+    #[test]
+    fn type_mismatch_is_an_error() {
+        let x = Delayed::value("x", 1i32);
+        let wrong: Delayed<String> = Delayed::from_parts(x.graph().clone(), x.key().clone());
+        let e = wrong.compute(&Sequential).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::TypeMismatch {
+                key: x.key().clone(),
+                expected: std::any::type_name::<String>()
+            }
+        );
+        // Reading it as an input fails the reading task, naming it.
+        let y = wrong.map("len", |s| s.len());
+        match y.compute(&Sequential).unwrap_err().kind() {
+            ErrorKind::TaskFailed { key, message } => {
+                assert_eq!(key, y.key());
+                assert!(message.contains("String"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zip_gather_from_fn() {
+        let a = Delayed::value("a", 1u8);
+        let b = Delayed::value("b", String::from("z"));
+        assert_eq!(a.zip(&b).compute(&Sequential).unwrap(), (1, "z".into()));
+        let parts: Vec<Delayed<f64>> = (0..4).map(|i| Delayed::value("p", f64::from(i))).collect();
+        let mean = Delayed::gather(&parts, "mean", &(), |xs: &[&f64]| {
+            Ok(xs.iter().copied().sum::<f64>() / xs.len() as f64)
+        });
+        assert_eq!(mean.compute(&Sequential).unwrap(), 1.5);
+        let f = Delayed::from_fn("seven", &(), || Ok(7u8));
+        assert_eq!(f.compute(&Sequential).unwrap(), 7);
+        let bad: Delayed<u8> = Delayed::from_fn("bad", &(), || Err("no".into()));
+        assert_eq!(
+            bad.compute(&Sequential).unwrap_err().to_string(),
+            format!("task {} failed: no", bad.key())
+        );
+        assert_eq!(format!("{a:?}"), format!("Delayed('{}')", a.key()));
+    }
+
+    #[test]
+    fn compute_tuple_of_four() {
+        let x = Delayed::value("x", 3i64);
+        let t = (
+            x.map("a", |v| v + 1),
+            x.map("b", |v| v * 2),
+            x.map("c", |v| v.to_string()),
+            &x,
+        );
+        assert_eq!(t.compute(&Sequential).unwrap(), (4, 6, "3".to_string(), 3));
+    }
+}
