@@ -14,6 +14,7 @@
 //! This crate does no I/O and starts no threads.
 #![deny(missing_docs)]
 
+mod bag;
 mod delayed;
 mod error;
 mod graph;
@@ -22,6 +23,7 @@ mod scheduler;
 mod task;
 mod token;
 
+pub use crate::bag::Bag;
 pub use crate::delayed::{
     compute_many, delayed, downcast_input, downcast_value, merge_graphs, AnyDelayed, Compute, Data,
     Delayed, DelayedOutput,

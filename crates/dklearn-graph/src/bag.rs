@@ -1,0 +1,384 @@
+//! `Bag<T>`: a lazy collection split into partitions, like `dask.bag`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::delayed::{derived_key, downcast_input, Data, Delayed};
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::key::Key;
+use crate::scheduler::{Callback, Scheduler};
+use crate::task::{Task, TaskError, Value};
+use crate::token::{Token, TokenHasher, Tokenize};
+
+/// A lazy, partitioned collection of `T`s: one graph task per partition,
+/// each producing a `Vec<T>`.
+///
+/// Every operation is lazy and partition-wise: it adds one task per
+/// partition (keys `name-<token>` hashing the name, the input partition's key
+/// and any parameters) and returns a new bag sharing the input's graph.
+/// Partition order, and item order within a partition, are kept.
+///
+/// ```
+/// use dklearn_graph::{Bag, Sequential};
+/// let words = Bag::from_sequence(vec!["a", "bb", "", "ccc"], 2);
+/// let lens = words.filter("nonempty", |w| !w.is_empty()).map("len", |w| w.len());
+/// assert_eq!(lens.npartitions(), 2);
+/// assert_eq!(lens.compute(&Sequential).unwrap(), vec![1, 2, 3]);
+/// ```
+pub struct Bag<T> {
+    graph: Graph,
+    keys: Vec<Key>,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Bag<T> {
+    fn clone(&self) -> Self {
+        Bag {
+            graph: self.graph.clone(),
+            keys: self.keys.clone(),
+            _type: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Bag<T> {
+    /// `dask.bag<map, npartitions=4>`, like dask's repr.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.keys.first().map_or("bag", |k| k.name());
+        write!(f, "dklearn.bag<{name}, npartitions={}>", self.keys.len())
+    }
+}
+
+impl<T: Data> Bag<T> {
+    /// Splits `items` into partitions of `ceil(len / npartitions)` items, as
+    /// dask does (so there may be fewer than `npartitions` partitions, and
+    /// never fewer than one). `npartitions == 0` is taken as 1.
+    pub fn from_sequence(items: Vec<T>, npartitions: usize) -> Bag<T>
+    where
+        T: Tokenize,
+    {
+        let token = crate::token::tokenize("from_sequence", &(&items, npartitions));
+        Bag::from_sequence_with_token(items, npartitions, token)
+    }
+
+    /// [`Bag::from_sequence`] for items that are not [`Tokenize`]: the caller
+    /// supplies a token identifying the whole sequence.
+    pub fn from_sequence_with_token(items: Vec<T>, npartitions: usize, token: Token) -> Bag<T> {
+        let n = items.len();
+        let size = n.div_ceil(npartitions.max(1)).max(1);
+        let mut parts: Vec<Vec<T>> = Vec::with_capacity(n.div_ceil(size).max(1));
+        let mut it = items.into_iter();
+        loop {
+            let chunk: Vec<T> = it.by_ref().take(size).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            parts.push(chunk);
+        }
+        if parts.is_empty() {
+            parts.push(Vec::new());
+        }
+        let mut graph = Graph::new();
+        let mut keys = Vec::with_capacity(parts.len());
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut h = TokenHasher::new();
+            h.write_token(token);
+            h.write_u64(i as u64);
+            let key = Key::new("from_sequence", h.finish());
+            graph.insert(key.clone(), Task::literal(Arc::new(part)));
+            keys.push(key);
+        }
+        Bag {
+            graph,
+            keys,
+            _type: PhantomData,
+        }
+    }
+
+    /// A bag whose partitions are the given lazy vectors (their graphs merged).
+    pub fn from_partitions(parts: Vec<Delayed<Vec<T>>>) -> Bag<T> {
+        let mut graph = Graph::new();
+        let mut keys = Vec::with_capacity(parts.len());
+        for p in parts {
+            let (g, k) = p.into_parts();
+            graph.merge(&g);
+            keys.push(k);
+        }
+        Bag {
+            graph,
+            keys,
+            _type: PhantomData,
+        }
+    }
+
+    /// Number of partitions.
+    pub fn npartitions(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The partitions' keys, in order.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
+    /// The graph computing every partition.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// One lazy `Vec<T>` per partition, in order (sharing this bag's graph).
+    pub fn to_delayed(&self) -> Vec<Delayed<Vec<T>>> {
+        self.keys
+            .iter()
+            .map(|k| Delayed::from_parts(self.graph.clone(), k.clone()))
+            .collect()
+    }
+
+    /// `f(partition) -> new partition`, fallible, with key parameters: the
+    /// primitive every other operation is built on.
+    pub fn try_map_partitions_with<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+        f: impl Fn(&[T]) -> Result<Vec<U>, TaskError> + Send + Sync + 'static,
+    ) -> Bag<U> {
+        let f = Arc::new(f);
+        let mut graph = self.graph.clone();
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for k in &self.keys {
+            let key = derived_key(name, &[k], params);
+            let f = Arc::clone(&f);
+            graph.insert(
+                key.clone(),
+                Task::new(vec![k.clone()], move |v: &[Value]| {
+                    let part = downcast_input::<Vec<T>>(&v[0])?;
+                    Ok(Arc::new(f(part)?) as Value)
+                }),
+            );
+            keys.push(key);
+        }
+        Bag {
+            graph,
+            keys,
+            _type: PhantomData,
+        }
+    }
+
+    /// `f(partition) -> new partition` for each partition.
+    pub fn map_partitions<U: Data>(
+        &self,
+        name: &str,
+        f: impl Fn(&[T]) -> Vec<U> + Send + Sync + 'static,
+    ) -> Bag<U> {
+        self.try_map_partitions_with(name, &(), move |p| Ok(f(p)))
+    }
+
+    /// `f(item)` for each item.
+    pub fn map<U: Data>(&self, name: &str, f: impl Fn(&T) -> U + Send + Sync + 'static) -> Bag<U> {
+        self.map_with(name, &(), f)
+    }
+
+    /// `f(item)` for each item, `params` (what `f` captures) in the keys.
+    pub fn map_with<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+        f: impl Fn(&T) -> U + Send + Sync + 'static,
+    ) -> Bag<U> {
+        self.try_map_partitions_with(name, params, move |p| Ok(p.iter().map(&f).collect()))
+    }
+
+    /// Fallible `f(item)`; the first `Err` in a partition fails its task.
+    pub fn try_map<U: Data>(
+        &self,
+        name: &str,
+        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    ) -> Bag<U> {
+        self.try_map_partitions_with(name, &(), move |p| p.iter().map(&f).collect())
+    }
+
+    /// The items for which `pred` holds (cloned into the new partitions).
+    pub fn filter(&self, name: &str, pred: impl Fn(&T) -> bool + Send + Sync + 'static) -> Bag<T>
+    where
+        T: Clone,
+    {
+        self.try_map_partitions_with(name, &(), move |p| {
+            Ok(p.iter().filter(|x| pred(x)).cloned().collect())
+        })
+    }
+
+    /// Every item of `f(item)` for each item, flattened in order.
+    pub fn flat_map<U: Data, I: IntoIterator<Item = U>>(
+        &self,
+        name: &str,
+        f: impl Fn(&T) -> I + Send + Sync + 'static,
+    ) -> Bag<U> {
+        self.try_map_partitions_with(name, &(), move |p| Ok(p.iter().flat_map(&f).collect()))
+    }
+
+    /// A lazy reduction: `per_partition` on each partition, then `combine`
+    /// over the partial results in partition order.
+    ///
+    /// ```
+    /// use dklearn_graph::{Bag, Sequential};
+    /// let b = Bag::from_sequence((1..=10u64).collect(), 3);
+    /// let total = b.reduction("sum", |p| p.iter().sum::<u64>(), |s| s.iter().copied().sum::<u64>());
+    /// assert_eq!(total.compute(&Sequential).unwrap(), 55);
+    /// ```
+    pub fn reduction<A: Data, R: Data>(
+        &self,
+        name: &str,
+        per_partition: impl Fn(&[T]) -> A + Send + Sync + 'static,
+        combine: impl Fn(&[&A]) -> R + Send + Sync + 'static,
+    ) -> Delayed<R> {
+        let per_partition = Arc::new(per_partition);
+        let partial_name = format!("{name}-partial");
+        let parts: Vec<Delayed<A>> = self
+            .to_delayed()
+            .iter()
+            .map(|d| {
+                let f = Arc::clone(&per_partition);
+                d.map(&partial_name, move |p: &Vec<T>| f(p))
+            })
+            .collect();
+        Delayed::gather(&parts, &format!("{name}-aggregate"), &(), move |xs| {
+            Ok(combine(xs))
+        })
+    }
+
+    /// Computes every partition and concatenates them, in order.
+    pub fn compute<S: Scheduler + ?Sized>(&self, scheduler: &S) -> Result<Vec<T>, Error>
+    where
+        T: Clone,
+    {
+        self.compute_with(scheduler, &[])
+    }
+
+    /// Same, reporting to `callbacks`.
+    pub fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<T>, Error>
+    where
+        T: Clone,
+    {
+        let values = scheduler.get(&self.graph, &self.keys, callbacks)?;
+        let mut out = Vec::new();
+        for (k, v) in self.keys.iter().zip(values) {
+            let part = crate::delayed::downcast_value::<Vec<T>>(k, v)?;
+            match Arc::try_unwrap(part) {
+                Ok(mut owned) => out.append(&mut owned),
+                Err(shared) => out.extend(shared.iter().cloned()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delayed::Compute;
+    use crate::error::ErrorKind;
+    use crate::scheduler::Sequential;
+
+    #[test]
+    fn partitions_like_dask() {
+        let sizes = |n: usize, p: usize| -> Vec<usize> {
+            let b = Bag::from_sequence((0..n as u32).collect(), p);
+            b.to_delayed()
+                .iter()
+                .map(|d| d.compute(&Sequential).unwrap().len())
+                .collect()
+        };
+        assert_eq!(sizes(10, 4), vec![3, 3, 3, 1]);
+        assert_eq!(sizes(10, 6), vec![2, 2, 2, 2, 2]);
+        assert_eq!(sizes(3, 10), vec![1, 1, 1]);
+        assert_eq!(sizes(0, 3), vec![0]);
+        assert_eq!(sizes(5, 0), vec![5]);
+    }
+
+    #[test]
+    fn operations_are_lazy_and_ordered() {
+        let b = Bag::from_sequence((0..20i32).collect(), 4);
+        let n_tasks = b.graph().len();
+        let out = b
+            .map("double", |x| x * 2)
+            .filter("big", |x| *x >= 10)
+            .flat_map("twice", |x| [*x, *x])
+            .map_partitions("rev", |p| p.iter().rev().copied().collect());
+        assert_eq!(b.graph().len(), n_tasks);
+        assert_eq!(out.graph().len(), n_tasks * 5);
+        let got = out.compute(&Sequential).unwrap();
+        let mut want = Vec::new();
+        for part in (0..20i32).collect::<Vec<_>>().chunks(5) {
+            let mut p: Vec<i32> = part
+                .iter()
+                .map(|x| x * 2)
+                .filter(|x| *x >= 10)
+                .flat_map(|x| [x, x])
+                .collect();
+            p.reverse();
+            want.extend(p);
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn same_bag_same_keys() {
+        let a = Bag::from_sequence(vec!["x".to_string(), "y".into()], 2)
+            .map("upper", |s| s.to_uppercase());
+        let b = Bag::from_sequence(vec!["x".to_string(), "y".into()], 2)
+            .map("upper", |s| s.to_uppercase());
+        assert_eq!(a.keys(), b.keys());
+        assert_eq!(a.keys()[0].name(), "upper");
+        let c = Bag::from_sequence(vec!["x".to_string(), "z".into()], 2)
+            .map("upper", |s| s.to_uppercase());
+        // Like dask, partition keys hash the whole sequence.
+        assert_ne!(a.keys()[0], c.keys()[0]);
+        assert_ne!(a.keys()[1], c.keys()[1]);
+        assert_eq!(format!("{a:?}"), "dklearn.bag<upper, npartitions=2>");
+    }
+
+    #[test]
+    fn from_partitions_and_errors() {
+        let parts = vec![
+            Delayed::value("p", vec![1u8, 2]),
+            Delayed::value("p", vec![3u8]),
+        ];
+        let b = Bag::from_partitions(parts);
+        assert_eq!(b.npartitions(), 2);
+        let bad = b.try_map("check", |x| {
+            if *x == 3 {
+                Err(TaskError::from("three"))
+            } else {
+                Ok(*x)
+            }
+        });
+        match bad.compute(&Sequential).unwrap_err().kind() {
+            ErrorKind::TaskFailed { key, message } => {
+                assert_eq!(key, &bad.keys()[1]);
+                assert_eq!(message, "three");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let empty: Bag<u8> = Bag::from_partitions(Vec::new());
+        assert_eq!(empty.compute(&Sequential).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn reduction_over_partitions() {
+        let b = Bag::from_sequence((1..=100u32).collect(), 7);
+        let count = b.reduction("count", |p| p.len(), |c| c.iter().copied().sum::<usize>());
+        let max = b.reduction(
+            "max",
+            |p| p.iter().copied().max(),
+            |m| m.iter().filter_map(|x| **x).max(),
+        );
+        let got = (count, max).compute(&Sequential).unwrap();
+        assert_eq!(got, (100, Some(100)));
+    }
+}
