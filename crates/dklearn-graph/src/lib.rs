@@ -19,6 +19,7 @@ mod delayed;
 mod error;
 mod graph;
 mod key;
+mod render;
 mod scheduler;
 mod task;
 mod token;
@@ -31,6 +32,7 @@ pub use crate::delayed::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
+pub use crate::render::{to_dot, to_html, to_svg};
 pub use crate::scheduler::{Callback, Scheduler, Sequential};
 pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, Token, TokenHasher, Tokenize};
