@@ -1,0 +1,655 @@
+//! The threaded scheduler: N workers, work-stealing deques, depth-first order.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::num::NonZeroUsize;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossbeam::deque::{Injector, Steal, Stealer, Worker};
+use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Task, Value};
+use parking_lot::{Condvar, Mutex};
+
+/// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
+///
+/// What it keeps:
+///
+/// - **Each task runs exactly once**, after all its dependencies, and only
+///   the tasks the requested keys need run (the graph is culled).
+/// - **Depth-first order.** Tasks are prioritised by their position in
+///   [`Graph::toposort`] (a depth-first post-order from the requested keys,
+///   dask's ordering idea). A worker that finishes a task runs the first
+///   dependent it made ready itself and pushes the others to its own LIFO
+///   deque, so a chain is finished before a new one is opened; idle workers
+///   steal from the other end of a busy worker's deque, then take the next
+///   leaf in priority order from a shared FIFO injector.
+/// - **Memory is released early.** Each value counts the reads still to
+///   come; when the last reader has run, the scheduler drops its reference
+///   (unless the key was requested), so peak memory is what the order needs.
+/// - **Failures stop the run.** Each task runs under `catch_unwind`; the
+///   first task that returns an error or panics stops every worker (running
+///   tasks finish, no new task starts) and `get` returns
+///   [`ErrorKind::TaskFailed`](dklearn_graph::ErrorKind::TaskFailed) with
+///   that task's key and message. Nothing hangs: idle workers are woken.
+///
+/// Workers are scoped threads started by each `get` (the calling thread is
+/// worker 0), so a graph may borrow nothing and the scheduler holds no
+/// threads between calls.
+///
+/// ```
+/// use std::sync::Arc;
+/// use dklearn_executor::Threaded;
+/// use dklearn_graph::{Graph, Key, Scheduler, Task, Value};
+///
+/// let mut g = Graph::new();
+/// let leaves: Vec<Key> = (0..4).map(|i| Key::from_string(format!("x-{i}"))).collect();
+/// for (i, k) in leaves.iter().enumerate() {
+///     g.insert(k.clone(), Task::literal(Arc::new(i as i64)));
+/// }
+/// let total = Key::from_string("sum");
+/// g.insert(total.clone(), Task::new(leaves, |v: &[Value]| {
+///     let mut s = 0i64;
+///     for x in v {
+///         s += x.downcast_ref::<i64>().ok_or("not an i64")?;
+///     }
+///     Ok(Arc::new(s) as Value)
+/// }));
+/// let out = Threaded::new(2).get(&g, &[total], &[]).unwrap();
+/// assert_eq!(out[0].downcast_ref::<i64>(), Some(&6));
+/// assert_eq!(format!("{:?}", Threaded::new(2)), "Threaded(num_workers=2)");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Threaded {
+    num_workers: usize,
+}
+
+impl Threaded {
+    /// A scheduler with `num_workers` threads; `0` means one per available
+    /// core (as [`Threaded::default`]).
+    pub fn new(num_workers: usize) -> Threaded {
+        if num_workers == 0 {
+            Threaded::default()
+        } else {
+            Threaded { num_workers }
+        }
+    }
+
+    /// The number of worker threads a `get` uses (at most one per task).
+    pub fn num_workers(&self) -> usize {
+        self.num_workers
+    }
+}
+
+impl Default for Threaded {
+    /// One worker per available core (1 if that cannot be determined).
+    fn default() -> Threaded {
+        Threaded {
+            num_workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        }
+    }
+}
+
+impl fmt::Debug for Threaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Threaded(num_workers={})", self.num_workers)
+    }
+}
+
+impl Scheduler for Threaded {
+    fn get(
+        &self,
+        graph: &Graph,
+        keys: &[Key],
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error> {
+        let order = graph.toposort(keys)?;
+        let plan = Plan::new(graph, &order, keys)?;
+        if !callbacks.is_empty() {
+            let culled = graph.cull(keys)?;
+            for cb in callbacks {
+                cb.start(&culled, keys);
+            }
+        }
+        let run = Run::new(&plan, self.num_workers, callbacks);
+        let outcome = run.execute();
+        for cb in callbacks {
+            cb.finish(outcome.is_ok());
+        }
+        outcome?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let value = plan
+                .index
+                .get(k)
+                .and_then(|&i| run.slots[i as usize].value.lock().clone());
+            match value {
+                Some(v) => out.push(v),
+                None => return Err(Error::scheduler(format!("no value computed for {k}"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// FxHash-style hasher for keys: they are built by the program and mostly
+/// hashes already, so SipHash's flooding resistance would only cost time.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IndexMap<'g> = HashMap<&'g Key, u32, BuildHasherDefault<KeyHasher>>;
+
+/// The graph flattened to indices in priority (toposort) order.
+///
+/// Invariants: `order[i]`'s dependencies all have indices `< i`;
+/// `deps`/`dependents` are CSR lists (a task reading a key twice appears
+/// twice, so counts and decrements stay in step); `dependents` of each node
+/// are sorted ascending, i.e. by priority.
+struct Plan<'g> {
+    order: &'g [Key],
+    tasks: Vec<&'g Task>,
+    index: IndexMap<'g>,
+    dep_off: Vec<u32>,
+    deps: Vec<u32>,
+    out_off: Vec<u32>,
+    dependents: Vec<u32>,
+    wanted: Vec<bool>,
+}
+
+impl<'g> Plan<'g> {
+    fn new(graph: &'g Graph, order: &'g [Key], keys: &[Key]) -> Result<Plan<'g>, Error> {
+        let n = order.len();
+        if n >= u32::MAX as usize {
+            return Err(Error::scheduler(format!(
+                "graph of {n} tasks is too large for the threaded scheduler"
+            )));
+        }
+        let mut index = IndexMap::default();
+        index.reserve(n);
+        for (i, k) in order.iter().enumerate() {
+            index.insert(k, i as u32);
+        }
+        let mut tasks = Vec::with_capacity(n);
+        let mut dep_off = Vec::with_capacity(n + 1);
+        let mut deps = Vec::with_capacity(n);
+        let mut n_out = vec![0u32; n + 1];
+        dep_off.push(0);
+        for k in order {
+            let Some(task) = graph.get(k) else {
+                return Err(Error::scheduler(format!(
+                    "task {k} vanished from the graph"
+                )));
+            };
+            for d in task.deps() {
+                let Some(&j) = index.get(d) else {
+                    return Err(Error::scheduler(format!(
+                        "dependency {d} of {k} not ordered"
+                    )));
+                };
+                deps.push(j);
+                n_out[j as usize + 1] += 1;
+            }
+            dep_off.push(deps.len() as u32);
+            tasks.push(task);
+        }
+        // Prefix sums, then fill: iterating tasks in order keeps each
+        // dependents list sorted by priority.
+        for i in 0..n {
+            n_out[i + 1] += n_out[i];
+        }
+        let out_off = n_out;
+        let mut fill: Vec<u32> = out_off[..n].to_vec();
+        let mut dependents = vec![0u32; deps.len()];
+        for t in 0..n {
+            for &j in &deps[dep_off[t] as usize..dep_off[t + 1] as usize] {
+                dependents[fill[j as usize] as usize] = t as u32;
+                fill[j as usize] += 1;
+            }
+        }
+        let mut wanted = vec![false; n];
+        for k in keys {
+            if let Some(&i) = index.get(k) {
+                wanted[i as usize] = true;
+            }
+        }
+        Ok(Plan {
+            order,
+            tasks,
+            index,
+            dep_off,
+            deps,
+            out_off,
+            dependents,
+            wanted,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    #[inline]
+    fn deps_of(&self, i: usize) -> &[u32] {
+        &self.deps[self.dep_off[i] as usize..self.dep_off[i + 1] as usize]
+    }
+
+    #[inline]
+    fn dependents_of(&self, i: usize) -> &[u32] {
+        &self.dependents[self.out_off[i] as usize..self.out_off[i + 1] as usize]
+    }
+}
+
+/// Per-task run state. `pending` counts dependency edges not yet computed
+/// (the task is ready at 0); `readers` counts reads still to come (the
+/// value is dropped at 0 unless wanted).
+struct Slot {
+    value: Mutex<Option<Value>>,
+    pending: AtomicU32,
+    readers: AtomicU32,
+}
+
+/// The shared state of one `get`.
+struct Run<'p, 'g> {
+    plan: &'p Plan<'g>,
+    callbacks: &'p [&'p dyn Callback],
+    slots: Vec<Slot>,
+    num_workers: usize,
+    injector: Injector<u32>,
+    stealers: Vec<Stealer<u32>>,
+    locals: Mutex<Vec<Option<Worker<u32>>>>,
+    /// Tasks not yet finished; the worker taking it to 0 ends the run.
+    remaining: AtomicUsize,
+    /// Set when the run is over (all done, or a failure): workers exit.
+    stop: AtomicBool,
+    /// The first failure, kept so that no error is lost or replaced.
+    failure: Mutex<Option<Error>>,
+    /// Workers inside `wait_for_work`; pushers only lock to notify if > 0.
+    sleepers: AtomicUsize,
+    sleep_lock: Mutex<()>,
+    wake: Condvar,
+}
+
+/// How long an idle worker sleeps before re-checking the queues even if not
+/// woken: a safety net only; wake-ups are explicit.
+const IDLE_RECHECK: Duration = Duration::from_millis(20);
+
+impl<'p, 'g> Run<'p, 'g> {
+    fn new(plan: &'p Plan<'g>, num_workers: usize, callbacks: &'p [&'p dyn Callback]) -> Self {
+        let n = plan.len();
+        let num_workers = num_workers.clamp(1, n.max(1));
+        let mut readers = vec![0u32; n];
+        for &j in &plan.deps {
+            readers[j as usize] += 1;
+        }
+        let slots = (0..n)
+            .map(|i| Slot {
+                value: Mutex::new(None),
+                pending: AtomicU32::new(plan.dep_off[i + 1] - plan.dep_off[i]),
+                readers: AtomicU32::new(readers[i]),
+            })
+            .collect();
+        let injector = Injector::new();
+        for i in 0..n {
+            if plan.dep_off[i + 1] == plan.dep_off[i] {
+                injector.push(i as u32);
+            }
+        }
+        let locals: Vec<Worker<u32>> = (0..num_workers).map(|_| Worker::new_lifo()).collect();
+        let stealers = locals.iter().map(Worker::stealer).collect();
+        Run {
+            plan,
+            callbacks,
+            slots,
+            num_workers,
+            injector,
+            stealers,
+            locals: Mutex::new(locals.into_iter().map(Some).collect()),
+            remaining: AtomicUsize::new(n),
+            stop: AtomicBool::new(n == 0),
+            failure: Mutex::new(None),
+            sleepers: AtomicUsize::new(0),
+            sleep_lock: Mutex::new(()),
+            wake: Condvar::new(),
+        }
+    }
+
+    /// Runs every task on `num_workers` scoped threads (the caller is worker
+    /// 0); returns the first failure.
+    fn execute(&self) -> Result<(), Error> {
+        if self.remaining.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
+        std::thread::scope(|scope| {
+            for id in 1..self.num_workers {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("dklearn-worker-{id}"))
+                    .spawn_scoped(scope, move || self.worker(id));
+                // A worker that cannot start leaves its (empty) deque behind;
+                // the others, at least worker 0, still run every task.
+                drop(spawned);
+            }
+            self.worker(0);
+        });
+        match self.failure.lock().take() {
+            Some(e) => Err(e),
+            None if self.remaining.load(Ordering::Acquire) == 0 => Ok(()),
+            None => Err(Error::scheduler(format!(
+                "workers stopped with {} tasks not run",
+                self.remaining.load(Ordering::Acquire)
+            ))),
+        }
+    }
+
+    /// One worker's life; a panic outside a task (e.g. in a callback) is
+    /// caught and ends the run with an error rather than a hang.
+    fn worker(&self, id: usize) {
+        let local = self.locals.lock().get_mut(id).and_then(Option::take);
+        let Some(local) = local else {
+            self.fail(Error::scheduler(format!("worker {id} has no deque")));
+            return;
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| self.work_loop(id, &local)));
+        if let Err(payload) = result {
+            self.fail(Error::scheduler(format!(
+                "worker {id} panicked outside a task: {}",
+                panic_message(&*payload)
+            )));
+        }
+    }
+
+    fn work_loop(&self, id: usize, local: &Worker<u32>) {
+        let mut inputs: Vec<Value> = Vec::new();
+        let mut ready: Vec<u32> = Vec::new();
+        let mut next: Option<u32> = None;
+        loop {
+            if self.stop.load(Ordering::Acquire) {
+                return;
+            }
+            let task = match next.take().or_else(|| self.find_task(local)) {
+                Some(t) => t,
+                None => {
+                    self.wait_for_work();
+                    continue;
+                }
+            };
+            next = self.run_task(task as usize, id, local, &mut inputs, &mut ready);
+        }
+    }
+
+    /// Own deque first (depth-first), then the next leaf by priority, then
+    /// the oldest work of another worker.
+    fn find_task(&self, local: &Worker<u32>) -> Option<u32> {
+        if let Some(t) = local.pop() {
+            return Some(t);
+        }
+        loop {
+            let mut retry = false;
+            match self.injector.steal() {
+                Steal::Success(t) => return Some(t),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            for s in &self.stealers {
+                match s.steal() {
+                    Steal::Success(t) => return Some(t),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Sleeps until woken by a push or the end of the run. The sleeper count
+    /// is raised (under the lock) before the queues are re-checked, and
+    /// pushers read it after pushing, both with SeqCst fences, so a push is
+    /// either seen here or its pusher sees the sleeper and notifies.
+    fn wait_for_work(&self) {
+        let mut guard = self.sleep_lock.lock();
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if !self.stop.load(Ordering::SeqCst) && !self.has_work() {
+            self.wake.wait_for(&mut guard, IDLE_RECHECK);
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn notify_one(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.sleep_lock.lock();
+            self.wake.notify_one();
+        }
+    }
+
+    fn stop_all(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _guard = self.sleep_lock.lock();
+        self.wake.notify_all();
+    }
+
+    fn fail(&self, e: Error) {
+        {
+            let mut failure = self.failure.lock();
+            if failure.is_none() {
+                *failure = Some(e);
+            }
+        }
+        self.stop_all();
+    }
+
+    /// Runs task `i` and makes its dependents ready; returns the dependent
+    /// to run next on this worker, if any.
+    fn run_task(
+        &self,
+        i: usize,
+        worker: usize,
+        local: &Worker<u32>,
+        inputs: &mut Vec<Value>,
+        ready: &mut Vec<u32>,
+    ) -> Option<u32> {
+        let plan = self.plan;
+        let key = &plan.order[i];
+        for cb in self.callbacks {
+            cb.pretask(key, worker);
+        }
+        for &d in plan.deps_of(i) {
+            let v = self.slots[d as usize].value.lock().clone();
+            match v {
+                Some(v) => inputs.push(v),
+                None => {
+                    inputs.clear();
+                    self.fail(Error::scheduler(format!(
+                        "value of {} released before {key} ran",
+                        plan.order[d as usize]
+                    )));
+                    return None;
+                }
+            }
+        }
+        let task = plan.tasks[i];
+        let result = catch_unwind(AssertUnwindSafe(|| task.run(inputs)));
+        inputs.clear();
+        let value = match result {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.into_message()),
+            Err(payload) => Err(panic_message(&*payload)),
+        };
+        for cb in self.callbacks {
+            cb.posttask(key, worker, value.is_ok());
+        }
+        let value = match value {
+            Ok(v) => v,
+            Err(message) => {
+                self.fail(Error::task_failed(key.clone(), message));
+                return None;
+            }
+        };
+        *self.slots[i].value.lock() = Some(value);
+        // Release inputs whose last reader this was.
+        for &d in plan.deps_of(i) {
+            let d = d as usize;
+            if self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1 && !plan.wanted[d] {
+                let released = self.slots[d].value.lock().take();
+                drop(released);
+            }
+        }
+        // Dependents made ready, in priority order.
+        ready.clear();
+        for &t in plan.dependents_of(i) {
+            if self.slots[t as usize]
+                .pending
+                .fetch_sub(1, Ordering::AcqRel)
+                == 1
+            {
+                ready.push(t);
+            }
+        }
+        let next = ready.first().copied();
+        if ready.len() > 1 {
+            // Highest priority last, so this worker's LIFO pops it first.
+            for &t in ready[1..].iter().rev() {
+                local.push(t);
+            }
+            self.notify_one();
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.stop_all();
+        }
+        next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dklearn_graph::{ErrorKind, Sequential};
+    use std::sync::Arc;
+
+    fn k(s: &str) -> Key {
+        Key::from_string(s)
+    }
+
+    fn add(deps: &[&str]) -> Task {
+        Task::new(deps.iter().map(|d| k(d)).collect(), |v: &[Value]| {
+            let mut s = 1i64;
+            for x in v {
+                s += x.downcast_ref::<i64>().ok_or("not an i64")?;
+            }
+            Ok(Arc::new(s) as Value)
+        })
+    }
+
+    fn diamond() -> Graph {
+        [
+            (k("a"), add(&[])),
+            (k("b"), add(&["a"])),
+            (k("c"), add(&["a", "a"])),
+            (k("d"), add(&["b", "c"])),
+            (k("unused"), add(&["d"])),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    fn ints(v: &[Value]) -> Vec<i64> {
+        v.iter()
+            .map(|x| *x.downcast_ref::<i64>().expect("i64"))
+            .collect()
+    }
+
+    #[test]
+    fn plan_is_csr_in_priority_order() {
+        let g = diamond();
+        let order = g.toposort(&[k("d")]).unwrap();
+        let p = Plan::new(&g, &order, &[k("d")]).unwrap();
+        assert_eq!(order, vec![k("a"), k("b"), k("c"), k("d")]);
+        assert_eq!(p.deps_of(2), &[0, 0]);
+        assert_eq!(p.dependents_of(0), &[1, 2, 2]);
+        assert_eq!(p.dependents_of(3), &[] as &[u32]);
+        assert_eq!(p.wanted, vec![false, false, false, true]);
+    }
+
+    #[test]
+    fn matches_sequential_for_any_worker_count() {
+        let g = diamond();
+        let keys = [k("d"), k("a"), k("d")];
+        let expected = ints(&Sequential.get(&g, &keys, &[]).unwrap());
+        for w in 1..=4 {
+            let got = ints(&Threaded::new(w).get(&g, &keys, &[]).unwrap());
+            assert_eq!(got, expected, "{w} workers");
+        }
+        assert_eq!(expected, vec![6, 1, 6]);
+    }
+
+    #[test]
+    fn empty_request_runs_nothing() {
+        let out = Threaded::new(2).get(&diamond(), &[], &[]).unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn zero_means_available_cores() {
+        assert!(Threaded::new(0).num_workers() >= 1);
+        assert_eq!(Threaded::new(0), Threaded::default());
+    }
+
+    #[test]
+    fn graph_errors_pass_through() {
+        let mut g = diamond();
+        g.insert(k("e"), add(&["ghost"]));
+        let e = Threaded::new(2).get(&g, &[k("e")], &[]).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::MissingDependency {
+                key: k("e"),
+                dep: k("ghost")
+            }
+        );
+    }
+
+    #[test]
+    fn callback_panic_is_an_error_not_a_hang() {
+        struct Bad;
+        impl Callback for Bad {
+            fn pretask(&self, key: &Key, _worker: usize) {
+                assert_ne!(key.as_str(), "c", "callback refuses c");
+            }
+        }
+        let e = Threaded::new(2)
+            .get(&diamond(), &[k("d")], &[&Bad])
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("callback refuses c"),
+            "unexpected error {e}"
+        );
+    }
+}

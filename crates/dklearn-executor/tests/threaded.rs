@@ -1,0 +1,444 @@
+//! The threaded scheduler against the sequential reference: same results on
+//! random DAGs, each task run exactly once, intermediates released, errors
+//! reported with their key and never a hang.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use dklearn_executor::Threaded;
+use dklearn_graph::{Callback, ErrorKind, Graph, Key, Scheduler, Sequential, Task, Value};
+use proptest::prelude::*;
+
+const P: u64 = 1_000_003;
+
+/// A value that counts how many of its kind are alive.
+struct Tracked {
+    v: u64,
+    live: Arc<AtomicIsize>,
+}
+
+impl Tracked {
+    fn new(v: u64, live: &Arc<AtomicIsize>) -> Tracked {
+        live.fetch_add(1, Ordering::SeqCst);
+        Tracked {
+            v,
+            live: Arc::clone(live),
+        }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// SplitMix64: the tests' own seeded generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn key(i: usize) -> Key {
+    Key::from_string(format!("node-{i}"))
+}
+
+struct Dag {
+    graph: Graph,
+    runs: Arc<Vec<AtomicUsize>>,
+    live: Arc<AtomicIsize>,
+    requested: Vec<Key>,
+}
+
+/// A random DAG of `n` nodes: node `i` reads up to `max_fanin` earlier nodes,
+/// half the time from a few "hubs" (high fan-out); its value is
+/// `(i + sum of inputs) mod P`.
+fn random_dag(n: usize, max_fanin: usize, seed: u64) -> Dag {
+    let mut rng = Rng(seed);
+    let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..n).map(|_| AtomicUsize::new(0)).collect());
+    let live = Arc::new(AtomicIsize::new(0));
+    let hubs: Vec<usize> = (0..4).map(|_| rng.below(n.max(1) / 4 + 1)).collect();
+    let mut graph = Graph::new();
+    for i in 0..n {
+        let fanin = if i == 0 { 0 } else { rng.below(max_fanin + 1) };
+        let deps: Vec<Key> = (0..fanin)
+            .map(|_| {
+                let hub = hubs[rng.below(hubs.len())];
+                if rng.below(2) == 0 && hub < i {
+                    key(hub)
+                } else {
+                    key(rng.below(i))
+                }
+            })
+            .collect();
+        let (runs, live) = (Arc::clone(&runs), Arc::clone(&live));
+        graph.insert(
+            key(i),
+            Task::new(deps, move |inputs: &[Value]| {
+                runs[i].fetch_add(1, Ordering::SeqCst);
+                let mut s = i as u64;
+                for x in inputs {
+                    s += x.downcast_ref::<Tracked>().ok_or("not Tracked")?.v;
+                }
+                Ok(Arc::new(Tracked::new(s % P, &live)) as Value)
+            }),
+        );
+    }
+    let n_req = 1 + rng.below(5);
+    let requested = (0..n_req).map(|_| key(rng.below(n))).collect();
+    Dag {
+        graph,
+        runs,
+        live,
+        requested,
+    }
+}
+
+fn values(out: &[Value]) -> Vec<u64> {
+    out.iter()
+        .map(|v| v.downcast_ref::<Tracked>().map_or(u64::MAX, |t| t.v))
+        .collect()
+}
+
+/// Runs `f` on another thread and fails the test if it takes over 60 s.
+fn within_timeout<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(v) => v,
+        Err(_) => panic!("scheduler hung (no answer within 60 s)"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn threaded_equals_sequential(n in 1usize..3000, max_fanin in 0usize..6, seed in any::<u64>()) {
+        let dag = random_dag(n, max_fanin, seed);
+        let needed: HashSet<Key> = dag.graph.cull(&dag.requested).unwrap().keys().cloned().collect();
+        let distinct: HashSet<&Key> = dag.requested.iter().collect();
+        let expected = {
+            let out = Sequential.get(&dag.graph, &dag.requested, &[]).unwrap();
+            values(&out)
+        };
+        for c in dag.runs.iter() {
+            c.store(0, Ordering::SeqCst);
+        }
+        for workers in 1..=8usize {
+            let out = Threaded::new(workers).get(&dag.graph, &dag.requested, &[]).unwrap();
+            prop_assert_eq!(values(&out), expected.clone(), "{} workers", workers);
+            // Only the requested values are still alive.
+            prop_assert_eq!(dag.live.load(Ordering::SeqCst), distinct.len() as isize);
+            drop(out);
+            prop_assert_eq!(dag.live.load(Ordering::SeqCst), 0);
+            for (i, c) in dag.runs.iter().enumerate() {
+                let want = usize::from(needed.contains(&key(i)));
+                prop_assert_eq!(c.swap(0, Ordering::SeqCst), want, "runs of node-{}", i);
+            }
+        }
+    }
+}
+
+/// `chains` chains `load -> process -> shrink`, joined by one `total`. A
+/// depth-first scheduler holds at most one big `load` value per worker; a
+/// breadth-first one would load all of them first.
+fn chains_graph(chains: usize, big_live: &Arc<AtomicIsize>, max_big: &Arc<AtomicIsize>) -> Graph {
+    let mut g = Graph::new();
+    let mut smalls = Vec::new();
+    for c in 0..chains {
+        let load = Key::from_string(format!("load-{c}"));
+        let process = Key::from_string(format!("process-{c}"));
+        let shrink = Key::from_string(format!("shrink-{c}"));
+        let (live, max) = (Arc::clone(big_live), Arc::clone(max_big));
+        g.insert(
+            load.clone(),
+            Task::new(vec![], move |_: &[Value]| {
+                let t = Tracked::new(c as u64, &live);
+                max.fetch_max(live.load(Ordering::SeqCst), Ordering::SeqCst);
+                // Give other workers time to (wrongly) start more loads.
+                std::thread::sleep(Duration::from_micros(200));
+                Ok(Arc::new(t) as Value)
+            }),
+        );
+        g.insert(
+            process.clone(),
+            Task::new(vec![load], |v: &[Value]| {
+                let t = v[0].downcast_ref::<Tracked>().ok_or("load")?;
+                Ok(Arc::new(t.v * 2) as Value)
+            }),
+        );
+        g.insert(
+            shrink.clone(),
+            Task::new(vec![process], |v: &[Value]| {
+                Ok(Arc::new(*v[0].downcast_ref::<u64>().ok_or("process")? + 1) as Value)
+            }),
+        );
+        smalls.push(shrink);
+    }
+    g.insert(
+        Key::from_string("total"),
+        Task::new(smalls, |v: &[Value]| {
+            let mut s = 0u64;
+            for x in v {
+                s += x.downcast_ref::<u64>().ok_or("shrink")?;
+            }
+            Ok(Arc::new(s) as Value)
+        }),
+    );
+    g
+}
+
+#[test]
+fn depth_first_keeps_few_big_values_alive() {
+    for workers in [1usize, 2, 4] {
+        let live = Arc::new(AtomicIsize::new(0));
+        let max = Arc::new(AtomicIsize::new(0));
+        let g = chains_graph(64, &live, &max);
+        let out = Threaded::new(workers)
+            .get(&g, &[Key::from_string("total")], &[])
+            .unwrap();
+        let expected: u64 = (0..64u64).map(|c| 2 * c + 1).sum();
+        assert_eq!(out[0].downcast_ref::<u64>(), Some(&expected));
+        assert_eq!(live.load(Ordering::SeqCst), 0, "all loads released");
+        let peak = max.load(Ordering::SeqCst);
+        assert!(
+            peak <= workers as isize,
+            "{workers} workers held {peak} big values at once"
+        );
+    }
+}
+
+#[test]
+fn long_chain_keeps_live_values_bounded() {
+    let n = 20_000;
+    let live = Arc::new(AtomicIsize::new(0));
+    let max = Arc::new(AtomicIsize::new(0));
+    let mut g = Graph::new();
+    for i in 0..n {
+        let deps = if i == 0 { vec![] } else { vec![key(i - 1)] };
+        let (live, max) = (Arc::clone(&live), Arc::clone(&max));
+        g.insert(
+            key(i),
+            Task::new(deps, move |v: &[Value]| {
+                let prev = v.first().and_then(|x| x.downcast_ref::<Tracked>());
+                let t = Tracked::new(prev.map_or(0, |p| p.v + 1), &live);
+                max.fetch_max(live.load(Ordering::SeqCst), Ordering::SeqCst);
+                Ok(Arc::new(t) as Value)
+            }),
+        );
+    }
+    let out = Threaded::new(2).get(&g, &[key(n - 1)], &[]).unwrap();
+    assert_eq!(values(&out), vec![(n - 1) as u64]);
+    assert_eq!(live.load(Ordering::SeqCst), 1);
+    assert!(max.load(Ordering::SeqCst) <= 2, "chain held {max:?} values");
+}
+
+#[test]
+fn cycle_and_missing_dependency_are_errors() {
+    let node = |deps: Vec<Key>| Task::new(deps, |_: &[Value]| Ok(Arc::new(()) as Value));
+    let mut g = Graph::new();
+    g.insert(key(0), node(vec![key(2)]));
+    g.insert(key(1), node(vec![key(0)]));
+    g.insert(key(2), node(vec![key(1)]));
+    g.insert(key(3), node(vec![key(2)]));
+    let e = Threaded::new(2).get(&g, &[key(3)], &[]).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Cycle(c) if c.len() == 4),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("cycle in task graph: "), "{e}");
+
+    let mut g = Graph::new();
+    g.insert(key(0), node(vec![]));
+    g.insert(key(1), node(vec![key(0), Key::from_string("ghost")]));
+    let e = Threaded::new(2).get(&g, &[key(1)], &[]).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::MissingDependency {
+            key: key(1),
+            dep: Key::from_string("ghost")
+        }
+    );
+    let e = Threaded::new(2)
+        .get(&g, &[Key::from_string("nope")], &[])
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::MissingKey(Key::from_string("nope")));
+}
+
+/// A binary reduction tree over `leaves` leaves; node `bad` panics (or
+/// returns an error). Keys: `leaf-i`, `reduce-<level>-<i>`.
+fn tree_with_failure(leaves: usize, bad: &str, panic: bool) -> (Graph, Key) {
+    let mut g = Graph::new();
+    let mut level: Vec<Key> = Vec::new();
+    for i in 0..leaves {
+        let k = Key::from_string(format!("leaf-{i}"));
+        g.insert(k.clone(), Task::literal(Arc::new(i as u64)));
+        level.push(k);
+    }
+    let mut depth = 0;
+    while level.len() > 1 {
+        depth += 1;
+        let mut next = Vec::new();
+        for (i, pair) in level.chunks(2).enumerate() {
+            let k = Key::from_string(format!("reduce-{depth}-{i}"));
+            let fails = k.as_str() == bad;
+            g.insert(
+                k.clone(),
+                Task::new(pair.to_vec(), move |v: &[Value]| {
+                    if fails && panic {
+                        panic!("deliberate panic in {}", "the tree");
+                    } else if fails {
+                        return Err("deliberate error".into());
+                    }
+                    let mut s = 0u64;
+                    for x in v {
+                        s += x.downcast_ref::<u64>().ok_or("u64")?;
+                    }
+                    Ok(Arc::new(s) as Value)
+                }),
+            );
+            next.push(k);
+        }
+        level = next;
+    }
+    (g, level.remove(0))
+}
+
+#[test]
+fn panic_deep_in_the_graph_names_its_key() {
+    for workers in [1usize, 2, 4, 8] {
+        let e = within_timeout(move || {
+            let (g, root) = tree_with_failure(5000, "reduce-3-17", true);
+            Threaded::new(workers).get(&g, &[root], &[]).unwrap_err()
+        });
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::TaskFailed {
+                key: Key::from_string("reduce-3-17"),
+                message: "deliberate panic in the tree".into()
+            },
+            "{workers} workers"
+        );
+        assert_eq!(
+            e.to_string(),
+            "task reduce-3-17 failed: deliberate panic in the tree"
+        );
+    }
+}
+
+#[test]
+fn task_error_stops_the_run_and_finish_reports_it() {
+    #[derive(Default)]
+    struct Log {
+        started: AtomicUsize,
+        post_ok: AtomicUsize,
+        post_failed: AtomicUsize,
+        finished: Mutex<Vec<bool>>,
+    }
+    impl Callback for Log {
+        fn start(&self, _graph: &Graph, _keys: &[Key]) {
+            self.started.fetch_add(1, Ordering::SeqCst);
+        }
+        fn posttask(&self, _key: &Key, _worker: usize, ok: bool) {
+            if ok {
+                self.post_ok.fetch_add(1, Ordering::SeqCst);
+            } else {
+                self.post_failed.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        fn finish(&self, ok: bool) {
+            self.finished.lock().unwrap().push(ok);
+        }
+    }
+    let log = Arc::new(Log::default());
+    let log2 = Arc::clone(&log);
+    let e = within_timeout(move || {
+        let (g, root) = tree_with_failure(2000, "reduce-1-0", false);
+        Threaded::new(2)
+            .get(&g, &[root], &[&*log2 as &dyn Callback])
+            .unwrap_err()
+    });
+    assert_eq!(e.to_string(), "task reduce-1-0 failed: deliberate error");
+    assert_eq!(log.started.load(Ordering::SeqCst), 1);
+    assert_eq!(log.post_failed.load(Ordering::SeqCst), 1);
+    assert_eq!(*log.finished.lock().unwrap(), vec![false]);
+    // The run stopped early: not all ~4000 tasks ran.
+    assert!(log.post_ok.load(Ordering::SeqCst) < 3999);
+}
+
+#[test]
+fn many_failures_at_once_report_one_of_them() {
+    let e = within_timeout(|| {
+        let mut g = Graph::new();
+        let mut all = Vec::new();
+        for i in 0..1000 {
+            let k = Key::from_string(format!("bad-{i}"));
+            g.insert(
+                k.clone(),
+                Task::new(vec![], move |_: &[Value]| panic!("bad {i}")),
+            );
+            all.push(k);
+        }
+        Threaded::new(4).get(&g, &all, &[]).unwrap_err()
+    });
+    match e.kind() {
+        ErrorKind::TaskFailed { key, message } => {
+            assert_eq!(message, &format!("bad {}", &key.as_str()[4..]));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn callbacks_see_every_task_once_on_a_valid_worker() {
+    struct Seen {
+        pre: Mutex<Vec<(Key, usize)>>,
+        post: Mutex<Vec<(Key, usize)>>,
+    }
+    impl Callback for Seen {
+        fn pretask(&self, key: &Key, worker: usize) {
+            self.pre.lock().unwrap().push((key.clone(), worker));
+        }
+        fn posttask(&self, key: &Key, worker: usize, ok: bool) {
+            assert!(ok);
+            self.post.lock().unwrap().push((key.clone(), worker));
+        }
+    }
+    let dag = random_dag(2000, 3, 7);
+    let needed = dag.graph.cull(&dag.requested).unwrap();
+    let seen = Seen {
+        pre: Mutex::new(Vec::new()),
+        post: Mutex::new(Vec::new()),
+    };
+    Threaded::new(3)
+        .get(&dag.graph, &dag.requested, &[&seen])
+        .unwrap();
+    let mut pre = seen.pre.into_inner().unwrap();
+    let mut post = seen.post.into_inner().unwrap();
+    assert_eq!(pre.len(), needed.len());
+    assert!(pre.iter().all(|(_, w)| *w < 3));
+    pre.sort();
+    post.sort();
+    assert_eq!(
+        pre, post,
+        "each pretask has its posttask on the same worker"
+    );
+    let keys: HashSet<&Key> = pre.iter().map(|(k, _)| k).collect();
+    assert_eq!(keys.len(), needed.len());
+}
