@@ -15,8 +15,66 @@ const TOKEN_HEX: usize = 32;
 /// and the same work asked for twice gives the same key, so it is one node.
 /// [`Key::from_string`] accepts any text (e.g. a hand-written `"x"`), in which
 /// case [`Key::name`] is the whole text.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key(Arc<str>);
+///
+/// Equality, ordering and hashing are those of the text; the hash of the text
+/// is computed once at creation, so looking a key up in a graph never reads
+/// the text unless two different keys collide.
+#[derive(Clone)]
+pub struct Key {
+    text: Arc<str>,
+    hash: u64,
+}
+
+/// A well-mixed 64-bit hash of the key text (FxHash-style over 8-byte words,
+/// then a murmur3 finalizer), computed once per key.
+fn text_hash(s: &str) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut h: u64 = s.len() as u64;
+    let bytes = s.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(SEED);
+    }
+    let rest = chunks.remainder();
+    let mut w = [0u8; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(SEED);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+impl PartialEq for Key {
+    #[inline]
+    fn eq(&self, other: &Key) -> bool {
+        Arc::ptr_eq(&self.text, &other.text) || (self.hash == other.hash && self.text == other.text)
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
 
 impl Key {
     /// The key `name-<token>`.
@@ -34,17 +92,22 @@ impl Key {
         s.push('-');
         // Writing into a String cannot fail.
         let _ = write!(s, "{token}");
-        Key(Arc::from(s))
+        Key::from_arc(Arc::from(s))
     }
 
     /// A key with exactly the given text (no token is appended).
     pub fn from_string(s: impl Into<String>) -> Key {
-        Key(Arc::from(s.into()))
+        Key::from_arc(Arc::from(s.into()))
+    }
+
+    fn from_arc(text: Arc<str>) -> Key {
+        let hash = text_hash(&text);
+        Key { text, hash }
     }
 
     /// The whole key text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// The prefix before `-<token>`; the whole text if the key has no token
@@ -52,7 +115,7 @@ impl Key {
     pub fn name(&self) -> &str {
         match self.split() {
             Some((name, _)) => name,
-            None => &self.0,
+            None => &self.text,
         }
     }
 
@@ -63,7 +126,7 @@ impl Key {
     }
 
     fn split(&self) -> Option<(&str, &str)> {
-        let s: &str = &self.0;
+        let s: &str = &self.text;
         if s.len() < TOKEN_HEX + 1 {
             return None;
         }
@@ -83,26 +146,26 @@ impl Key {
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl fmt::Debug for Key {
     /// Like dask's repr of a key: the quoted text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}'", self.0)
+        write!(f, "'{}'", self.text)
     }
 }
 
 impl AsRef<str> for Key {
     fn as_ref(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl From<&str> for Key {
     fn from(s: &str) -> Key {
-        Key(Arc::from(s))
+        Key::from_arc(Arc::from(s))
     }
 }
 
@@ -114,7 +177,7 @@ impl From<String> for Key {
 
 impl Tokenize for Key {
     fn tokenize(&self, h: &mut TokenHasher) {
-        h.write_str(&self.0);
+        h.write_str(&self.text);
     }
 }
 
