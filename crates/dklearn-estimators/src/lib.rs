@@ -3,10 +3,12 @@
 #![deny(missing_docs)]
 
 mod error;
+mod labels;
 mod mt19937;
 pub mod metrics;
 mod traits;
 
 pub use error::{Error, ErrorKind};
+pub use labels::{unique_labels, LabelEncoder};
 pub use mt19937::Mt19937;
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
