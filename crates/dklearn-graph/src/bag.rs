@@ -52,9 +52,10 @@ impl<T> fmt::Debug for Bag<T> {
 }
 
 impl<T: Data> Bag<T> {
-    /// Splits `items` into partitions of `ceil(len / npartitions)` items, as
-    /// dask does (so there may be fewer than `npartitions` partitions, and
-    /// never fewer than one). `npartitions == 0` is taken as 1.
+    /// Splits `items` into partitions of `ceil(len / npartitions)` items
+    /// (`floor` above 100 items), exactly as `dask.bag.from_sequence` does: so
+    /// there may be fewer, or above 100 items one more, than `npartitions`
+    /// partitions, and never fewer than one. `npartitions == 0` is taken as 1.
     pub fn from_sequence(items: Vec<T>, npartitions: usize) -> Bag<T>
     where
         T: Tokenize,
@@ -67,7 +68,9 @@ impl<T: Data> Bag<T> {
     /// supplies a token identifying the whole sequence.
     pub fn from_sequence_with_token(items: Vec<T>, npartitions: usize, token: Token) -> Bag<T> {
         let n = items.len();
-        let size = n.div_ceil(npartitions.max(1)).max(1);
+        let p = npartitions.max(1);
+        // dask: ceil(n / p) up to 100 items, floor(n / p) above.
+        let size = if n <= 100 { n.div_ceil(p) } else { n / p }.max(1);
         let mut parts: Vec<Vec<T>> = Vec::with_capacity(n.div_ceil(size).max(1));
         let mut it = items.into_iter();
         loop {

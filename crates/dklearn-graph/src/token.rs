@@ -131,7 +131,10 @@ impl TokenHasher {
 
     /// The token of everything written so far (the hasher can keep going).
     pub fn finish(&self) -> Token {
-        Token(self.inner.finish128().as_u128())
+        // Combine the two words arithmetically (not `as_u128`, which goes
+        // through the machine's byte order) so big-endian hosts agree.
+        let h = self.inner.finish128();
+        Token(u128::from(h.h1) | (u128::from(h.h2) << 64))
     }
 }
 
