@@ -4,11 +4,16 @@
 
 mod error;
 mod labels;
-mod mt19937;
+mod lazy;
 pub mod metrics;
+mod mt19937;
 mod traits;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
+pub use lazy::{
+    train_test_split, Averaged, AveragedFit, Chained, FitParams, FittedPipeline, LazyEstimator,
+    Matrix, Pipeline, TrainTestSplit,
+};
 pub use mt19937::Mt19937;
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};

@@ -1,0 +1,138 @@
+use super::matrix::Matrix;
+use super::pipeline::{FitParams, LazyEstimator};
+use super::task_err;
+use crate::error::Error;
+use crate::traits::{PartialFit, Predict};
+use dklearn_graph::{delayed, downcast_input, tokenize, Data, Delayed, Tokenize};
+use dklearn_sparse::CsrMatrix;
+use std::fmt;
+
+/// Fits by calling `partial_fit` on each chunk in order: one task per chunk,
+/// each depending on the previous one (dask-learn's `Chained`).
+///
+/// The classes are given up front ([`FitParams::classes`]) or found by a
+/// pass over all label chunks (sorted distinct labels). A chunk with no rows
+/// passes the model through unchanged.
+///
+/// ```
+/// # use dklearn_estimators::{Chained, PartialFit, Error};
+/// # #[derive(Clone, Debug)] struct Counter(usize);
+/// # impl PartialFit<u8> for Counter {
+/// #     fn partial_fit(&mut self, x: &dklearn_sparse::CsrMatrix, _: &[u8], _: Option<&[u8]>) -> Result<(), Error> {
+/// #         self.0 += x.n_rows(); Ok(())
+/// #     }
+/// # }
+/// let chained = Chained::new(Counter(0));
+/// assert_eq!(format!("{chained:?}"), "Chained(Counter(0))");
+/// ```
+#[derive(Clone)]
+pub struct Chained<E> {
+    estimator: E,
+}
+
+impl<E> Chained<E> {
+    /// Wraps an unfitted estimator.
+    pub fn new(estimator: E) -> Self {
+        Chained { estimator }
+    }
+
+    /// The wrapped (unfitted) estimator.
+    pub fn estimator(&self) -> &E {
+        &self.estimator
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Chained<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Chained({:?})", self.estimator)
+    }
+}
+
+/// Sorted distinct labels over all chunks: the pass over `y` that finds the
+/// classes when they are not given.
+pub(crate) fn unique_classes<L: Data + Clone + Ord>(y: &Matrix<Vec<L>>) -> Delayed<Vec<L>> {
+    Delayed::gather(y.chunks(), "unique-classes", &(), |chunks| {
+        let mut all: Vec<L> = chunks.iter().flat_map(|c| c.iter().cloned()).collect();
+        all.sort();
+        all.dedup();
+        Ok(all)
+    })
+}
+
+impl<E> Chained<E> {
+    /// The lazy chain of `partial_fit` steps over the chunks of `x` and `y`.
+    pub fn fit<L>(
+        &self,
+        x: &Matrix<CsrMatrix>,
+        y: &Matrix<Vec<L>>,
+        params: &FitParams<L>,
+    ) -> Result<Delayed<E>, Error>
+    where
+        L: Data + Clone + Ord + Tokenize,
+        E: PartialFit<L> + Clone + fmt::Debug + Send + Sync + 'static,
+    {
+        if x.nchunks() != y.nchunks() {
+            return Err(Error::new(crate::ErrorKind::LengthMismatch {
+                n_samples: x.nchunks(),
+                n_labels: y.nchunks(),
+            }));
+        }
+        let classes = match &params.classes {
+            Some(c) => Delayed::value("classes", c.clone()),
+            None => unique_classes(y),
+        };
+        let repr = format!("{:?}", self.estimator);
+        let name = estimator_name(&repr);
+        let mut model =
+            Delayed::value_with_token(&name, tokenize(&name, &repr), self.estimator.clone());
+        for (i, (xc, yc)) in x.chunks().iter().zip(y.chunks()).enumerate() {
+            model = delayed(
+                "partial_fit",
+                &(i as u64),
+                &[model.as_any(), xc.as_any(), yc.as_any(), classes.as_any()],
+                |v| {
+                    let mut m = downcast_input::<E>(&v[0])?.clone();
+                    let x = downcast_input::<CsrMatrix>(&v[1])?;
+                    let y = downcast_input::<Vec<L>>(&v[2])?;
+                    let classes = downcast_input::<Vec<L>>(&v[3])?;
+                    if x.n_rows() > 0 || !y.is_empty() {
+                        m.partial_fit(x, y, Some(classes)).map_err(task_err)?;
+                    }
+                    Ok(m)
+                },
+            );
+        }
+        Ok(model)
+    }
+}
+
+impl<L, E> LazyEstimator<L> for Chained<E>
+where
+    L: Data + Clone + Ord + Tokenize,
+    E: PartialFit<L> + Predict<L> + Clone + fmt::Debug + Send + Sync + 'static,
+{
+    type Model = E;
+
+    fn fit_lazy(
+        &self,
+        x: &Matrix<CsrMatrix>,
+        y: &Matrix<Vec<L>>,
+        params: &FitParams<L>,
+    ) -> Result<Delayed<E>, Error> {
+        self.fit(x, y, params)
+    }
+}
+
+/// `sgdclassifier` from `SGDClassifier(alpha=...)`: the task name of an
+/// estimator literal.
+pub(crate) fn estimator_name(repr: &str) -> String {
+    let name: String = repr
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        "estimator".into()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}

@@ -1,0 +1,250 @@
+use super::matrix::Matrix;
+use super::task_err;
+use crate::error::Error;
+use crate::traits::{Predict, Transform};
+use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError, Tokenize};
+use dklearn_sparse::CsrMatrix;
+use std::fmt;
+
+/// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
+/// graph ([`Chained`](super::Chained), [`Averaged`](super::Averaged)).
+pub trait LazyEstimator<L>: Clone + fmt::Debug + Send + Sync + 'static {
+    /// What fitting produces: a model that predicts.
+    type Model: Predict<L> + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The lazy fit over aligned feature and label chunks.
+    fn fit_lazy(
+        &self,
+        x: &Matrix<CsrMatrix>,
+        y: &Matrix<Vec<L>>,
+        params: &FitParams<L>,
+    ) -> Result<Delayed<Self::Model>, Error>;
+}
+
+/// Fit parameters routed to the final step (scikit-learn's `sgd__classes=[0, 1]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitParams<L> {
+    /// Every class, given up front (otherwise found by a pass over `y` where
+    /// the estimator needs them).
+    pub classes: Option<Vec<L>>,
+}
+
+impl<L> Default for FitParams<L> {
+    fn default() -> Self {
+        FitParams { classes: None }
+    }
+}
+
+impl<L> FitParams<L> {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives the classes up front.
+    pub fn classes(mut self, classes: Vec<L>) -> Self {
+        self.classes = Some(classes);
+        self
+    }
+}
+
+/// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a
+/// wrapped estimator, applied chunk by chunk.
+///
+/// `Debug` reads like scikit-learn's repr:
+/// `Pipeline(steps=[('vect', HashingVectorizer(...)), ('sgd', Chained(SGDClassifier()))])`.
+#[derive(Clone)]
+pub struct Pipeline<V, E> {
+    transformer: (String, V),
+    estimator: (String, E),
+}
+
+impl<V: fmt::Debug, E: fmt::Debug> fmt::Debug for Pipeline<V, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
+            self.transformer.0, self.transformer.1, self.estimator.0, self.estimator.1
+        )
+    }
+}
+
+/// What a pipeline's transformer must be: a pure function of a chunk of
+/// samples whose `Debug` repr names every parameter (it goes into task keys,
+/// so equal transformers on equal chunks are one task).
+pub trait ChunkTransformer<T>:
+    Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
+{
+}
+impl<T, V> ChunkTransformer<T> for V where
+    V: Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
+{
+}
+
+impl<V, E> Pipeline<V, E> {
+    /// `Pipeline([(name, transformer), (name, estimator)])`.
+    pub fn new(transformer: (&str, V), estimator: (&str, E)) -> Self {
+        Pipeline {
+            transformer: (transformer.0.to_string(), transformer.1),
+            estimator: (estimator.0.to_string(), estimator.1),
+        }
+    }
+
+    /// The transformer step.
+    pub fn transformer(&self) -> &V {
+        &self.transformer.1
+    }
+
+    /// The estimator step.
+    pub fn estimator(&self) -> &E {
+        &self.estimator.1
+    }
+}
+
+/// Transforms every partition of `x` with `v`, one task per partition named
+/// after the transformer (`hashingvectorizer-<token>`); the key hashes the
+/// transformer's repr and the partition's key, so the same chunk transformed
+/// by equal transformers is one task.
+pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
+    let repr = format!("{v:?}");
+    let name = super::chained::estimator_name(&repr);
+    let chunks = x
+        .to_delayed()
+        .iter()
+        .map(|part| {
+            let v = v.clone();
+            part.try_map_with(&name, &repr, move |docs: &Vec<T>| {
+                v.transform(docs.as_slice()).map_err(task_err)
+            })
+        })
+        .collect();
+    Matrix::from_chunks(chunks)
+}
+
+impl<V, E> Pipeline<V, E> {
+    /// The lazy fit: transforms the chunks of `x`, then fits the estimator
+    /// step on them. Nothing runs until the result is computed.
+    pub fn fit<T, L>(
+        &self,
+        x: &Bag<T>,
+        y: &Matrix<Vec<L>>,
+        params: FitParams<L>,
+    ) -> Result<FittedPipeline<V, E::Model>, Error>
+    where
+        T: Data,
+        L: Data,
+        V: ChunkTransformer<T>,
+        E: LazyEstimator<L>,
+    {
+        let xt = transform_chunks(&self.transformer.1, x);
+        let model = self.estimator.1.fit_lazy(&xt, y, &params)?;
+        Ok(FittedPipeline {
+            transformer: self.transformer.clone(),
+            estimator_name: self.estimator.0.clone(),
+            model,
+        })
+    }
+}
+
+/// A fitted pipeline: the transformer and the lazy fitted model.
+/// Its methods build graphs too; compute them with a scheduler.
+pub struct FittedPipeline<V, M> {
+    transformer: (String, V),
+    estimator_name: String,
+    model: Delayed<M>,
+}
+
+impl<V: Clone, M> Clone for FittedPipeline<V, M> {
+    fn clone(&self) -> Self {
+        FittedPipeline {
+            transformer: self.transformer.clone(),
+            estimator_name: self.estimator_name.clone(),
+            model: self.model.clone(),
+        }
+    }
+}
+
+impl<V: fmt::Debug, M> fmt::Debug for FittedPipeline<V, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
+            self.transformer.0, self.transformer.1, self.estimator_name, self.model
+        )
+    }
+}
+
+impl<V, M: Data> FittedPipeline<V, M> {
+    /// The lazy fitted model (compute it to get the estimator).
+    pub fn model(&self) -> &Delayed<M> {
+        &self.model
+    }
+
+    /// Lazy predictions, one chunk per partition of `x`.
+    pub fn predict<T: Data, L: Data>(&self, x: &Bag<T>) -> Matrix<Vec<L>>
+    where
+        V: ChunkTransformer<T>,
+        M: Predict<L>,
+    {
+        let xt = transform_chunks(&self.transformer.1, x);
+        let chunks = xt
+            .chunks()
+            .iter()
+            .map(|c| {
+                self.model
+                    .try_join_with(c, "predict", &(), |m: &M, x: &CsrMatrix| {
+                        m.predict(x).map_err(task_err)
+                    })
+            })
+            .collect();
+        Matrix::from_chunks(chunks)
+    }
+
+    /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
+    /// `score`): hits are counted per chunk in parallel and summed.
+    pub fn score<T: Data, L: Data + PartialEq + Tokenize>(
+        &self,
+        x: &Bag<T>,
+        y: &Matrix<Vec<L>>,
+    ) -> Result<Delayed<f64>, Error>
+    where
+        V: ChunkTransformer<T>,
+        M: Predict<L>,
+    {
+        if x.npartitions() != y.nchunks() {
+            return Err(Error::new(crate::ErrorKind::LengthMismatch {
+                n_samples: x.npartitions(),
+                n_labels: y.nchunks(),
+            }));
+        }
+        let pred = self.predict::<T, L>(x);
+        let hits: Vec<Delayed<(usize, usize)>> = pred
+            .chunks()
+            .iter()
+            .zip(y.chunks())
+            .map(|(p, t)| {
+                delayed("score-chunk", &(), &[p.as_any(), t.as_any()], |v| {
+                    let p = downcast_input::<Vec<L>>(&v[0])?;
+                    let t = downcast_input::<Vec<L>>(&v[1])?;
+                    if p.len() != t.len() {
+                        return Err(TaskError::new(format!(
+                            "{} predictions but {} labels",
+                            p.len(),
+                            t.len()
+                        )));
+                    }
+                    Ok((p.iter().zip(t).filter(|(a, b)| a == b).count(), t.len()))
+                })
+            })
+            .collect();
+        Ok(Delayed::gather(&hits, "score", &(), |parts| {
+            let (h, n) = parts
+                .iter()
+                .fold((0usize, 0usize), |(h, n), p| (h + p.0, n + p.1));
+            if n == 0 {
+                return Err(TaskError::new("score: no test samples"));
+            }
+            Ok(h as f64 / n as f64)
+        }))
+    }
+}

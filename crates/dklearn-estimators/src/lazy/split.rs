@@ -1,0 +1,96 @@
+use super::matrix::Matrix;
+use crate::error::Error;
+use crate::mt19937::Mt19937;
+use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError};
+use std::sync::Arc;
+
+/// The four parts of a split, chunk-aligned: `x_train`/`y_train` hold the
+/// rows of each partition drawn for training, `x_test`/`y_test` the others.
+#[derive(Debug, Clone)]
+pub struct TrainTestSplit<T, L> {
+    /// Training samples, one partition per input partition.
+    pub x_train: Bag<T>,
+    /// Test samples.
+    pub x_test: Bag<T>,
+    /// Training labels.
+    pub y_train: Matrix<Vec<L>>,
+    /// Test labels.
+    pub y_test: Matrix<Vec<L>>,
+}
+
+/// Splits every partition of `x` (and the aligned chunk of `y`) into train
+/// and test rows, lazily.
+///
+/// Row `j` of partition `i` goes to test when the `j`-th draw of
+/// `np.random.RandomState([seed, i]).rand(n)` is `>= 1 - test_size` (a
+/// Bernoulli mask, so the test share is `test_size` on average), exactly the
+/// numbers numpy draws. Each partition owns its generator: the split is the
+/// same on any number of workers and in any order of execution, and a Python
+/// script can rebuild it.
+///
+/// Errors (at build time) for a `test_size` outside `(0, 1)`, a `seed` above
+/// `u32::MAX`, or `x` and `y` with different numbers of partitions; a
+/// partition whose `x` and `y` lengths differ fails its task with both lengths.
+pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
+    x: &Bag<T>,
+    y: &Matrix<Vec<L>>,
+    test_size: f64,
+    seed: u64,
+) -> Result<TrainTestSplit<T, L>, Error> {
+    if !(test_size > 0.0 && test_size < 1.0) {
+        return Err(Error::invalid_parameter(
+            "test_size",
+            format!("must be in (0, 1), got {test_size}"),
+        ));
+    }
+    let seed32 = u32::try_from(seed).map_err(|_| {
+        Error::invalid_parameter("random_state", format!("must be below 2**32, got {seed}"))
+    })?;
+    if x.npartitions() != y.nchunks() {
+        return Err(Error::new(crate::ErrorKind::LengthMismatch {
+            n_samples: x.npartitions(),
+            n_labels: y.nchunks(),
+        }));
+    }
+    let train_share = 1.0 - test_size;
+    let parts = x.to_delayed();
+    let mut out: [Vec<Delayed<Vec<T>>>; 2] = [Vec::new(), Vec::new()];
+    let mut out_y: [Vec<Delayed<Vec<L>>>; 2] = [Vec::new(), Vec::new()];
+    for (i, (xp, yp)) in parts.iter().zip(y.chunks()).enumerate() {
+        let params = (seed, test_size, i as u64);
+        let mask: Delayed<Arc<Vec<bool>>> = delayed("split-mask", &params, &[xp, yp], move |v| {
+            let n = downcast_input::<Vec<T>>(&v[0])?.len();
+            let ny = downcast_input::<Vec<L>>(&v[1])?.len();
+            if n != ny {
+                return Err(TaskError::new(format!(
+                    "partition {i}: {n} samples but {ny} labels"
+                )));
+            }
+            let mut rng = Mt19937::from_key(&[seed32, i as u32]);
+            Ok(Arc::new(
+                (0..n).map(|_| rng.next_f64() < train_share).collect(),
+            ))
+        });
+        for (side, keep) in [(0usize, true), (1, false)] {
+            let name = if keep { "train" } else { "test" };
+            out[side].push(xp.join(&mask, &format!("{name}-x"), move |xs, m| pick(xs, m, keep)));
+            out_y[side].push(yp.join(&mask, &format!("{name}-y"), move |ys, m| pick(ys, m, keep)));
+        }
+    }
+    let [x_train, x_test] = out;
+    let [y_train, y_test] = out_y;
+    Ok(TrainTestSplit {
+        x_train: Bag::from_partitions(x_train),
+        x_test: Bag::from_partitions(x_test),
+        y_train: Matrix::from_chunks(y_train),
+        y_test: Matrix::from_chunks(y_test),
+    })
+}
+
+fn pick<T: Clone>(xs: &[T], mask: &[bool], keep: bool) -> Vec<T> {
+    xs.iter()
+        .zip(mask)
+        .filter(|(_, &m)| m == keep)
+        .map(|(x, _)| x.clone())
+        .collect()
+}
