@@ -206,8 +206,12 @@ impl Callback for ProgressBar {
         c.thread = spawned.ok();
     }
 
-    fn posttask(&self, _key: &Key, _worker: usize, _ok: bool) {
-        self.shared.done.fetch_add(1, Ordering::Relaxed);
+    fn posttask(&self, _key: &Key, _worker: usize, ok: bool) {
+        // As dask: a failed task is not finished, so a failed run's last
+        // line shows how far it got.
+        if ok {
+            self.shared.done.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn finish(&self, ok: bool) {

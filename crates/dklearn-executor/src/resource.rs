@@ -87,14 +87,18 @@ fn parse_status_kb(status: &str, field: &str) -> Option<u64> {
 /// Takes samples, remembering the previous CPU reading for the rate.
 struct Sampler {
     origin: Instant,
+    /// 100 times the number of cores: the most the process can use.
+    max_percent: f64,
     last_wall: Instant,
     last_cpu: Option<Duration>,
 }
 
 impl Sampler {
     fn new(origin: Instant) -> Sampler {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Sampler {
             origin,
+            max_percent: 100.0 * cores as f64,
             last_wall: Instant::now(),
             last_cpu: process_cpu_time(),
         }
@@ -105,7 +109,11 @@ impl Sampler {
         let cpu = process_cpu_time();
         let wall = now.saturating_duration_since(self.last_wall).as_secs_f64();
         let cpu_percent = match (cpu, self.last_cpu) {
-            (Some(c), Some(l)) if wall > 0.0 => 100.0 * c.saturating_sub(l).as_secs_f64() / wall,
+            // CPU time comes in 10 ms ticks, so a short interval can see one
+            // tick too many; more than every core busy is such noise.
+            (Some(c), Some(l)) if wall > 0.0 => {
+                (100.0 * c.saturating_sub(l).as_secs_f64() / wall).min(self.max_percent)
+            }
             _ => 0.0,
         };
         self.last_wall = now;
@@ -139,7 +147,10 @@ struct Control {
 /// `finish`, like dask's `ResourceProfiler(dt)`.
 ///
 /// A sample is taken when the sampler starts and when it stops, so even a
-/// compute shorter than `interval` has two points. Samples accumulate across
+/// compute shorter than `interval` has two points. The kernel counts CPU
+/// time in 10 ms ticks, so a CPU % is precise to about `10 ms / interval`
+/// (±10% at the 100 ms intervals this is meant for); readings are capped at
+/// 100% per available core. Samples accumulate across
 /// computes until [`clear`](ResourceProfiler::clear). On systems without
 /// `/proc`, CPU and RSS read as 0.
 ///

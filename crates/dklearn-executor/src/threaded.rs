@@ -154,6 +154,12 @@ impl Hasher for KeyHasher {
     }
 
     #[inline]
+    fn write_u64(&mut self, i: u64) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(K);
+    }
+
+    #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
