@@ -214,7 +214,7 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
         .collect();
     let plot_h = ROW_H * workers as f64;
     let legend_h = 20.0 * by_name.len() as f64 + 24.0;
-    let height = TOP + plot_h.max(legend_h) + AXIS_H;
+    let height = TOP + (plot_h + AXIS_H).max(legend_h) + 10.0;
     let _ = writeln!(
         svg,
         r#"<g class="gantt"><text x="{LEFT}" y="{}" font-weight="bold">Tasks by worker</text>"#,

@@ -112,15 +112,17 @@ fn progress_bar_draws_dask_lines_and_ends_with_newline() {
     let (g, total) = work_graph(6, 60);
     let sink = Sink::default();
     let bar = ProgressBar::to_writer(sink.clone()).width(20);
+    let t = std::time::Instant::now();
     Threaded::new(2).get(&g, &[total], &[&bar]).unwrap();
+    let redraws = t.elapsed().as_millis() as usize / 100 + 2;
     let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = text.split('\r').filter(|l| !l.is_empty()).collect();
     // ~180 ms of work redrawn every 100 ms: an initial, an intermediate and
-    // the final line, but not one per task.
-    assert!(lines.len() >= 2 && lines.len() <= 5, "{lines:?}");
+    // the final line, not one per task.
+    assert!(lines.len() >= 2 && lines.len() <= redraws, "{lines:?}");
     let last = lines.last().unwrap();
     assert!(
-        last.starts_with("[####################] | 100% Completed |  0."),
+        last.starts_with("[####################] | 100% Completed | "),
         "{last:?}"
     );
     assert!(last.ends_with("s\n"));
