@@ -30,7 +30,11 @@ fn chain(n: usize) -> (Graph, Key) {
     let unit: Value = Arc::new(());
     let mut g = Graph::new();
     for i in 0..n {
-        let deps = if i == 0 { vec![] } else { vec![key("chain", i - 1)] };
+        let deps = if i == 0 {
+            vec![]
+        } else {
+            vec![key("chain", i - 1)]
+        };
         g.insert(key("chain", i), noop(deps, &unit));
     }
     (g, key("chain", n - 1))
@@ -79,7 +83,11 @@ fn bench_executor(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    for (shape, (g, out)) in [("chain", chain(N)), ("fan_out", fan_out(N)), ("tree", tree(N))] {
+    for (shape, (g, out)) in [
+        ("chain", chain(N)),
+        ("fan_out", fan_out(N)),
+        ("tree", tree(N)),
+    ] {
         group.throughput(Throughput::Elements(g.len() as u64));
         let keys = [out];
         group.bench_function(BenchmarkId::new(format!("{shape}/sequential"), N), |b| {
