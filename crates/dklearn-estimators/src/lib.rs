@@ -4,6 +4,10 @@
 
 mod error;
 mod labels;
+mod params;
+mod sgd;
+mod sgd_core;
+mod sgd_fast;
 mod lazy;
 pub mod metrics;
 mod mt19937;
@@ -16,4 +20,6 @@ pub use lazy::{
     Matrix, Pipeline, TrainTestSplit,
 };
 pub use mt19937::Mt19937;
+pub use params::{Average, LearningRate, Loss, Penalty};
+pub use sgd::{SGDClassifier, SgdClassifierParams};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
