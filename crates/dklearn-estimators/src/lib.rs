@@ -5,13 +5,18 @@
 mod error;
 mod labels;
 mod params;
+mod passive_aggressive;
+mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
 mod lazy;
+mod liblinear;
+mod logistic;
 pub mod metrics;
 mod mt19937;
 mod traits;
+mod tron;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
@@ -19,7 +24,10 @@ pub use lazy::{
     train_test_split, Averaged, AveragedFit, Chained, FitParams, FittedPipeline, LazyEstimator,
     Matrix, Pipeline, TrainTestSplit,
 };
+pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use params::{Average, LearningRate, Loss, Penalty};
+pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
+pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SgdClassifierParams};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
