@@ -21,7 +21,10 @@ mod split;
 pub use averaged::{Averaged, AveragedFit};
 pub use chained::Chained;
 pub use matrix::Matrix;
-pub use pipeline::{FitParams, FittedPipeline, LazyEstimator, Pipeline};
+pub use pipeline::{
+    predict_chunks, score_chunks, transform_chunks, ChunkTransformer, FitParams, FittedPipeline,
+    LazyEstimator, Pipeline,
+};
 pub use split::{train_test_split, TrainTestSplit};
 
 use crate::error::Error;

@@ -2,7 +2,7 @@ use super::matrix::Matrix;
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{Predict, Transform};
-use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError, Tokenize};
+use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
 
@@ -186,23 +186,12 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: Predict<L>,
     {
-        let xt = transform_chunks(&self.transformer.1, x);
-        let chunks = xt
-            .chunks()
-            .iter()
-            .map(|c| {
-                self.model
-                    .try_join_with(c, "predict", &(), |m: &M, x: &CsrMatrix| {
-                        m.predict(x).map_err(task_err)
-                    })
-            })
-            .collect();
-        Matrix::from_chunks(chunks)
+        predict_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
     }
 
     /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
     /// `score`): hits are counted per chunk in parallel and summed.
-    pub fn score<T: Data, L: Data + PartialEq + Tokenize>(
+    pub fn score<T: Data, L: Data + PartialEq>(
         &self,
         x: &Bag<T>,
         y: &Matrix<Vec<L>>,
@@ -217,34 +206,67 @@ impl<V, M: Data> FittedPipeline<V, M> {
                 n_labels: y.nchunks(),
             }));
         }
-        let pred = self.predict::<T, L>(x);
-        let hits: Vec<Delayed<(usize, usize)>> = pred
-            .chunks()
-            .iter()
-            .zip(y.chunks())
-            .map(|(p, t)| {
-                delayed("score-chunk", &(), &[p.as_any(), t.as_any()], |v| {
-                    let p = downcast_input::<Vec<L>>(&v[0])?;
-                    let t = downcast_input::<Vec<L>>(&v[1])?;
-                    if p.len() != t.len() {
-                        return Err(TaskError::new(format!(
-                            "{} predictions but {} labels",
-                            p.len(),
-                            t.len()
-                        )));
-                    }
-                    Ok((p.iter().zip(t).filter(|(a, b)| a == b).count(), t.len()))
-                })
-            })
-            .collect();
-        Ok(Delayed::gather(&hits, "score", &(), |parts| {
-            let (h, n) = parts
-                .iter()
-                .fold((0usize, 0usize), |(h, n), p| (h + p.0, n + p.1));
-            if n == 0 {
-                return Err(TaskError::new("score: no test samples"));
-            }
-            Ok(h as f64 / n as f64)
-        }))
+        score_chunks(&self.model, &transform_chunks(&self.transformer.1, x), y)
     }
+}
+
+/// Lazy predictions of a lazy model, one task per feature chunk.
+pub fn predict_chunks<M: Predict<L> + Data, L: Data>(
+    model: &Delayed<M>,
+    x: &Matrix<CsrMatrix>,
+) -> Matrix<Vec<L>> {
+    let chunks = x
+        .chunks()
+        .iter()
+        .map(|c| {
+            model.try_join_with(c, "predict", &(), |m: &M, x: &CsrMatrix| {
+                m.predict(x).map_err(task_err)
+            })
+        })
+        .collect();
+    Matrix::from_chunks(chunks)
+}
+
+/// Lazy mean accuracy of a lazy model over aligned feature and label chunks
+/// (hits counted per chunk, then summed: the accuracy over the concatenation).
+pub fn score_chunks<M: Predict<L> + Data, L: Data + PartialEq>(
+    model: &Delayed<M>,
+    x: &Matrix<CsrMatrix>,
+    y: &Matrix<Vec<L>>,
+) -> Result<Delayed<f64>, Error> {
+    if x.nchunks() != y.nchunks() {
+        return Err(Error::new(crate::ErrorKind::LengthMismatch {
+            n_samples: x.nchunks(),
+            n_labels: y.nchunks(),
+        }));
+    }
+    let pred = predict_chunks::<M, L>(model, x);
+    let hits: Vec<Delayed<(usize, usize)>> = pred
+        .chunks()
+        .iter()
+        .zip(y.chunks())
+        .map(|(p, t)| {
+            delayed("score-chunk", &(), &[p.as_any(), t.as_any()], |v| {
+                let p = downcast_input::<Vec<L>>(&v[0])?;
+                let t = downcast_input::<Vec<L>>(&v[1])?;
+                if p.len() != t.len() {
+                    return Err(TaskError::new(format!(
+                        "{} predictions but {} labels",
+                        p.len(),
+                        t.len()
+                    )));
+                }
+                Ok((p.iter().zip(t).filter(|(a, b)| a == b).count(), t.len()))
+            })
+        })
+        .collect();
+    Ok(Delayed::gather(&hits, "score", &(), |parts| {
+        let (h, n) = parts
+            .iter()
+            .fold((0usize, 0usize), |(h, n), p| (h + p.0, n + p.1));
+        if n == 0 {
+            return Err(TaskError::new("score: no test samples"));
+        }
+        Ok(h as f64 / n as f64)
+    }))
 }
