@@ -5,6 +5,8 @@
 mod error;
 mod labels;
 mod params;
+mod passive_aggressive;
+mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
@@ -25,5 +27,7 @@ pub use lazy::{
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use params::{Average, LearningRate, Loss, Penalty};
+pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
+pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SgdClassifierParams};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::labels::LabelEncoder;
-use crate::sgd_fast::{plain_sgd, sklearn_seeds, Binary, SgdConfig};
+use crate::sgd_fast::{plain_sgd, sklearn_ovr_seeds, sklearn_shuffle_seed, Binary, SgdConfig};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 
@@ -124,11 +124,11 @@ pub(crate) fn partial_fit_state<L: Ord + Clone>(
     // for one-vs-rest it first draws one seed per class, then seeds each class's
     // shuffle from `RandomState(that seed)`.
     let seeds: Vec<u32> = if n_models == 1 {
-        sklearn_seeds(params.random_state, 1)
+        vec![sklearn_shuffle_seed(params.random_state)]
     } else {
-        sklearn_seeds(params.random_state, n_models)
+        sklearn_ovr_seeds(params.random_state, n_models)
             .into_iter()
-            .map(|s| sklearn_seeds(s, 1)[0])
+            .map(sklearn_shuffle_seed)
             .collect()
     };
 

@@ -481,20 +481,29 @@ fn l1_penalty(w: &mut WeightVector<'_>, q: &mut [f64], idx: &[usize], u: f64) {
     }
 }
 
-/// The seeds scikit-learn draws for its shuffles: `RandomState(random_state)`
-/// followed by `randint(2**31 - 1, size=n)` (legacy MT19937, masked rejection).
-pub(crate) fn sklearn_seeds(random_state: u32, n: usize) -> Vec<u32> {
-    const N: usize = 624;
-    let mut mt = [0u32; N];
-    mt[0] = random_state;
-    for i in 1..N {
-        mt[i] = 1_812_433_253u32
-            .wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30))
-            .wrapping_add(i as u32);
+/// numpy's legacy `RandomState(seed)` (MT19937 seeded by `init_genrand`),
+/// only as far as scikit-learn's SGD seeding needs it.
+struct LegacyRandomState {
+    mt: [u32; 624],
+    pos: usize,
+}
+
+impl LegacyRandomState {
+    fn new(seed: u32) -> Self {
+        let mut mt = [0u32; 624];
+        mt[0] = seed;
+        for i in 1..624 {
+            mt[i] = 1_812_433_253u32
+                .wrapping_mul(mt[i - 1] ^ (mt[i - 1] >> 30))
+                .wrapping_add(i as u32);
+        }
+        LegacyRandomState { mt, pos: 624 }
     }
-    let mut pos = N;
-    let mut next = move || {
-        if pos >= N {
+
+    fn next_u32(&mut self) -> u32 {
+        const N: usize = 624;
+        if self.pos >= N {
+            let mt = &mut self.mt;
             for k in 0..N {
                 let y = (mt[k] & 0x8000_0000) | (mt[(k + 1) % N] & 0x7fff_ffff);
                 let mut v = mt[(k + 397) % N] ^ (y >> 1);
@@ -503,24 +512,44 @@ pub(crate) fn sklearn_seeds(random_state: u32, n: usize) -> Vec<u32> {
                 }
                 mt[k] = v;
             }
-            pos = 0;
+            self.pos = 0;
         }
-        let mut y = mt[pos];
-        pos += 1;
+        let mut y = self.mt[self.pos];
+        self.pos += 1;
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c_5680;
         y ^= (y << 15) & 0xefc6_0000;
         y ^ (y >> 18)
-    };
-    let range = 0x7fff_fffe_u32; // high - 1 - low for randint(0, 2**31 - 1)
-    (0..n)
-        .map(|_| loop {
-            let v = next() & 0x7fff_ffff;
+    }
+
+    /// `randint(low, low + range + 1)` for `range < 2^31` (masked rejection).
+    fn bounded(&mut self, low: u32, range: u32) -> u32 {
+        loop {
+            let v = self.next_u32() & 0x7fff_ffff;
             if v <= range {
-                break v;
+                return low + v;
             }
-        })
-        .collect()
+        }
+    }
+}
+
+/// `randint(MAX_INT)` with `MAX_INT = 2^31 - 1`: values in `[0, 2^31 - 2]`.
+const SEED_RANGE: u32 = 0x7fff_fffe;
+
+/// The shuffle seed of scikit-learn's `fit_binary` given its `random_state`:
+/// `make_dataset` first draws the dataset's own seed (`randint(1, MAX_INT)`),
+/// then `fit_binary` draws the shuffle seed (`randint(MAX_INT)`).
+pub(crate) fn sklearn_shuffle_seed(random_state: u32) -> u32 {
+    let mut rs = LegacyRandomState::new(random_state);
+    rs.bounded(1, SEED_RANGE - 1);
+    rs.bounded(0, SEED_RANGE)
+}
+
+/// The per-class `random_state`s of scikit-learn's one-vs-rest
+/// (`RandomState(random_state).randint(MAX_INT, size=n)`).
+pub(crate) fn sklearn_ovr_seeds(random_state: u32, n: usize) -> Vec<u32> {
+    let mut rs = LegacyRandomState::new(random_state);
+    (0..n).map(|_| rs.bounded(0, SEED_RANGE)).collect()
 }
 
 #[cfg(test)]
@@ -556,5 +585,23 @@ mod tests {
         assert!((w.dot(&[0, 1, 2], &[1.0, 1.0, 1.0]) - (1.5 - 1.0 + 3.5)).abs() < 1e-15);
         w.reset_wscale();
         assert_eq!(v, vec![1.5, -1.0, 3.5]);
+    }
+}
+
+#[cfg(test)]
+mod seed_tests {
+    use super::*;
+
+    #[test]
+    fn seeds_and_shuffle_match_scikit_learn() {
+        // np.random.RandomState(s).randint(2**31 - 1, size=2)
+        assert_eq!(sklearn_ovr_seeds(42, 1), vec![1_608_637_542]);
+        assert_eq!(sklearn_ovr_seeds(3, 1), vec![218_175_338]);
+        // CSRDataset64._shuffle_py(1608637542) twice over 10 samples.
+        let mut order: Vec<usize> = (0..10).collect();
+        shuffle_order(&mut order, 1_608_637_542);
+        assert_eq!(order, vec![8, 3, 6, 2, 9, 0, 1, 4, 5, 7]);
+        shuffle_order(&mut order, 1_608_637_542);
+        assert_eq!(order, vec![5, 2, 1, 6, 7, 8, 3, 9, 0, 4]);
     }
 }
