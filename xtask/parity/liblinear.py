@@ -225,18 +225,26 @@ def nb_fixture():
     }
 
 
+def fl(v):
+    """A float for JSON: non-finite values (log of a zero count) as strings."""
+    v = float(v)
+    if np.isfinite(v):
+        return v
+    return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
 def nb_state(nb, params, Xte):
     return {
         "params": params,
         "repr": repr(nb),
         "classes": [int(v) for v in nb.classes_],
-        "class_count": [float(v) for v in nb.class_count_],
-        "feature_count": [[float(v) for v in r] for r in nb.feature_count_],
-        "feature_log_prob": [[float(v) for v in r] for r in nb.feature_log_prob_],
-        "class_log_prior": [float(v) for v in nb.class_log_prior_],
-        "joint_log_proba": [[float(v) for v in r] for r in nb.predict_joint_log_proba(Xte)],
-        "predict_log_proba": [[float(v) for v in r] for r in nb.predict_log_proba(Xte)],
-        "predict_proba": [[float(v) for v in r] for r in nb.predict_proba(Xte)],
+        "class_count": [fl(v) for v in nb.class_count_],
+        "feature_count": [[fl(v) for v in r] for r in nb.feature_count_],
+        "feature_log_prob": [[fl(v) for v in r] for r in nb.feature_log_prob_],
+        "class_log_prior": [fl(v) for v in nb.class_log_prior_],
+        "joint_log_proba": [[fl(v) for v in r] for r in nb.predict_joint_log_proba(Xte)],
+        "predict_log_proba": [[fl(v) for v in r] for r in nb.predict_log_proba(Xte)],
+        "predict_proba": [[fl(v) for v in r] for r in nb.predict_proba(Xte)],
         "predict": [int(v) for v in nb.predict(Xte)],
     }
 

@@ -14,6 +14,7 @@ mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
+mod naive_bayes;
 mod mt19937;
 mod traits;
 mod tron;
@@ -26,6 +27,7 @@ pub use lazy::{
 };
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
+pub use naive_bayes::{MultinomialNB, MultinomialNBParams};
 pub use params::{Average, LearningRate, Loss, Penalty};
 pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
 pub use perceptron::{Perceptron, PerceptronParams};

@@ -1,0 +1,595 @@
+//! `MultinomialNB`: naive Bayes for counts (word counts, tf or tf-idf), with
+//! scikit-learn 1.9.1's smoothing, priors, incremental counting and outputs.
+//!
+//! The model is its counts: `feature_count_[c, j]` sums feature `j` over the
+//! samples of class `c`, `class_count_[c]` counts them. Every fit or
+//! `partial_fit` adds to the counts and recomputes
+//! `feature_log_prob_ = log(fc + α) - log(Σⱼ (fc + α))` and the class log
+//! prior (given, empirical, or uniform), so a sequence of `partial_fit`
+//! calls gives the same model as one `fit` on the concatenation.
+//! `sample_weight` and an array-valued `alpha` are not implemented.
+
+use crate::error::{Error, ErrorKind};
+use crate::labels::unique_labels;
+use crate::logistic::{linear_scores, py_float};
+use crate::traits::{Fit, PartialFit, Predict, Score};
+use dklearn_sparse::CsrMatrix;
+use ndarray::Array2;
+use std::fmt;
+
+/// numpy's `add.reduce` over a contiguous slice: the first element, plus the
+/// pairwise (blocks of 8 accumulators, halves above 128) sum of the rest, so
+/// sums round as scikit-learn's do.
+pub(crate) fn np_sum(a: &[f64]) -> f64 {
+    fn pairwise(a: &[f64]) -> f64 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0;
+            for &v in a {
+                res += v;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [0.0; 8];
+            r.copy_from_slice(&a[..8]);
+            let full = n - n % 8;
+            let mut i = 8;
+            while i < full {
+                for k in 0..8 {
+                    r[k] += a[i + k];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for &v in &a[full..] {
+                res += v;
+            }
+            res
+        } else {
+            let mut n2 = n / 2;
+            n2 -= n2 % 8;
+            pairwise(&a[..n2]) + pairwise(&a[n2..])
+        }
+    }
+    match a.split_first() {
+        None => 0.0,
+        Some((first, rest)) => first + pairwise(rest),
+    }
+}
+
+/// Checked hyper-parameters of [`MultinomialNB`], from [`MultinomialNB::params`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultinomialNBParams {
+    alpha: f64,
+    fit_prior: bool,
+    class_prior: Option<Vec<f64>>,
+    force_alpha: bool,
+}
+
+impl Default for MultinomialNBParams {
+    fn default() -> Self {
+        MultinomialNBParams {
+            alpha: 1.0,
+            fit_prior: true,
+            class_prior: None,
+            force_alpha: true,
+        }
+    }
+}
+
+impl MultinomialNBParams {
+    /// Additive (Laplace/Lidstone) smoothing (default 1; 0 for none). Must be
+    /// finite and ≥ 0.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Learn the class prior from the class counts (default) or use a uniform
+    /// one (`false`). Ignored when `class_prior` is given.
+    pub fn fit_prior(mut self, fit_prior: bool) -> Self {
+        self.fit_prior = fit_prior;
+        self
+    }
+
+    /// Fixed prior probabilities, one per class in `classes_` order (checked
+    /// against the number of classes at fit time).
+    pub fn class_prior(mut self, class_prior: Vec<f64>) -> Self {
+        self.class_prior = Some(class_prior);
+        self
+    }
+
+    /// Keep `alpha` as given (default `true`); when `false` an alpha below
+    /// `1e-10` is raised to `1e-10`.
+    pub fn force_alpha(mut self, force_alpha: bool) -> Self {
+        self.force_alpha = force_alpha;
+        self
+    }
+
+    /// Validates the parameters into an unfitted estimator.
+    pub fn build<L>(self) -> Result<MultinomialNB<L>, Error> {
+        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+            return Err(Error::invalid_parameter(
+                "alpha",
+                format!("must be a finite float >= 0, got {}", py_float(self.alpha)),
+            ));
+        }
+        if let Some(p) = &self.class_prior {
+            if p.is_empty() || p.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(Error::invalid_parameter(
+                    "class_prior",
+                    "must be a non-empty list of finite probabilities >= 0",
+                ));
+            }
+        }
+        Ok(MultinomialNB {
+            params: self,
+            fitted: None,
+        })
+    }
+
+    fn effective_alpha(&self) -> f64 {
+        if !self.force_alpha && self.alpha < 1e-10 {
+            1e-10
+        } else {
+            self.alpha
+        }
+    }
+}
+
+/// Counts and the log probabilities derived from them. Invariants: `classes`
+/// sorted and distinct; `class_count`, `class_log_prior` and the rows of both
+/// arrays are in `classes` order; both arrays are `n_classes × n_features`.
+#[derive(Clone, PartialEq)]
+struct Fitted<L> {
+    classes: Vec<L>,
+    class_count: Vec<f64>,
+    feature_count: Array2<f64>,
+    feature_log_prob: Array2<f64>,
+    class_log_prior: Vec<f64>,
+}
+
+/// Naive Bayes for multinomially distributed (count) features, as
+/// scikit-learn's `MultinomialNB`.
+///
+/// ```
+/// use dklearn_estimators::{Fit, MultinomialNB, PartialFit, Predict};
+/// use dklearn_sparse::CsrMatrix;
+/// use ndarray::array;
+///
+/// let x = CsrMatrix::from_dense(&array![[3.0, 0.0, 1.0], [0.0, 2.0, 1.0], [4.0, 1.0, 0.0]]);
+/// let mut nb = MultinomialNB::params().alpha(0.5).build()?;
+/// nb.partial_fit(&x, &["a", "b", "a"], Some(&["a", "b", "c"]))?;
+/// assert_eq!(nb.predict(&x)?, vec!["a", "b", "a"]);
+/// assert_eq!(nb.class_count().unwrap(), &[2.0, 1.0, 0.0]);
+/// assert_eq!(format!("{nb:?}"), "MultinomialNB(alpha=0.5)");
+/// # Ok::<(), dklearn_estimators::Error>(())
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct MultinomialNB<L> {
+    params: MultinomialNBParams,
+    fitted: Option<Fitted<L>>,
+}
+
+impl MultinomialNB<()> {
+    /// The parameter builder, from scikit-learn's defaults (`alpha=1.0,
+    /// fit_prior=True, class_prior=None, force_alpha=True`).
+    pub fn params() -> MultinomialNBParams {
+        MultinomialNBParams::default()
+    }
+}
+
+impl<L> Default for MultinomialNB<L> {
+    fn default() -> Self {
+        MultinomialNB {
+            params: MultinomialNBParams::default(),
+            fitted: None,
+        }
+    }
+}
+
+impl<L> fmt::Debug for MultinomialNB<L> {
+    /// scikit-learn's repr: non-default parameters, sorted by name.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.params;
+        let mut parts = Vec::new();
+        if p.alpha != 1.0 {
+            parts.push(format!("alpha={}", py_float(p.alpha)));
+        }
+        if let Some(cp) = &p.class_prior {
+            let v: Vec<String> = cp.iter().map(|&x| py_float(x)).collect();
+            parts.push(format!("class_prior=[{}]", v.join(", ")));
+        }
+        if !p.fit_prior {
+            parts.push("fit_prior=False".to_string());
+        }
+        if !p.force_alpha {
+            parts.push("force_alpha=False".to_string());
+        }
+        write!(f, "MultinomialNB({})", parts.join(", "))
+    }
+}
+
+impl<L> MultinomialNB<L> {
+    /// An unfitted estimator with scikit-learn's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The hyper-parameters.
+    pub fn get_params(&self) -> &MultinomialNBParams {
+        &self.params
+    }
+
+    /// `classes_`, sorted.
+    pub fn classes(&self) -> Option<&[L]> {
+        self.fitted.as_ref().map(|f| f.classes.as_slice())
+    }
+
+    /// `class_count_`: samples seen per class.
+    pub fn class_count(&self) -> Option<&[f64]> {
+        self.fitted.as_ref().map(|f| f.class_count.as_slice())
+    }
+
+    /// `feature_count_`: `n_classes × n_features` summed feature values.
+    pub fn feature_count(&self) -> Option<&Array2<f64>> {
+        self.fitted.as_ref().map(|f| &f.feature_count)
+    }
+
+    /// `feature_log_prob_`: smoothed `log P(x_j | c)`.
+    pub fn feature_log_prob(&self) -> Option<&Array2<f64>> {
+        self.fitted.as_ref().map(|f| &f.feature_log_prob)
+    }
+
+    /// `class_log_prior_`: `log P(c)` (`-inf` for a class with no samples yet
+    /// when the prior is fitted).
+    pub fn class_log_prior(&self) -> Option<&[f64]> {
+        self.fitted.as_ref().map(|f| f.class_log_prior.as_slice())
+    }
+
+    /// `n_features_in_`.
+    pub fn n_features_in(&self) -> Option<usize> {
+        self.fitted.as_ref().map(|f| f.feature_count.ncols())
+    }
+
+    fn fitted(&self) -> Result<&Fitted<L>, Error> {
+        self.fitted
+            .as_ref()
+            .ok_or(Error::new(ErrorKind::NotFitted("MultinomialNB")))
+    }
+
+    /// `log P(c) + Σⱼ xⱼ log P(j | c)`, `n_samples × n_classes`
+    /// (scikit-learn's `predict_joint_log_proba`).
+    pub fn predict_joint_log_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        let f = self.fitted()?;
+        linear_scores(
+            x,
+            &f.feature_log_prob,
+            &f.class_log_prior,
+            "MultinomialNB.predict",
+        )
+    }
+
+    /// The joint log likelihood normalised by `log P(x)` (a log-sum-exp
+    /// computed as scikit-learn's `_logsumexp`).
+    pub fn predict_log_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        let mut jll = self.predict_joint_log_proba(x)?;
+        let mut shifted = Vec::new();
+        for mut row in jll.rows_mut() {
+            let mx = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+            let m = row.iter().filter(|&&v| v == mx).count() as f64;
+            let shift = if mx.is_finite() { mx } else { 0.0 };
+            shifted.clear();
+            shifted.extend(
+                row.iter()
+                    .map(|&v| if v == mx { 0.0 } else { (v - shift).exp() }),
+            );
+            let mut s = np_sum(&shifted);
+            if s != 0.0 {
+                s /= m;
+            }
+            let lse = s.ln_1p() + m.ln() + mx;
+            row.mapv_inplace(|v| v - lse);
+        }
+        Ok(jll)
+    }
+
+    /// `exp` of [`predict_log_proba`](Self::predict_log_proba): rows sum to 1.
+    pub fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        Ok(self.predict_log_proba(x)?.mapv(f64::exp))
+    }
+}
+
+impl<L: Ord + Clone> MultinomialNB<L> {
+    /// Checks `x` and `y` for counting; nothing is changed on error.
+    fn check_counts_input(
+        &self,
+        x: &CsrMatrix,
+        y: &[L],
+        n_features: Option<usize>,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        if x.n_rows() == 0 {
+            return Err(Error::new(ErrorKind::EmptyInput(what)));
+        }
+        if y.len() != x.n_rows() {
+            return Err(Error::new(ErrorKind::LengthMismatch {
+                n_samples: x.n_rows(),
+                n_labels: y.len(),
+            }));
+        }
+        if let Some(n) = n_features {
+            if x.n_cols() != n {
+                return Err(Error::new(ErrorKind::FeatureMismatch {
+                    expected: n,
+                    found: x.n_cols(),
+                }));
+            }
+        }
+        if x.has_non_finite() {
+            return Err(Error::new(ErrorKind::NonFinite(what)));
+        }
+        if x.data().iter().any(|&v| v < 0.0) {
+            return Err(Error::new(ErrorKind::NegativeValues(
+                "MultinomialNB (input X)",
+            )));
+        }
+        Ok(())
+    }
+
+    fn check_prior(&self, n_classes: usize, what: &'static str) -> Result<(), Error> {
+        match &self.params.class_prior {
+            Some(p) if p.len() != n_classes => Err(Error::new(ErrorKind::Other(format!(
+                "{what}: number of priors ({}) must match number of classes ({n_classes})",
+                p.len()
+            )))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds the counts of `(x, y)` (already checked) to `f` and recomputes
+    /// the log probabilities.
+    fn count_and_update(&self, f: &mut Fitted<L>, x: &CsrMatrix, y: &[L]) {
+        let n_classes = f.classes.len();
+        let mut batch = Array2::<f64>::zeros((n_classes, x.n_cols()));
+        let mut batch_classes = vec![0.0; n_classes];
+        for ((ind, val), label) in x.rows().zip(y) {
+            // Checked by the callers: every label is a class.
+            let k = f.classes.binary_search(label).unwrap_or(0);
+            batch_classes[k] += 1.0;
+            let mut row = batch.row_mut(k);
+            for (&j, &v) in ind.iter().zip(val) {
+                row[j] += v;
+            }
+        }
+        f.feature_count += &batch;
+        for (c, b) in f.class_count.iter_mut().zip(&batch_classes) {
+            *c += b;
+        }
+
+        let alpha = self.params.effective_alpha();
+        let smoothed = f.feature_count.mapv(|v| v + alpha);
+        let mut flp = Array2::zeros(smoothed.dim());
+        for (k, row) in smoothed.rows().into_iter().enumerate() {
+            let total = match row.as_slice() {
+                Some(s) => np_sum(s),
+                None => np_sum(&row.to_vec()),
+            };
+            let log_total = total.ln();
+            for (j, &v) in row.iter().enumerate() {
+                flp[[k, j]] = v.ln() - log_total;
+            }
+        }
+        f.feature_log_prob = flp;
+
+        f.class_log_prior = match &self.params.class_prior {
+            Some(p) => p.iter().map(|v| v.ln()).collect(),
+            None if self.params.fit_prior => {
+                let log_total = np_sum(&f.class_count).ln();
+                f.class_count.iter().map(|c| c.ln() - log_total).collect()
+            }
+            None => vec![-(n_classes as f64).ln(); n_classes],
+        };
+    }
+
+    fn empty_state(classes: Vec<L>, n_features: usize) -> Fitted<L> {
+        let n = classes.len();
+        Fitted {
+            classes,
+            class_count: vec![0.0; n],
+            feature_count: Array2::zeros((n, n_features)),
+            feature_log_prob: Array2::zeros((n, n_features)),
+            class_log_prior: vec![0.0; n],
+        }
+    }
+}
+
+impl<L: Ord + Clone> Fit<L> for MultinomialNB<L> {
+    /// Counts `(x, y)` from scratch (a single class is allowed, as in
+    /// scikit-learn). Errors, leaving the estimator unchanged, on no samples,
+    /// mismatched lengths, NaN/infinite or negative values, or a
+    /// `class_prior` of the wrong length.
+    fn fit(&mut self, x: &CsrMatrix, y: &[L]) -> Result<(), Error> {
+        const WHAT: &str = "MultinomialNB.fit";
+        self.check_counts_input(x, y, None, WHAT)?;
+        let classes = unique_labels(y);
+        self.check_prior(classes.len(), WHAT)?;
+        let mut f = Self::empty_state(classes, x.n_cols());
+        self.count_and_update(&mut f, x, y);
+        self.fitted = Some(f);
+        Ok(())
+    }
+}
+
+impl<L: Ord + Clone> PartialFit<L> for MultinomialNB<L> {
+    /// Adds the counts of one chunk. On the first call the classes are
+    /// `classes` (or, when omitted, those of `y` if it holds at least two);
+    /// later calls may repeat the same `classes`. Every label of `y` must be
+    /// a class. Errors leave the estimator unchanged.
+    fn partial_fit(&mut self, x: &CsrMatrix, y: &[L], classes: Option<&[L]>) -> Result<(), Error> {
+        const WHAT: &str = "MultinomialNB.partial_fit";
+        let n_features = self.fitted.as_ref().map(|f| f.feature_count.ncols());
+        self.check_counts_input(x, y, n_features, WHAT)?;
+        let resolved = match (&self.fitted, classes) {
+            (None, Some(c)) => {
+                let c = unique_labels(c);
+                if c.is_empty() {
+                    return Err(Error::new(ErrorKind::Classes(format!(
+                        "{WHAT}: `classes` is empty"
+                    ))));
+                }
+                Some(c)
+            }
+            (None, None) => {
+                let c = unique_labels(y);
+                if c.len() < 2 {
+                    return Err(Error::new(ErrorKind::Classes(format!(
+                        "{WHAT}: classes must be passed on the first call to partial_fit"
+                    ))));
+                }
+                Some(c)
+            }
+            (Some(f), Some(c)) => {
+                if unique_labels(c) != f.classes {
+                    return Err(Error::new(ErrorKind::Classes(format!(
+                        "{WHAT}: `classes` is not the same as on the previous call to partial_fit"
+                    ))));
+                }
+                None
+            }
+            (Some(_), None) => None,
+        };
+        let known: &[L] = match (&resolved, &self.fitted) {
+            (Some(c), _) => c,
+            (None, Some(f)) => &f.classes,
+            (None, None) => unreachable!("first calls always resolve classes"),
+        };
+        if let Some(i) = y.iter().position(|l| known.binary_search(l).is_err()) {
+            return Err(Error::new(ErrorKind::UnknownLabel(format!(
+                "{WHAT}: the label of sample {i} is not among classes"
+            ))));
+        }
+        self.check_prior(known.len(), WHAT)?;
+        let mut f = match (resolved, self.fitted.take()) {
+            (Some(c), _) => Self::empty_state(c, x.n_cols()),
+            (None, Some(f)) => f,
+            (None, None) => unreachable!("first calls always resolve classes"),
+        };
+        self.count_and_update(&mut f, x, y);
+        self.fitted = Some(f);
+        Ok(())
+    }
+}
+
+impl<L: Clone> Predict<L> for MultinomialNB<L> {
+    /// The class of the largest joint log likelihood (first on ties).
+    fn predict(&self, x: &CsrMatrix) -> Result<Vec<L>, Error> {
+        let f = self.fitted()?;
+        let jll = self.predict_joint_log_proba(x)?;
+        Ok(jll
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let mut best = 0;
+                for (k, &v) in row.iter().enumerate() {
+                    if v > row[best] {
+                        best = k;
+                    }
+                }
+                f.classes[best].clone()
+            })
+            .collect())
+    }
+}
+
+impl<L: Clone + PartialEq> Score<L> for MultinomialNB<L> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn numpy_sum_order() {
+        let a: Vec<f64> = (0..300).map(|i| 1.0 / (i as f64 + 1.0)).collect();
+        let naive: f64 = a.iter().sum();
+        assert!((np_sum(&a) - naive).abs() < 1e-12);
+        assert_eq!(np_sum(&[]), 0.0);
+        assert_eq!(np_sum(&[2.0, 3.0]), 5.0);
+    }
+
+    #[test]
+    fn partial_fit_equals_fit() {
+        let x = CsrMatrix::from_dense(&array![
+            [1.0, 0.0, 2.0],
+            [0.0, 3.0, 0.0],
+            [1.0, 1.0, 1.0],
+            [0.0, 0.0, 5.0]
+        ]);
+        let y = [1, 2, 1, 3];
+        let mut a = MultinomialNB::new();
+        a.fit(&x, &y).unwrap();
+        let mut b = MultinomialNB::new();
+        let top = x.select_rows(&[0, 1]).unwrap();
+        let bottom = x.select_rows(&[2, 3]).unwrap();
+        b.partial_fit(&top, &y[..2], Some(&[3, 1, 2])).unwrap();
+        b.partial_fit(&bottom, &y[2..], None).unwrap();
+        assert_eq!(a.feature_count(), b.feature_count());
+        assert_eq!(a.class_count(), b.class_count());
+        assert_eq!(a.feature_log_prob(), b.feature_log_prob());
+        assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
+    }
+
+    #[test]
+    fn errors_leave_state_unchanged() {
+        let x = CsrMatrix::from_dense(&array![[1.0, 0.0], [0.0, 1.0]]);
+        let mut nb = MultinomialNB::new();
+        nb.partial_fit(&x, &[0, 1], None).unwrap();
+        let before = nb.clone();
+        let neg = CsrMatrix::from_dense(&array![[-1.0, 0.0]]);
+        assert!(matches!(
+            nb.partial_fit(&neg, &[0], None).unwrap_err().kind(),
+            ErrorKind::NegativeValues(_)
+        ));
+        assert!(matches!(
+            nb.partial_fit(&x, &[0, 5], None).unwrap_err().kind(),
+            ErrorKind::UnknownLabel(_)
+        ));
+        assert!(matches!(
+            nb.partial_fit(&x, &[0, 1], Some(&[0, 1, 2]))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Classes(_)
+        ));
+        assert!(matches!(
+            nb.partial_fit(&CsrMatrix::zeros(1, 3), &[0], None)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::FeatureMismatch { .. }
+        ));
+        assert!(nb == before);
+        let mut fresh: MultinomialNB<i32> = MultinomialNB::new();
+        assert!(matches!(
+            fresh.partial_fit(&x, &[1, 1], None).unwrap_err().kind(),
+            ErrorKind::Classes(_)
+        ));
+    }
+
+    #[test]
+    fn repr_and_params() {
+        let nb: MultinomialNB<i32> = MultinomialNB::params()
+            .fit_prior(false)
+            .class_prior(vec![0.25, 0.75])
+            .build()
+            .unwrap();
+        assert_eq!(
+            format!("{nb:?}"),
+            "MultinomialNB(class_prior=[0.25, 0.75], fit_prior=False)"
+        );
+        assert!(MultinomialNB::params().alpha(-1.0).build::<i32>().is_err());
+        assert!(MultinomialNB::params()
+            .class_prior(vec![f64::NAN])
+            .build::<i32>()
+            .is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! MultinomialNB against scikit-learn 1.9.1 fixtures written by
+//! `xtask/parity/liblinear.py` (regenerate: `cargo xtask parity`).
+
+use dklearn_estimators::{Fit, MultinomialNB, PartialFit, Predict};
+use dklearn_sparse::CsrMatrix;
+use ndarray::Array2;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask parity`)", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A float, or one of the strings "inf", "-inf", "nan" the script writes for
+/// non-finite values.
+fn num(v: &Value) -> f64 {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "inf" => f64::INFINITY,
+            "-inf" => f64::NEG_INFINITY,
+            _ => f64::NAN,
+        },
+        _ => v.as_f64().unwrap(),
+    }
+}
+
+fn f64s(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(num).collect()
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+fn i64s(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+fn csr(v: &Value) -> CsrMatrix {
+    CsrMatrix::try_from_csr(
+        v["n_rows"].as_u64().unwrap() as usize,
+        v["n_cols"].as_u64().unwrap() as usize,
+        usizes(&v["indptr"]),
+        usizes(&v["indices"]),
+        f64s(&v["data"]),
+    )
+    .unwrap()
+}
+
+const TOL: f64 = 1e-11;
+
+/// Elementwise `|a - b| ≤ TOL · max(1, |b|)`, with infinities equal.
+fn close(a: &[f64], b: &[f64], what: &str) -> f64 {
+    assert_eq!(a.len(), b.len(), "{what}");
+    let mut worst = 0.0f64;
+    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+        if y.is_infinite() {
+            assert_eq!(x, y, "{what}[{i}]");
+            continue;
+        }
+        let e = (x - y).abs() / y.abs().max(1.0);
+        worst = worst.max(e);
+        assert!(e <= TOL, "{what}[{i}]: {x} vs {y}");
+    }
+    worst
+}
+
+fn close2(a: &Array2<f64>, b: &Value, what: &str) -> f64 {
+    let rows = b.as_array().unwrap();
+    assert_eq!(a.nrows(), rows.len(), "{what}");
+    let mut worst = 0.0f64;
+    for (i, row) in rows.iter().enumerate() {
+        worst = worst.max(close(&a.row(i).to_vec(), &f64s(row), what));
+    }
+    worst
+}
+
+fn build(params: &Value) -> MultinomialNB<i64> {
+    let mut p = MultinomialNB::params();
+    if let Some(a) = params.get("alpha") {
+        p = p.alpha(a.as_f64().unwrap());
+    }
+    if let Some(f) = params.get("fit_prior") {
+        p = p.fit_prior(f.as_bool().unwrap());
+    }
+    if let Some(c) = params.get("class_prior") {
+        p = p.class_prior(f64s(c));
+    }
+    p.build().unwrap()
+}
+
+fn check_state(nb: &MultinomialNB<i64>, st: &Value, x_test: &CsrMatrix, ctx: &str) -> f64 {
+    assert_eq!(format!("{nb:?}"), st["repr"].as_str().unwrap(), "{ctx}");
+    assert_eq!(nb.classes().unwrap(), i64s(&st["classes"]).as_slice());
+    let mut w = close(nb.class_count().unwrap(), &f64s(&st["class_count"]), ctx);
+    w = w.max(close2(
+        nb.feature_count().unwrap(),
+        &st["feature_count"],
+        ctx,
+    ));
+    w = w.max(close2(
+        nb.feature_log_prob().unwrap(),
+        &st["feature_log_prob"],
+        ctx,
+    ));
+    w = w.max(close(
+        nb.class_log_prior().unwrap(),
+        &f64s(&st["class_log_prior"]),
+        ctx,
+    ));
+    w = w.max(close2(
+        &nb.predict_joint_log_proba(x_test).unwrap(),
+        &st["joint_log_proba"],
+        ctx,
+    ));
+    w = w.max(close2(
+        &nb.predict_log_proba(x_test).unwrap(),
+        &st["predict_log_proba"],
+        ctx,
+    ));
+    w = w.max(close2(
+        &nb.predict_proba(x_test).unwrap(),
+        &st["predict_proba"],
+        ctx,
+    ));
+    assert_eq!(
+        nb.predict(x_test).unwrap(),
+        i64s(&st["predict"]),
+        "{ctx} predict"
+    );
+    w
+}
+
+#[test]
+fn fit_matches_sklearn() {
+    let fx = fixture("nb_counts.json");
+    let x = csr(&fx["X_fit"]);
+    let y = i64s(&fx["y_fit"]);
+    let x_test = csr(&fx["X_test"]);
+    let mut worst = 0.0f64;
+    for st in fx["fits"].as_array().unwrap() {
+        let mut nb = build(&st["params"]);
+        nb.fit(&x, &y).unwrap();
+        worst = worst.max(check_state(&nb, st, &x_test, "fit"));
+    }
+    eprintln!("MultinomialNB.fit: worst relative error {worst:e}");
+}
+
+#[test]
+fn partial_fit_sequence_matches_sklearn() {
+    let fx = fixture("nb_counts.json");
+    let x = csr(&fx["X_train"]);
+    let y = i64s(&fx["y_train"]);
+    let x_test = csr(&fx["X_test"]);
+    let mut nb: Option<MultinomialNB<i64>> = None;
+    let mut worst = 0.0f64;
+    for st in fx["partial_fit_steps"].as_array().unwrap() {
+        let rows = usizes(&st["rows"]);
+        let idx: Vec<usize> = (rows[0]..rows[1]).collect();
+        let chunk = x.select_rows(&idx).unwrap();
+        let m = nb.get_or_insert_with(|| build(&st["params"]));
+        m.partial_fit(&chunk, &y[rows[0]..rows[1]], Some(&[10, 20, 30]))
+            .unwrap();
+        worst = worst.max(check_state(
+            m,
+            st,
+            &x_test,
+            &format!("partial_fit rows {rows:?}"),
+        ));
+    }
+    eprintln!("MultinomialNB.partial_fit: worst relative error {worst:e}");
+}
