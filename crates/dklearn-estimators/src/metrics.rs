@@ -16,3 +16,355 @@ pub fn accuracy_score<L: PartialEq>(y_true: &[L], y_pred: &[L]) -> Result<f64, E
     let hits = y_true.iter().zip(y_pred).filter(|(a, b)| a == b).count();
     Ok(hits as f64 / y_true.len() as f64)
 }
+
+use crate::labels::unique_labels;
+use ndarray::Array2;
+
+/// How per-class scores are combined (scikit-learn's `average`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Averaging<L> {
+    /// `average='binary'`: the score of `pos_label` only; the labels must be
+    /// at most two.
+    Binary {
+        /// The positive class (`pos_label`).
+        pos_label: L,
+    },
+    /// `average='macro'`: unweighted mean over the labels of `y_true ∪ y_pred`.
+    Macro,
+    /// `average='micro'`: from the total true/false positives and negatives.
+    Micro,
+    /// `average='weighted'`: mean weighted by each label's support in `y_true`.
+    Weighted,
+}
+
+fn check_pair<L>(y_true: &[L], y_pred: &[L], what: &'static str) -> Result<(), Error> {
+    if y_true.len() != y_pred.len() {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            n_samples: y_true.len(),
+            n_labels: y_pred.len(),
+        }));
+    }
+    if y_true.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput(what)));
+    }
+    Ok(())
+}
+
+/// The confusion matrix `C[i][j]` = samples of true label `labels[i]`
+/// predicted as `labels[j]`, with `labels` the sorted union of both
+/// (or the given `labels`, whose order is kept; samples with other labels are ignored).
+pub fn confusion_matrix<L: Ord + Clone>(
+    y_true: &[L],
+    y_pred: &[L],
+    labels: Option<&[L]>,
+) -> Result<(Vec<L>, Array2<u64>), Error> {
+    check_pair(y_true, y_pred, "confusion_matrix")?;
+    let labels: Vec<L> = match labels {
+        Some(l) if l.is_empty() => {
+            return Err(Error::new(ErrorKind::EmptyInput(
+                "confusion_matrix: 'labels' should contain at least one label",
+            )))
+        }
+        Some(l) => l.to_vec(),
+        None => {
+            let mut all = y_true.to_vec();
+            all.extend_from_slice(y_pred);
+            unique_labels(&all)
+        }
+    };
+    let mut order: Vec<(L, usize)> = labels.iter().cloned().zip(0..).collect();
+    order.sort();
+    let find = |l: &L| {
+        order
+            .binary_search_by(|(k, _)| k.cmp(l))
+            .ok()
+            .map(|i| order[i].1)
+    };
+    let mut cm = Array2::zeros((labels.len(), labels.len()));
+    for (t, p) in y_true.iter().zip(y_pred) {
+        if let (Some(i), Some(j)) = (find(t), find(p)) {
+            cm[[i, j]] += 1;
+        }
+    }
+    Ok((labels, cm))
+}
+
+/// Per-label true positives, predicted counts and true counts, over the
+/// sorted labels of `y_true ∪ y_pred`.
+struct Counts<L> {
+    labels: Vec<L>,
+    tp: Vec<f64>,
+    pred: Vec<f64>,
+    truth: Vec<f64>,
+}
+
+fn counts<L: Ord + Clone>(
+    y_true: &[L],
+    y_pred: &[L],
+    what: &'static str,
+) -> Result<Counts<L>, Error> {
+    let (labels, cm) = confusion_matrix(y_true, y_pred, None).map_err(|e| match e.kind() {
+        ErrorKind::EmptyInput(_) => Error::new(ErrorKind::EmptyInput(what)),
+        _ => e,
+    })?;
+    let n = labels.len();
+    let tp = (0..n).map(|i| cm[[i, i]] as f64).collect();
+    let pred = (0..n).map(|j| cm.column(j).sum() as f64).collect();
+    let truth = (0..n).map(|i| cm.row(i).sum() as f64).collect();
+    Ok(Counts {
+        labels,
+        tp,
+        pred,
+        truth,
+    })
+}
+
+/// `num / den`, or 0 when `den` is 0 (scikit-learn's `zero_division="warn"`
+/// value, without the warning).
+fn ratio(num: f64, den: f64) -> f64 {
+    if den == 0.0 {
+        0.0
+    } else {
+        num / den
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Precision,
+    Recall,
+    F1,
+}
+
+fn score_one(w: Which, tp: f64, pred: f64, truth: f64) -> f64 {
+    match w {
+        Which::Precision => ratio(tp, pred),
+        Which::Recall => ratio(tp, truth),
+        Which::F1 => ratio(2.0 * tp, pred + truth),
+    }
+}
+
+fn averaged<L: Ord + Clone>(
+    w: Which,
+    y_true: &[L],
+    y_pred: &[L],
+    average: &Averaging<L>,
+    what: &'static str,
+) -> Result<f64, Error> {
+    check_pair(y_true, y_pred, what)?;
+    let c = counts(y_true, y_pred, what)?;
+    match average {
+        Averaging::Binary { pos_label } => {
+            if c.labels.len() > 2 {
+                return Err(Error::invalid_parameter(
+                    "average",
+                    format!(
+                        "{what}: the target is multiclass ({} labels) but average='binary'; \
+                         choose Macro, Micro or Weighted",
+                        c.labels.len()
+                    ),
+                ));
+            }
+            match c.labels.iter().position(|l| l == pos_label) {
+                Some(k) => Ok(score_one(w, c.tp[k], c.pred[k], c.truth[k])),
+                None if c.labels.len() < 2 => Ok(0.0),
+                None => Err(Error::new(ErrorKind::UnknownLabel(format!(
+                    "{what}: pos_label is not a valid label"
+                )))),
+            }
+        }
+        Averaging::Micro => {
+            let tp: f64 = c.tp.iter().sum();
+            let pred: f64 = c.pred.iter().sum();
+            let truth: f64 = c.truth.iter().sum();
+            Ok(score_one(w, tp, pred, truth))
+        }
+        Averaging::Macro => {
+            let n = c.labels.len() as f64;
+            let s: f64 = (0..c.labels.len())
+                .map(|k| score_one(w, c.tp[k], c.pred[k], c.truth[k]))
+                .sum();
+            Ok(s / n)
+        }
+        Averaging::Weighted => {
+            let total: f64 = c.truth.iter().sum();
+            let s: f64 = (0..c.labels.len())
+                .map(|k| score_one(w, c.tp[k], c.pred[k], c.truth[k]) * c.truth[k])
+                .sum();
+            Ok(ratio(s, total))
+        }
+    }
+}
+
+/// Precision `tp / (tp + fp)`, averaged as asked (0 where nothing is predicted).
+pub fn precision_score<L: Ord + Clone>(
+    y_true: &[L],
+    y_pred: &[L],
+    average: &Averaging<L>,
+) -> Result<f64, Error> {
+    averaged(Which::Precision, y_true, y_pred, average, "precision_score")
+}
+
+/// Recall `tp / (tp + fn)`, averaged as asked (0 for a label absent from `y_true`).
+pub fn recall_score<L: Ord + Clone>(
+    y_true: &[L],
+    y_pred: &[L],
+    average: &Averaging<L>,
+) -> Result<f64, Error> {
+    averaged(Which::Recall, y_true, y_pred, average, "recall_score")
+}
+
+/// F1 `2 tp / (2 tp + fp + fn)`, averaged as asked.
+///
+/// ```
+/// use dklearn_estimators::metrics::{f1_score, Averaging};
+/// let f1 = f1_score(&[0, 1, 1, 0], &[0, 1, 0, 0], &Averaging::Binary { pos_label: 1 })?;
+/// assert!((f1 - 2.0 / 3.0).abs() < 1e-15);
+/// # Ok::<(), dklearn_estimators::Error>(())
+/// ```
+pub fn f1_score<L: Ord + Clone>(
+    y_true: &[L],
+    y_pred: &[L],
+    average: &Averaging<L>,
+) -> Result<f64, Error> {
+    averaged(Which::F1, y_true, y_pred, average, "f1_score")
+}
+
+/// Area under the ROC curve of binary `y_true` (the greater label positive,
+/// as scikit-learn) from `scores`; tied scores count one half, as the
+/// trapezoids of scikit-learn's `roc_curve` do.
+pub fn roc_auc_score<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64, Error> {
+    if y_true.len() != scores.len() {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            n_samples: scores.len(),
+            n_labels: y_true.len(),
+        }));
+    }
+    if y_true.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput("roc_auc_score")));
+    }
+    if scores.iter().any(|s| !s.is_finite()) {
+        return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
+    }
+    let classes = unique_labels(y_true);
+    if classes.len() != 2 {
+        return Err(Error::new(ErrorKind::SingleClass(format!(
+            "roc_auc_score: only one class present in y_true ({} distinct labels; ROC AUC \
+             needs exactly two)",
+            classes.len()
+        ))));
+    }
+    let pos = &classes[1];
+    // Sort by decreasing score; sweep groups of ties, adding trapezoids.
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let (mut tp, mut fp, mut area) = (0.0f64, 0.0f64, 0.0f64);
+    let mut k = 0;
+    while k < idx.len() {
+        let s = scores[idx[k]];
+        let (tp0, fp0) = (tp, fp);
+        while k < idx.len() && scores[idx[k]] == s {
+            if &y_true[idx[k]] == pos {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+            k += 1;
+        }
+        area += (fp - fp0) * (tp + tp0) / 2.0;
+    }
+    Ok(area / (tp * fp))
+}
+
+/// Mean cross-entropy of `y_true` under `y_proba` (`n_samples × n_classes`,
+/// columns in the order of the sorted `labels`, or of the sorted labels of
+/// `y_true`); probabilities are clipped to `[eps, 1 - eps]` with
+/// `eps = f64::EPSILON` as scikit-learn 1.9.1 does. Values outside `[0, 1]` are an error.
+pub fn log_loss<L: Ord + Clone>(
+    y_true: &[L],
+    y_proba: &Array2<f64>,
+    labels: Option<&[L]>,
+) -> Result<f64, Error> {
+    if y_true.len() != y_proba.nrows() {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            n_samples: y_proba.nrows(),
+            n_labels: y_true.len(),
+        }));
+    }
+    if y_true.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput("log_loss")));
+    }
+    if y_proba.iter().any(|p| !(0.0..=1.0).contains(p)) {
+        return Err(Error::invalid_parameter(
+            "y_proba",
+            "log_loss: probabilities must lie in [0, 1]",
+        ));
+    }
+    let classes = unique_labels(labels.unwrap_or(y_true));
+    if classes.len() < 2 {
+        return Err(Error::new(ErrorKind::SingleClass(
+            "log_loss: y_true contains only one label; pass the labels explicitly".into(),
+        )));
+    }
+    if classes.len() != y_proba.ncols() {
+        return Err(Error::new(ErrorKind::Classes(format!(
+            "log_loss: y_true and y_proba contain different numbers of classes: {} vs {}",
+            classes.len(),
+            y_proba.ncols()
+        ))));
+    }
+    let eps = f64::EPSILON;
+    let mut total = 0.0;
+    for (i, l) in y_true.iter().enumerate() {
+        let k = classes.binary_search(l).map_err(|_| {
+            Error::new(ErrorKind::UnknownLabel(format!(
+                "log_loss: the label of sample {i} is not among labels"
+            )))
+        })?;
+        total += -y_proba[[i, k]].clamp(eps, 1.0 - eps).ln();
+    }
+    Ok(total / y_true.len() as f64)
+}
+
+/// [`log_loss`] of a binary problem from the probabilities of the greater
+/// label (scikit-learn's 1-d `y_proba`).
+pub fn log_loss_binary<L: Ord + Clone>(y_true: &[L], proba_pos: &[f64]) -> Result<f64, Error> {
+    let p = Array2::from_shape_fn((proba_pos.len(), 2), |(i, j)| {
+        if j == 1 {
+            proba_pos[i]
+        } else {
+            1.0 - proba_pos[i]
+        }
+    });
+    log_loss(y_true, &p, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confusion_matrix_counts() {
+        let (labels, cm) =
+            confusion_matrix(&[2, 0, 2, 2, 0, 1], &[0, 0, 2, 2, 0, 2], None).unwrap();
+        assert_eq!(labels, vec![0, 1, 2]);
+        assert_eq!(cm, ndarray::array![[2, 0, 0], [0, 0, 1], [1, 0, 2]]);
+    }
+
+    #[test]
+    fn auc_counts_ties_as_half() {
+        assert_eq!(roc_auc_score(&[0, 1], &[0.5, 0.5]).unwrap(), 0.5);
+        assert_eq!(
+            roc_auc_score(&[0, 0, 1, 1], &[0.1, 0.4, 0.35, 0.8]).unwrap(),
+            0.75
+        );
+        assert!(roc_auc_score(&[1, 1], &[0.1, 0.2]).is_err());
+    }
+
+    #[test]
+    fn bad_inputs() {
+        assert!(precision_score::<i32>(&[], &[], &Averaging::Macro).is_err());
+        assert!(f1_score(&[0, 1, 2], &[0, 1, 2], &Averaging::Binary { pos_label: 1 }).is_err());
+        assert!(log_loss_binary(&[0, 1], &[0.5, 1.5]).is_err());
+    }
+}

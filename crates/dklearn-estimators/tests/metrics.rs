@@ -1,0 +1,146 @@
+//! Metrics against scikit-learn 1.9.1 (fixture `tests/fixtures/sgd_metrics.json`,
+//! written by `cargo xtask parity`, script `xtask/parity/sgd.py`).
+
+use dklearn_estimators::metrics::{
+    accuracy_score, confusion_matrix, f1_score, log_loss, log_loss_binary, precision_score,
+    recall_score, roc_auc_score, Averaging,
+};
+use ndarray::Array2;
+use serde_json::Value;
+
+fn fixture() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/sgd_metrics.json"
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (run `cargo xtask parity`)"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn ints(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap())
+        .collect()
+}
+
+fn f64s(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn close(a: f64, b: &Value, what: &str) {
+    let b = b.as_f64().unwrap();
+    assert!(
+        (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+        "{what}: {a} vs scikit-learn {b}"
+    );
+}
+
+#[test]
+fn metrics_match_scikit_learn() {
+    let f = fixture();
+    let (yt, yp) = (ints(&f["y_true"]), ints(&f["y_pred"]));
+    let (bt, bp) = (ints(&f["yb_true"]), ints(&f["yb_pred"]));
+    close(
+        accuracy_score(&yt, &yp).unwrap(),
+        &f["accuracy"],
+        "accuracy",
+    );
+    let (labels, cm) = confusion_matrix(&yt, &yp, None).unwrap();
+    assert_eq!(labels, vec![0, 1, 2]);
+    let want: Vec<Vec<u64>> = f["confusion_matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect()
+        })
+        .collect();
+    for (i, row) in want.iter().enumerate() {
+        assert_eq!(cm.row(i).to_vec(), *row, "confusion matrix row {i}");
+    }
+    let b1 = Averaging::Binary { pos_label: 1 };
+    let b0 = Averaging::Binary { pos_label: 0 };
+    let fb = &f["binary"];
+    close(
+        precision_score(&bt, &bp, &b1).unwrap(),
+        &fb["precision"],
+        "precision",
+    );
+    close(
+        recall_score(&bt, &bp, &b1).unwrap(),
+        &fb["recall"],
+        "recall",
+    );
+    close(f1_score(&bt, &bp, &b1).unwrap(), &fb["f1"], "f1");
+    close(
+        precision_score(&bt, &bp, &b0).unwrap(),
+        &fb["precision_pos0"],
+        "precision pos 0",
+    );
+    close(
+        recall_score(&bt, &bp, &b0).unwrap(),
+        &fb["recall_pos0"],
+        "recall pos 0",
+    );
+    close(f1_score(&bt, &bp, &b0).unwrap(), &fb["f1_pos0"], "f1 pos 0");
+    for (name, avg) in [
+        ("macro", Averaging::Macro),
+        ("micro", Averaging::Micro),
+        ("weighted", Averaging::Weighted),
+    ] {
+        let w = &f[name];
+        close(
+            precision_score(&yt, &yp, &avg).unwrap(),
+            &w["precision"],
+            name,
+        );
+        close(recall_score(&yt, &yp, &avg).unwrap(), &w["recall"], name);
+        close(f1_score(&yt, &yp, &avg).unwrap(), &w["f1"], name);
+    }
+    let z = &f["zero_division"];
+    let (zt, zp) = (ints(&z["y_true"]), ints(&z["y_pred"]));
+    close(
+        precision_score(&zt, &zp, &Averaging::Macro).unwrap(),
+        &z["macro_precision"],
+        "zero-division precision",
+    );
+    close(
+        f1_score(&zt, &zp, &Averaging::Macro).unwrap(),
+        &z["macro_f1"],
+        "zero-division f1",
+    );
+    close(
+        recall_score(&zt, &zp, &Averaging::Weighted).unwrap(),
+        &z["weighted_recall"],
+        "zero-division recall",
+    );
+
+    close(
+        roc_auc_score(&bt, &f64s(&f["scores"])).unwrap(),
+        &f["roc_auc"],
+        "roc_auc",
+    );
+    let rows: Vec<Vec<f64>> = f["proba"].as_array().unwrap().iter().map(f64s).collect();
+    let proba = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
+    close(
+        log_loss(&yt, &proba, None).unwrap(),
+        &f["log_loss_multi"],
+        "log_loss",
+    );
+    close(
+        log_loss_binary(&bt, &f64s(&f["proba_bin"])).unwrap(),
+        &f["log_loss_binary"],
+        "log_loss binary",
+    );
+}
