@@ -71,7 +71,8 @@ fn synthetic_chunk(chunk: u64) -> (CsrMatrix, Vec<i64>) {
         }
         let inv = 1.0 / val.iter().map(|v| v * v).sum::<f64>().sqrt();
         val.iter_mut().for_each(|v| *v *= inv);
-        b.push_sorted_row(&idx, &val).expect("sorted distinct columns");
+        b.push_sorted_row(&idx, &val)
+            .expect("sorted distinct columns");
     }
     (b.finish(), y)
 }

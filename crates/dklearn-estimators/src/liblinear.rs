@@ -113,7 +113,7 @@ impl TronFunction for L2rLrFun<'_> {
             self.prob.row_axpy(i, self.z[i], g);
         }
         for (gi, wi) in g.iter_mut().zip(w) {
-            *gi = wi + *gi;
+            *gi += wi;
         }
     }
 
@@ -127,7 +127,7 @@ impl TronFunction for L2rLrFun<'_> {
             self.prob.row_axpy(i, wa, hs);
         }
         for (h, si) in hs.iter_mut().zip(s) {
-            *h = si + *h;
+            *h += si;
         }
     }
 }
@@ -199,7 +199,7 @@ pub(crate) fn train(
     let mut w = vec![0.0; prob.n_vars];
     let mut yy = vec![0.0; l];
     let mut work = TronWork::default();
-    for m in 0..n_models {
+    for (m, bias_m) in bias_weight.iter_mut().enumerate() {
         let pos_class = if n_classes == 2 { 1 } else { m };
         for (k, yk) in yy.iter_mut().enumerate() {
             let in_pos = k >= start[pos_class] && k < start[pos_class + 1];
@@ -221,7 +221,7 @@ pub(crate) fn train(
             row[j] = w[k];
         }
         if bias.is_some() {
-            bias_weight[m] = w[prob.n_vars - 1];
+            *bias_m = w[prob.n_vars - 1];
         }
     }
     TrainedModel {

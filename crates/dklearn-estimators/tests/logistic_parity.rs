@@ -97,8 +97,8 @@ fn check_file(name: &str) -> f64 {
             }
             let got = coef.row(m).to_vec();
             // Columns absent from X are exactly zero, as in liblinear.
-            for j in 0..expected.len() {
-                assert_eq!(expected[j] == 0.0, got[j] == 0.0, "{ctx} column {j}");
+            for (j, (e, g)) in expected.iter().zip(&got).enumerate() {
+                assert_eq!(*e == 0.0, *g == 0.0, "{ctx} column {j}");
             }
             let e = rel_err(&got, &expected);
             worst = worst.max(e);
