@@ -4,18 +4,18 @@
 
 mod error;
 mod labels;
-mod params;
-mod passive_aggressive;
-mod perceptron;
-mod sgd;
-mod sgd_core;
-mod sgd_fast;
 mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
 mod mt19937;
+mod params;
+mod passive_aggressive;
+mod perceptron;
+mod sgd;
+mod sgd_core;
+mod sgd_fast;
 mod traits;
 mod tron;
 

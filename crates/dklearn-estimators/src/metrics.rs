@@ -60,7 +60,7 @@ pub fn confusion_matrix<L: Ord + Clone>(
 ) -> Result<(Vec<L>, Array2<u64>), Error> {
     check_pair(y_true, y_pred, "confusion_matrix")?;
     let labels: Vec<L> = match labels {
-        Some(l) if l.is_empty() => {
+        Some([]) => {
             return Err(Error::new(ErrorKind::EmptyInput(
                 "confusion_matrix: 'labels' should contain at least one label",
             )))

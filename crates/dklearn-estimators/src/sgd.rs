@@ -407,7 +407,7 @@ pub(crate) fn check_common(
         return Err(Error::invalid_parameter("max_iter", "must be >= 1; got 0"));
     }
     if let Some(t) = tol {
-        if !(t >= 0.0) {
+        if t.is_nan() || t < 0.0 {
             return Err(Error::invalid_parameter(
                 "tol",
                 format!("must be >= 0 or None; got {t}"),

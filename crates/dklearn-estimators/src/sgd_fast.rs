@@ -357,11 +357,9 @@ pub(crate) fn plain_sgd(
     };
     let average = cfg.average as f64;
     let mut t = cfg.t;
-    let mut order: Vec<usize> = if cfg.shuffle {
-        (0..n_samples).collect()
-    } else {
-        Vec::new()
-    };
+    // The visiting order (scikit-learn's dataset index), permuted in place by
+    // each epoch's shuffle.
+    let mut order: Vec<usize> = (0..n_samples).collect();
     let mut best_objective = f64::INFINITY;
     let mut no_improvement = 0usize;
     let mut epoch = 0usize;
@@ -371,8 +369,7 @@ pub(crate) fn plain_sgd(
         if cfg.shuffle {
             shuffle_order(&mut order, cfg.seed);
         }
-        for k in 0..n_samples {
-            let i = if cfg.shuffle { order[k] } else { k };
+        for &i in &order {
             let (lo, hi) = (indptr[i], indptr[i + 1]);
             let idx = &indices[lo..hi];
             let val = &data[lo..hi];

@@ -252,7 +252,7 @@ fn sgd_family_matches_scikit_learn() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .flat_map(|r| f64s(r))
+                .flat_map(f64s)
                 .collect();
             let dec = each!(&est, e, e.decision_function(&rows(&x, 0, 20)).unwrap());
             let de = rel_err(dec.as_slice().unwrap(), &want_dec);
