@@ -17,16 +17,20 @@
 //! every dot product and norm is unchanged. This shrinks the dense vector
 //! work of each CG step from `n_features` to the chunk's active columns.
 
+use crate::error::{Error, ErrorKind};
 use crate::tron::{tron, TronFunction, TronWork};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
+use std::cell::RefCell;
 
 /// The training rows in liblinear's order, on compacted columns, with the
 /// bias as an implicit last variable.
 #[derive(Debug)]
 struct Problem {
     indptr: Vec<usize>,
-    indices: Vec<usize>,
+    /// Compact column ids (`u32`, as liblinear's `int` indices: half the
+    /// memory traffic of `usize` in the CG loop).
+    indices: Vec<u32>,
     data: Vec<f64>,
     /// The constant appended to every row, `None` without intercept.
     bias: Option<f64>,
@@ -46,7 +50,7 @@ impl Problem {
         let (a, b) = (self.indptr[i], self.indptr[i + 1]);
         let mut acc = 0.0;
         for (&j, &x) in self.indices[a..b].iter().zip(&self.data[a..b]) {
-            acc += v[j] * x;
+            acc += v[j as usize] * x;
         }
         if let Some(bias) = self.bias {
             acc += v[self.n_vars - 1] * bias;
@@ -59,7 +63,7 @@ impl Problem {
     fn row_axpy(&self, i: usize, a: f64, out: &mut [f64]) {
         let (lo, hi) = (self.indptr[i], self.indptr[i + 1]);
         for (&j, &x) in self.indices[lo..hi].iter().zip(&self.data[lo..hi]) {
-            out[j] += a * x;
+            out[j as usize] += a * x;
         }
         if let Some(bias) = self.bias {
             out[self.n_vars - 1] += a * bias;
@@ -155,9 +159,14 @@ pub(crate) fn train(
     eps: f64,
     max_iter: usize,
     bias: Option<f64>,
-) -> TrainedModel {
-    let (compact, active) = x.compact_columns();
-    let l = compact.n_rows();
+) -> Result<TrainedModel, Error> {
+    if x.nnz() >= u32::MAX as usize {
+        return Err(Error::new(ErrorKind::Other(format!(
+            "LogisticRegression.fit: {} stored elements; liblinear supports fewer than 2**32",
+            x.nnz()
+        ))));
+    }
+    let l = x.n_rows();
 
     // group_classes: a stable counting sort of the rows by class.
     let mut start = vec![0usize; n_classes + 1];
@@ -174,16 +183,7 @@ pub(crate) fn train(
         next[k] += 1;
     }
 
-    let mut indptr = Vec::with_capacity(l + 1);
-    let mut indices = Vec::with_capacity(compact.nnz());
-    let mut data = Vec::with_capacity(compact.nnz());
-    indptr.push(0);
-    for &i in &perm {
-        let (ind, val) = compact.row(i);
-        indices.extend_from_slice(ind);
-        data.extend_from_slice(val);
-        indptr.push(indices.len());
-    }
+    let (indptr, indices, data, active) = compact_rows(x, &perm);
     let prob = Problem {
         indptr,
         indices,
@@ -224,11 +224,60 @@ pub(crate) fn train(
             *bias_m = w[prob.n_vars - 1];
         }
     }
-    TrainedModel {
+    Ok(TrainedModel {
         coef,
         bias_weight,
         n_iter,
-    }
+    })
+}
+
+thread_local! {
+    /// Column → compact id table (`u32::MAX` = unseen), kept per thread so
+    /// fits over 2**18 features neither allocate nor page-fault a fresh
+    /// `n_features` table each time. Invariant between calls: every entry
+    /// is `u32::MAX` (a call resets exactly the entries it set).
+    static REMAP: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The rows of `x` in `perm` order on compacted columns: returns
+/// `(indptr, compact indices, data, active)` where compact column `k` is
+/// original column `active[k]`, `active` sorted (the order of
+/// `CsrMatrix::compact_columns`, so sums over variables skip only zeros).
+/// Requires `x.nnz() < u32::MAX`.
+fn compact_rows(x: &CsrMatrix, perm: &[usize]) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<usize>) {
+    const UNSEEN: u32 = u32::MAX;
+    REMAP.with(|cell| {
+        let mut remap = cell.borrow_mut();
+        if remap.len() < x.n_cols() {
+            remap.resize(x.n_cols(), UNSEEN);
+        }
+        let mut active = Vec::new();
+        for &j in x.indices() {
+            if remap[j] == UNSEEN {
+                remap[j] = 0;
+                active.push(j);
+            }
+        }
+        active.sort_unstable();
+        for (k, &j) in active.iter().enumerate() {
+            // k < nnz < u32::MAX (checked by the caller).
+            remap[j] = k as u32;
+        }
+        let mut indptr = Vec::with_capacity(perm.len() + 1);
+        let mut indices = Vec::with_capacity(x.nnz());
+        let mut data = Vec::with_capacity(x.nnz());
+        indptr.push(0);
+        for &i in perm {
+            let (ind, val) = x.row(i);
+            indices.extend(ind.iter().map(|&j| remap[j]));
+            data.extend_from_slice(val);
+            indptr.push(indices.len());
+        }
+        for &j in &active {
+            remap[j] = UNSEEN;
+        }
+        (indptr, indices, data, active)
+    })
 }
 
 #[cfg(test)]
@@ -263,7 +312,7 @@ mod tests {
         ];
         let x = CsrMatrix::from_dense(&xd);
         let y = [0, 1, 0, 1, 0];
-        let m = train(&x, &y, 2, 1.0, 1e-10, 1000, Some(1.0));
+        let m = train(&x, &y, 2, 1.0, 1e-10, 1000, Some(1.0)).unwrap();
         assert_eq!(m.coef[[0, 3]], 0.0);
         let mut w: Vec<f64> = m.coef.row(0).to_vec();
         w.push(m.bias_weight[0]);
@@ -284,7 +333,7 @@ mod tests {
             [1.0, 0.1, 0.0]
         ];
         let x = CsrMatrix::from_dense(&xd);
-        let m = train(&x, &[0, 1, 2, 0], 3, 10.0, 1e-6, 100, Some(1.0));
+        let m = train(&x, &[0, 1, 2, 0], 3, 10.0, 1e-6, 100, Some(1.0)).unwrap();
         assert_eq!(m.coef.dim(), (3, 3));
         assert_eq!(m.n_iter.len(), 3);
         for k in 0..3 {

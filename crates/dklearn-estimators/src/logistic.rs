@@ -386,7 +386,7 @@ impl<L: Ord + Clone + fmt::Debug> Fit<L> for LogisticRegression<L> {
         let encoded = enc.transform(y, WHAT)?;
         let p = &self.params;
         let bias = p.fit_intercept.then_some(p.intercept_scaling);
-        let m = liblinear::train(x, &encoded, enc.n_classes(), p.c, p.tol, p.max_iter, bias);
+        let m = liblinear::train(x, &encoded, enc.n_classes(), p.c, p.tol, p.max_iter, bias)?;
         let intercept = match bias {
             Some(s) => m.bias_weight.iter().map(|w| s * w).collect(),
             None => vec![0.0; m.bias_weight.len()],
