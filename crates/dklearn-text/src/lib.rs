@@ -1,2 +1,15 @@
-//! dklearn-text (see the crate description).
+//! Text to sparse features, exactly as scikit-learn does it, and the
+//! Reuters-21578 reader.
+//!
+//! - [`HashingVectorizer`]: scikit-learn 1.9.1's, bit for bit: the
+//!   `(?u)\b\w\w+\b` tokenizer with Python's Unicode `\w` and `str.lower`,
+//!   word and character n-grams, MurmurHash3_x86_32 ([`murmurhash3_32`]),
+//!   `alternate_sign`, `binary` and l1/l2 row normalisation, into a
+//!   [`CsrMatrix`](dklearn_sparse::CsrMatrix) with sorted indices.
+//! - A streaming Reuters-21578 SGML reader giving the documents the
+//!   scikit-learn out-of-core example's parser gives.
 #![deny(missing_docs)]
+
+mod error;
+
+pub use error::{Error, ErrorKind};
