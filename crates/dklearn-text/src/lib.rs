@@ -11,5 +11,13 @@
 #![deny(missing_docs)]
 
 mod error;
+mod murmur3;
+mod pychar;
+mod unicode_tables;
+mod vectorizer;
 
+pub use dklearn_sparse::Norm;
 pub use error::{Error, ErrorKind};
+pub use murmur3::{murmurhash3_32, murmurhash3_32_str};
+pub use unicode_tables::UNICODE_VERSION;
+pub use vectorizer::{decode_ignore, Analyzer, HashingVectorizer, HashingVectorizerParams};

@@ -1,0 +1,490 @@
+//! `HashingVectorizer`, as scikit-learn 1.9.1's.
+
+use crate::error::Error;
+use crate::murmur3::murmurhash3_32;
+use crate::pychar::{is_space, is_word, is_word_ascii, lower_into};
+use dklearn_sparse::{CsrMatrix, Norm};
+use std::fmt;
+
+/// What the features are made of (scikit-learn's `analyzer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Analyzer {
+    /// Word n-grams of the tokens of `(?u)\b\w\w+\b`.
+    Word,
+    /// Character n-grams of the text (runs of 2+ whitespace made one space).
+    Char,
+    /// Character n-grams inside words, each word padded with one space.
+    CharWb,
+}
+
+impl fmt::Display for Analyzer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Analyzer::Word => "word",
+            Analyzer::Char => "char",
+            Analyzer::CharWb => "char_wb",
+        })
+    }
+}
+
+impl std::str::FromStr for Analyzer {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "word" => Ok(Analyzer::Word),
+            "char" => Ok(Analyzer::Char),
+            "char_wb" => Ok(Analyzer::CharWb),
+            _ => Err(Error::invalid_parameter(
+                "analyzer",
+                format!("must be 'word', 'char' or 'char_wb', got {s:?}"),
+            )),
+        }
+    }
+}
+
+/// Unchecked parameters of a [`HashingVectorizer`]; [`build`](Self::build)
+/// checks them. Defaults are scikit-learn's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HashingVectorizerParams {
+    n_features: usize,
+    alternate_sign: bool,
+    norm: Option<Norm>,
+    ngram_range: (usize, usize),
+    analyzer: Analyzer,
+    binary: bool,
+    lowercase: bool,
+}
+
+impl Default for HashingVectorizerParams {
+    fn default() -> Self {
+        HashingVectorizerParams {
+            n_features: 1 << 20,
+            alternate_sign: true,
+            norm: Some(Norm::L2),
+            ngram_range: (1, 1),
+            analyzer: Analyzer::Word,
+            binary: false,
+            lowercase: true,
+        }
+    }
+}
+
+impl HashingVectorizerParams {
+    /// Number of columns (default 2**20).
+    pub fn n_features(mut self, n: usize) -> Self {
+        self.n_features = n;
+        self
+    }
+    /// Sign each hashed feature by the sign of its hash (default true).
+    pub fn alternate_sign(mut self, on: bool) -> Self {
+        self.alternate_sign = on;
+        self
+    }
+    /// Row normalisation (default `Some(Norm::L2)`; `None` for none).
+    pub fn norm(mut self, norm: Option<Norm>) -> Self {
+        self.norm = norm;
+        self
+    }
+    /// Smallest and largest n of the n-grams (default `(1, 1)`).
+    pub fn ngram_range(mut self, min_n: usize, max_n: usize) -> Self {
+        self.ngram_range = (min_n, max_n);
+        self
+    }
+    /// Word or character features (default word).
+    pub fn analyzer(mut self, analyzer: Analyzer) -> Self {
+        self.analyzer = analyzer;
+        self
+    }
+    /// Every non-zero feature becomes 1 before normalisation (default false).
+    pub fn binary(mut self, on: bool) -> Self {
+        self.binary = on;
+        self
+    }
+    /// Lowercase the text first, as Python's `str.lower` (default true).
+    pub fn lowercase(mut self, on: bool) -> Self {
+        self.lowercase = on;
+        self
+    }
+    /// Checks the parameters: `n_features` in `1..=i32::MAX`, `1 <= min_n <= max_n`.
+    pub fn build(self) -> Result<HashingVectorizer, Error> {
+        if self.n_features == 0 || self.n_features > i32::MAX as usize {
+            return Err(Error::invalid_parameter(
+                "n_features",
+                format!("must be in [1, 2147483647], got {}", self.n_features),
+            ));
+        }
+        let (lo, hi) = self.ngram_range;
+        if lo == 0 || lo > hi {
+            return Err(Error::invalid_parameter(
+                "ngram_range",
+                format!("needs 1 <= min_n <= max_n, got ({lo}, {hi})"),
+            ));
+        }
+        Ok(HashingVectorizer { p: self })
+    }
+}
+
+/// scikit-learn's `HashingVectorizer`, bit for bit: the same columns and
+/// values for any Unicode text (Python 3.11's `\w`, `\s` and `str.lower`,
+/// Unicode 14.0, generated into tables), MurmurHash3_x86_32 with seed 0 of
+/// each feature's UTF-8 bytes, column `|h| mod n_features`, sign from `h`
+/// when `alternate_sign`, duplicates summed, then `binary` and `norm`.
+/// Stateless, so `transform` needs no fit.
+///
+/// ```
+/// use dklearn_text::HashingVectorizer;
+/// let v = HashingVectorizer::params().n_features(1 << 18).alternate_sign(false).build()?;
+/// assert_eq!(format!("{v:?}"), "HashingVectorizer(alternate_sign=False, n_features=262144)");
+/// let x = v.transform(&["The cat sat on the mat", "a"]);
+/// assert_eq!(x.shape(), (2, 262144));
+/// assert_eq!(x.row(1).0.len(), 0); // one-letter words are not tokens
+/// let (cols, vals) = x.row(0);
+/// assert_eq!(cols.len(), 5); // the, cat, sat, on, mat
+/// assert!((vals.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-12);
+/// # Ok::<(), dklearn_text::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Default)]
+pub struct HashingVectorizer {
+    p: HashingVectorizerParams,
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+impl fmt::Debug for HashingVectorizer {
+    /// scikit-learn's repr: only the parameters that differ from the
+    /// defaults, in alphabetical order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = HashingVectorizerParams::default();
+        let p = &self.p;
+        let mut parts: Vec<String> = Vec::new();
+        if p.alternate_sign != d.alternate_sign {
+            parts.push(format!("alternate_sign={}", py_bool(p.alternate_sign)));
+        }
+        if p.analyzer != d.analyzer {
+            parts.push(format!("analyzer='{}'", p.analyzer));
+        }
+        if p.binary != d.binary {
+            parts.push(format!("binary={}", py_bool(p.binary)));
+        }
+        if p.lowercase != d.lowercase {
+            parts.push(format!("lowercase={}", py_bool(p.lowercase)));
+        }
+        if p.n_features != d.n_features {
+            parts.push(format!("n_features={}", p.n_features));
+        }
+        if p.ngram_range != d.ngram_range {
+            parts.push(format!(
+                "ngram_range=({}, {})",
+                p.ngram_range.0, p.ngram_range.1
+            ));
+        }
+        if p.norm != d.norm {
+            parts.push(match p.norm {
+                Some(n) => format!("norm='{n}'"),
+                None => "norm=None".into(),
+            });
+        }
+        write!(f, "HashingVectorizer({})", parts.join(", "))
+    }
+}
+
+/// Reused buffers: nothing is allocated per token, and per document only
+/// when a buffer must grow.
+#[derive(Default)]
+struct Scratch {
+    chars: Vec<char>,
+    text: String,
+    norm_text: String,
+    offsets: Vec<usize>,
+    tokens: Vec<(usize, usize)>,
+    gram: String,
+    pairs: Vec<(usize, f64)>,
+}
+
+impl HashingVectorizer {
+    /// Parameters with scikit-learn's defaults, to adjust and [`build`](HashingVectorizerParams::build).
+    pub fn params() -> HashingVectorizerParams {
+        HashingVectorizerParams::default()
+    }
+
+    /// The checked parameters.
+    pub fn get_params(&self) -> &HashingVectorizerParams {
+        &self.p
+    }
+
+    /// Number of columns.
+    pub fn n_features(&self) -> usize {
+        self.p.n_features
+    }
+
+    /// Hashes every document into one row of a CSR matrix with sorted
+    /// column indices (duplicate features summed; cancelled features stay
+    /// as explicit zeros, as in scikit-learn).
+    pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> CsrMatrix {
+        let mut s = Scratch::default();
+        let mut indptr = Vec::with_capacity(docs.len() + 1);
+        indptr.push(0);
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for d in docs {
+            self.row_into(d.as_ref(), &mut s);
+            for &(j, v) in &s.pairs {
+                indices.push(j);
+                data.push(v);
+            }
+            indptr.push(indices.len());
+        }
+        self.finish(docs.len(), indptr, indices, data)
+    }
+
+    /// Like [`transform`](Self::transform) for bytes, decoded as UTF-8 with
+    /// invalid sequences dropped: Python's `bytes.decode('utf-8', 'ignore')`
+    /// (scikit-learn's `decode_error='ignore'`).
+    pub fn transform_bytes<B: AsRef<[u8]>>(&self, docs: &[B]) -> CsrMatrix {
+        let decoded: Vec<String> = docs.iter().map(|d| decode_ignore(d.as_ref())).collect();
+        self.transform(&decoded)
+    }
+
+    /// One document's row: sorted columns and values.
+    pub fn transform_one(&self, doc: &str) -> (Vec<usize>, Vec<f64>) {
+        let x = self.transform(&[doc]);
+        let (i, v) = x.row(0);
+        (i.to_vec(), v.to_vec())
+    }
+
+    fn finish(
+        &self,
+        n_rows: usize,
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        mut data: Vec<f64>,
+    ) -> CsrMatrix {
+        if self.p.binary {
+            data.iter_mut().for_each(|v| *v = 1.0);
+        }
+        // Built row by row with sorted, in-bounds, distinct columns.
+        let mut x = match CsrMatrix::try_from_csr(n_rows, self.p.n_features, indptr, indices, data)
+        {
+            Ok(x) => x,
+            Err(e) => unreachable!("HashingVectorizer built an invalid CSR matrix: {e}"),
+        };
+        if let Some(norm) = self.p.norm {
+            x.normalize(norm);
+        }
+        x
+    }
+
+    /// Fills `s.pairs` with the sorted, summed `(column, value)` of `doc`.
+    fn row_into(&self, doc: &str, s: &mut Scratch) {
+        s.pairs.clear();
+        // Preprocess: Python's str.lower, or the text as is.
+        s.text.clear();
+        if self.p.lowercase {
+            if doc.is_ascii() {
+                s.text.push_str(doc);
+                s.text.make_ascii_lowercase();
+            } else {
+                s.chars.clear();
+                s.chars.extend(doc.chars());
+                lower_into(&s.chars, &mut s.text);
+            }
+        } else {
+            s.text.push_str(doc);
+        }
+        let text = std::mem::take(&mut s.text);
+        match self.p.analyzer {
+            Analyzer::Word => self.word_features(&text, s),
+            Analyzer::Char | Analyzer::CharWb => self.char_features(&text, s),
+        }
+        s.text = text;
+        s.pairs.sort_unstable_by_key(|p| p.0);
+        // Sum duplicates in place.
+        let mut w = 0;
+        for r in 0..s.pairs.len() {
+            if w > 0 && s.pairs[w - 1].0 == s.pairs[r].0 {
+                s.pairs[w - 1].1 += s.pairs[r].1;
+            } else {
+                s.pairs[w] = s.pairs[r];
+                w += 1;
+            }
+        }
+        s.pairs.truncate(w);
+    }
+
+    #[inline]
+    fn add(&self, feature: &[u8], pairs: &mut Vec<(usize, f64)>) {
+        let h = murmurhash3_32(feature, 0);
+        // |i32::MIN| is 2**31, as scikit-learn's special case gives.
+        let col = (h.unsigned_abs() as usize) % self.p.n_features;
+        let v = if self.p.alternate_sign && h < 0 {
+            -1.0
+        } else {
+            1.0
+        };
+        pairs.push((col, v));
+    }
+
+    /// `(?u)\b\w\w+\b`: maximal runs of two or more word code points.
+    fn tokens(text: &str, out: &mut Vec<(usize, usize)>) {
+        out.clear();
+        if text.is_ascii() {
+            let b = text.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if is_word_ascii(b[i]) {
+                    let start = i;
+                    while i < b.len() && is_word_ascii(b[i]) {
+                        i += 1;
+                    }
+                    if i - start >= 2 {
+                        out.push((start, i));
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            return;
+        }
+        let mut start = 0;
+        let mut run = 0usize;
+        for (i, c) in text.char_indices() {
+            if is_word(c) {
+                if run == 0 {
+                    start = i;
+                }
+                run += 1;
+            } else {
+                if run >= 2 {
+                    out.push((start, i));
+                }
+                run = 0;
+            }
+        }
+        if run >= 2 {
+            out.push((start, text.len()));
+        }
+    }
+
+    fn word_features(&self, text: &str, s: &mut Scratch) {
+        let (min_n, max_n) = self.p.ngram_range;
+        Self::tokens(text, &mut s.tokens);
+        let n_tok = s.tokens.len();
+        for n in min_n..=max_n.min(n_tok) {
+            for i in 0..=(n_tok - n) {
+                if n == 1 {
+                    let (a, b) = s.tokens[i];
+                    self.add(&text.as_bytes()[a..b], &mut s.pairs);
+                } else {
+                    s.gram.clear();
+                    for (k, &(a, b)) in s.tokens[i..i + n].iter().enumerate() {
+                        if k > 0 {
+                            s.gram.push(' ');
+                        }
+                        s.gram.push_str(&text[a..b]);
+                    }
+                    let g = std::mem::take(&mut s.gram);
+                    self.add(g.as_bytes(), &mut s.pairs);
+                    s.gram = g;
+                }
+            }
+        }
+    }
+
+    fn char_features(&self, text: &str, s: &mut Scratch) {
+        // re.sub(r"\s\s+", " ", text): runs of two or more whitespace code
+        // points become one space; a lone whitespace code point stays.
+        s.norm_text.clear();
+        let mut it = text.chars().peekable();
+        while let Some(c) = it.next() {
+            if is_space(c) && it.peek().is_some_and(|n| is_space(*n)) {
+                while it.peek().is_some_and(|n| is_space(*n)) {
+                    it.next();
+                }
+                s.norm_text.push(' ');
+            } else {
+                s.norm_text.push(c);
+            }
+        }
+        let norm = std::mem::take(&mut s.norm_text);
+        match self.p.analyzer {
+            Analyzer::Char => self.char_ngrams(&norm, s),
+            _ => {
+                // str.split(): words between runs of whitespace.
+                let mut start: Option<usize> = None;
+                for (i, c) in norm.char_indices() {
+                    if is_space(c) {
+                        if let Some(a) = start.take() {
+                            self.char_wb_word(&norm[a..i], s);
+                        }
+                    } else if start.is_none() {
+                        start = Some(i);
+                    }
+                }
+                if let Some(a) = start {
+                    self.char_wb_word(&norm[a..], s);
+                }
+            }
+        }
+        s.norm_text = norm;
+    }
+
+    fn char_ngrams(&self, text: &str, s: &mut Scratch) {
+        s.offsets.clear();
+        s.offsets.extend(text.char_indices().map(|(i, _)| i));
+        s.offsets.push(text.len());
+        let len = s.offsets.len() - 1;
+        let (min_n, max_n) = self.p.ngram_range;
+        for n in min_n..=max_n.min(len) {
+            for i in 0..=(len - n) {
+                self.add(
+                    &text.as_bytes()[s.offsets[i]..s.offsets[i + n]],
+                    &mut s.pairs,
+                );
+            }
+        }
+    }
+
+    /// scikit-learn's `_char_wb_ngrams` for one word: n-grams of `' ' + word + ' '`;
+    /// a padded word shorter than n gives itself once, and larger n nothing more.
+    fn char_wb_word(&self, word: &str, s: &mut Scratch) {
+        s.gram.clear();
+        s.gram.push(' ');
+        s.gram.push_str(word);
+        s.gram.push(' ');
+        let w = std::mem::take(&mut s.gram);
+        s.offsets.clear();
+        s.offsets.extend(w.char_indices().map(|(i, _)| i));
+        s.offsets.push(w.len());
+        let w_len = s.offsets.len() - 1;
+        let (min_n, max_n) = self.p.ngram_range;
+        for n in min_n..=max_n {
+            let end = |k: usize| s.offsets[(k + n).min(w_len)];
+            let mut offset = 0;
+            self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.pairs);
+            while offset + n < w_len {
+                offset += 1;
+                self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.pairs);
+            }
+            if offset == 0 {
+                break;
+            }
+        }
+        s.gram = w;
+    }
+}
+
+/// Python's `bytes.decode('utf-8', 'ignore')`: the valid parts, with each
+/// maximal invalid subsequence dropped.
+pub fn decode_ignore(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+    }
+    out
+}
