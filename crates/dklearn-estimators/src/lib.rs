@@ -8,22 +8,24 @@ mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
-mod naive_bayes;
 mod mt19937;
+mod naive_bayes;
 mod params;
 mod passive_aggressive;
 mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
+mod text;
 mod traits;
 mod tron;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
 pub use lazy::{
-    train_test_split, Averaged, AveragedFit, Chained, FitParams, FittedPipeline, LazyEstimator,
-    Matrix, Pipeline, TrainTestSplit,
+    predict_chunks, score_chunks, train_test_split, transform_chunks, Averaged, AveragedFit,
+    Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix, Pipeline,
+    TrainTestSplit,
 };
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
