@@ -2,9 +2,9 @@
 
 use crate::unicode_tables::{CASED, CASE_IGNORABLE, LOWER, SPACE, WORD};
 
-/// `WORD_ASCII[b]`: byte `b` (< 128) matches Python's `\w`.
-static WORD_ASCII: [bool; 128] = {
-    let mut t = [false; 128];
+/// `WORD_BYTE[b]`: byte `b` is an ASCII character matching Python's `\w`.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -24,7 +24,7 @@ fn in_ranges(table: &[(u32, u32)], c: u32) -> bool {
 #[inline]
 pub(crate) fn is_word(c: char) -> bool {
     if c.is_ascii() {
-        WORD_ASCII[c as usize]
+        WORD_BYTE[c as usize]
     } else {
         in_ranges(WORD, c as u32)
     }
@@ -33,7 +33,7 @@ pub(crate) fn is_word(c: char) -> bool {
 /// An ASCII byte matches `\w`.
 #[inline]
 pub(crate) fn is_word_ascii(b: u8) -> bool {
-    WORD_ASCII[(b & 0x7f) as usize] && b < 0x80
+    WORD_BYTE[b as usize]
 }
 
 /// Python's `str.isspace()` on one code point (`\s`, and what `str.split()` splits on).

@@ -120,7 +120,11 @@ impl HashingVectorizerParams {
                 format!("needs 1 <= min_n <= max_n, got ({lo}, {hi})"),
             ));
         }
-        Ok(HashingVectorizer { p: self })
+        let n_features_u32 = self.n_features as u32;
+        Ok(HashingVectorizer {
+            p: self,
+            n_features_u32,
+        })
     }
 }
 
@@ -143,9 +147,18 @@ impl HashingVectorizerParams {
 /// assert!((vals.iter().map(|v| v * v).sum::<f64>() - 1.0).abs() < 1e-12);
 /// # Ok::<(), dklearn_text::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq)]
 pub struct HashingVectorizer {
     p: HashingVectorizerParams,
+    n_features_u32: u32,
+}
+
+impl Default for HashingVectorizer {
+    fn default() -> Self {
+        HashingVectorizer::params()
+            .build()
+            .unwrap_or_else(|e| unreachable!("the defaults are valid: {e}"))
+    }
 }
 
 fn py_bool(b: bool) -> &'static str {
@@ -204,6 +217,9 @@ struct Scratch {
     offsets: Vec<usize>,
     tokens: Vec<(usize, usize)>,
     gram: String,
+    /// Features of the current row packed as `(column << 1) | negative`,
+    /// so a plain integer sort groups them by column.
+    packed: Vec<u64>,
     pairs: Vec<(usize, f64)>,
 }
 
@@ -283,6 +299,7 @@ impl HashingVectorizer {
     /// Fills `s.pairs` with the sorted, summed `(column, value)` of `doc`.
     fn row_into(&self, doc: &str, s: &mut Scratch) {
         s.pairs.clear();
+        s.packed.clear();
         // Preprocess: Python's str.lower, or the text as is.
         s.text.clear();
         if self.p.lowercase {
@@ -303,31 +320,29 @@ impl HashingVectorizer {
             Analyzer::Char | Analyzer::CharWb => self.char_features(&text, s),
         }
         s.text = text;
-        s.pairs.sort_unstable_by_key(|p| p.0);
-        // Sum duplicates in place.
-        let mut w = 0;
-        for r in 0..s.pairs.len() {
-            if w > 0 && s.pairs[w - 1].0 == s.pairs[r].0 {
-                s.pairs[w - 1].1 += s.pairs[r].1;
-            } else {
-                s.pairs[w] = s.pairs[r];
-                w += 1;
+        s.packed.sort_unstable();
+        // Sum duplicates: +1 or -1 per occurrence (exact in f64).
+        let mut k = 0;
+        while k < s.packed.len() {
+            let col = s.packed[k] >> 1;
+            let mut v = 0.0;
+            while k < s.packed.len() && s.packed[k] >> 1 == col {
+                v += if s.packed[k] & 1 == 1 { -1.0 } else { 1.0 };
+                k += 1;
             }
+            s.pairs.push((col as usize, v));
         }
-        s.pairs.truncate(w);
     }
 
     #[inline]
-    fn add(&self, feature: &[u8], pairs: &mut Vec<(usize, f64)>) {
+    fn add(&self, feature: &[u8], packed: &mut Vec<u64>) {
         let h = murmurhash3_32(feature, 0);
-        // |i32::MIN| is 2**31, as scikit-learn's special case gives.
-        let col = (h.unsigned_abs() as usize) % self.p.n_features;
-        let v = if self.p.alternate_sign && h < 0 {
-            -1.0
-        } else {
-            1.0
-        };
-        pairs.push((col, v));
+        // |i32::MIN| is 2**31, as scikit-learn's special case gives; both
+        // operands fit in u32 (n_features <= i32::MAX), and u32 division is
+        // much cheaper than u64's.
+        let col = h.unsigned_abs() % self.n_features_u32;
+        let neg = self.p.alternate_sign && h < 0;
+        packed.push(u64::from(col) << 1 | u64::from(neg));
     }
 
     /// `(?u)\b\w\w+\b`: maximal runs of two or more word code points.
@@ -379,7 +394,7 @@ impl HashingVectorizer {
             for i in 0..=(n_tok - n) {
                 if n == 1 {
                     let (a, b) = s.tokens[i];
-                    self.add(&text.as_bytes()[a..b], &mut s.pairs);
+                    self.add(&text.as_bytes()[a..b], &mut s.packed);
                 } else {
                     s.gram.clear();
                     for (k, &(a, b)) in s.tokens[i..i + n].iter().enumerate() {
@@ -389,7 +404,7 @@ impl HashingVectorizer {
                         s.gram.push_str(&text[a..b]);
                     }
                     let g = std::mem::take(&mut s.gram);
-                    self.add(g.as_bytes(), &mut s.pairs);
+                    self.add(g.as_bytes(), &mut s.packed);
                     s.gram = g;
                 }
             }
@@ -444,7 +459,7 @@ impl HashingVectorizer {
             for i in 0..=(len - n) {
                 self.add(
                     &text.as_bytes()[s.offsets[i]..s.offsets[i + n]],
-                    &mut s.pairs,
+                    &mut s.packed,
                 );
             }
         }
@@ -466,10 +481,10 @@ impl HashingVectorizer {
         for n in min_n..=max_n {
             let end = |k: usize| s.offsets[(k + n).min(w_len)];
             let mut offset = 0;
-            self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.pairs);
+            self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.packed);
             while offset + n < w_len {
                 offset += 1;
-                self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.pairs);
+                self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.packed);
             }
             if offset == 0 {
                 break;
