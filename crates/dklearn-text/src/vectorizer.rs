@@ -246,8 +246,10 @@ impl HashingVectorizer {
         let mut s = Scratch::default();
         let mut indptr = Vec::with_capacity(docs.len() + 1);
         indptr.push(0);
-        let mut indices = Vec::new();
-        let mut data = Vec::new();
+        // About one feature per 10 bytes of text: reserve to avoid regrowing.
+        let guess = docs.iter().map(|d| d.as_ref().len() / 10).sum::<usize>();
+        let mut indices = Vec::with_capacity(guess);
+        let mut data = Vec::with_capacity(guess);
         for d in docs {
             self.row_into(d.as_ref(), &mut s);
             for &(j, v) in &s.pairs {
@@ -388,6 +390,26 @@ impl HashingVectorizer {
 
     fn word_features(&self, text: &str, s: &mut Scratch) {
         let (min_n, max_n) = self.p.ngram_range;
+        if (min_n, max_n) == (1, 1) && text.is_ascii() {
+            // The common case, in one pass: hash each token as it is found.
+            let b = text.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                if is_word_ascii(b[i]) {
+                    let start = i;
+                    i += 1;
+                    while i < b.len() && is_word_ascii(b[i]) {
+                        i += 1;
+                    }
+                    if i - start >= 2 {
+                        self.add(&b[start..i], &mut s.packed);
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            return;
+        }
         Self::tokens(text, &mut s.tokens);
         let n_tok = s.tokens.len();
         for n in min_n..=max_n.min(n_tok) {
