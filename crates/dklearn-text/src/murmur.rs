@@ -10,7 +10,7 @@ fn mix_k(k: u32) -> u32 {
 
 /// MurmurHash3_x86_32 of `key` with `seed`, as unsigned bits.
 #[inline]
-pub fn murmurhash3_32_u(key: &[u8], seed: u32) -> u32 {
+pub(crate) fn murmurhash3_32_u(key: &[u8], seed: u32) -> u32 {
     let mut h = seed;
     let mut blocks = key.chunks_exact(4);
     for b in &mut blocks {

@@ -1,8 +1,9 @@
 //! `HashingVectorizer`, as scikit-learn 1.9.1's.
 
 use crate::error::Error;
-use crate::murmur3::murmurhash3_32;
-use crate::pychar::{is_space, is_word, is_word_ascii, lower_into};
+use crate::murmur::murmurhash3_32;
+use crate::tokenize::{collapse_whitespace_into, python_split, word_tokens};
+use crate::unicode::{is_word_ascii, python_lower_into};
 use dklearn_sparse::{CsrMatrix, Norm};
 use std::fmt;
 
@@ -211,7 +212,6 @@ impl fmt::Debug for HashingVectorizer {
 /// when a buffer must grow.
 #[derive(Default)]
 struct Scratch {
-    chars: Vec<char>,
     text: String,
     norm_text: String,
     offsets: Vec<usize>,
@@ -305,14 +305,7 @@ impl HashingVectorizer {
         // Preprocess: Python's str.lower, or the text as is.
         s.text.clear();
         if self.p.lowercase {
-            if doc.is_ascii() {
-                s.text.push_str(doc);
-                s.text.make_ascii_lowercase();
-            } else {
-                s.chars.clear();
-                s.chars.extend(doc.chars());
-                lower_into(&s.chars, &mut s.text);
-            }
+            python_lower_into(doc, &mut s.text);
         } else {
             s.text.push_str(doc);
         }
@@ -347,47 +340,6 @@ impl HashingVectorizer {
         packed.push(u64::from(col) << 1 | u64::from(neg));
     }
 
-    /// `(?u)\b\w\w+\b`: maximal runs of two or more word code points.
-    fn tokens(text: &str, out: &mut Vec<(usize, usize)>) {
-        out.clear();
-        if text.is_ascii() {
-            let b = text.as_bytes();
-            let mut i = 0;
-            while i < b.len() {
-                if is_word_ascii(b[i]) {
-                    let start = i;
-                    while i < b.len() && is_word_ascii(b[i]) {
-                        i += 1;
-                    }
-                    if i - start >= 2 {
-                        out.push((start, i));
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            return;
-        }
-        let mut start = 0;
-        let mut run = 0usize;
-        for (i, c) in text.char_indices() {
-            if is_word(c) {
-                if run == 0 {
-                    start = i;
-                }
-                run += 1;
-            } else {
-                if run >= 2 {
-                    out.push((start, i));
-                }
-                run = 0;
-            }
-        }
-        if run >= 2 {
-            out.push((start, text.len()));
-        }
-    }
-
     fn word_features(&self, text: &str, s: &mut Scratch) {
         let (min_n, max_n) = self.p.ngram_range;
         if (min_n, max_n) == (1, 1) && text.is_ascii() {
@@ -410,7 +362,11 @@ impl HashingVectorizer {
             }
             return;
         }
-        Self::tokens(text, &mut s.tokens);
+        s.tokens.clear();
+        let mut it = word_tokens(text);
+        while let Some(span) = it.next_span() {
+            s.tokens.push(span);
+        }
         let n_tok = s.tokens.len();
         for n in min_n..=max_n.min(n_tok) {
             for i in 0..=(n_tok - n) {
@@ -437,34 +393,13 @@ impl HashingVectorizer {
         // re.sub(r"\s\s+", " ", text): runs of two or more whitespace code
         // points become one space; a lone whitespace code point stays.
         s.norm_text.clear();
-        let mut it = text.chars().peekable();
-        while let Some(c) = it.next() {
-            if is_space(c) && it.peek().is_some_and(|n| is_space(*n)) {
-                while it.peek().is_some_and(|n| is_space(*n)) {
-                    it.next();
-                }
-                s.norm_text.push(' ');
-            } else {
-                s.norm_text.push(c);
-            }
-        }
+        collapse_whitespace_into(text, &mut s.norm_text);
         let norm = std::mem::take(&mut s.norm_text);
         match self.p.analyzer {
             Analyzer::Char => self.char_ngrams(&norm, s),
             _ => {
-                // str.split(): words between runs of whitespace.
-                let mut start: Option<usize> = None;
-                for (i, c) in norm.char_indices() {
-                    if is_space(c) {
-                        if let Some(a) = start.take() {
-                            self.char_wb_word(&norm[a..i], s);
-                        }
-                    } else if start.is_none() {
-                        start = Some(i);
-                    }
-                }
-                if let Some(a) = start {
-                    self.char_wb_word(&norm[a..], s);
+                for word in python_split(&norm) {
+                    self.char_wb_word(word, s);
                 }
             }
         }

@@ -1,0 +1,145 @@
+//! scikit-learn's default tokenizer and the text clean-up of its character
+//! analyzers, with Python's Unicode semantics, without allocating.
+
+use crate::unicode::{is_python_space, is_python_word, is_word_ascii};
+
+/// The tokens scikit-learn's default `token_pattern`, `(?u)\b\w\w+\b`,
+/// finds: the maximal runs of two or more code points matching Python's
+/// `\w` ([`is_python_word`]), left to right. (`\b` sits between `\w` and
+/// non-`\w`, so a match is always a whole run; Python's `re` works on code
+/// points, not graphemes, so a combining mark splits a word.)
+///
+/// ```
+/// use dklearn_text::word_tokens;
+/// let t: Vec<&str> = word_tokens("Don't e-mail me, naïve_1 ٣٤ x!").collect();
+/// assert_eq!(t, ["Don", "mail", "me", "naïve_1", "٣٤"]);
+/// let t: Vec<&str> = word_tokens("cafe\u{301}s").collect();
+/// assert_eq!(t, ["cafe"]); // U+0301 is not \w; the lone "s" is too short
+/// ```
+pub fn word_tokens(text: &str) -> WordTokens<'_> {
+    WordTokens { text, pos: 0 }
+}
+
+/// Iterator over the tokens of [`word_tokens`], as slices of the text.
+#[derive(Debug, Clone)]
+pub struct WordTokens<'a> {
+    text: &'a str,
+    /// Byte offset of the next code point to look at (always a char boundary).
+    pos: usize,
+}
+
+impl<'a> WordTokens<'a> {
+    /// Whether the code point at byte `pos` is `\w`, and its UTF-8 length.
+    #[inline]
+    fn class_at(&self, pos: usize) -> (bool, usize) {
+        let b = self.text.as_bytes()[pos];
+        if b < 0x80 {
+            return (is_word_ascii(b), 1);
+        }
+        match self.text[pos..].chars().next() {
+            Some(c) => (is_python_word(c), c.len_utf8()),
+            None => (false, 1),
+        }
+    }
+
+    /// The byte range `start..end` of the next token in the text.
+    #[inline]
+    pub fn next_span(&mut self) -> Option<(usize, usize)> {
+        let len = self.text.len();
+        while self.pos < len {
+            let (word, w) = self.class_at(self.pos);
+            if !word {
+                self.pos += w;
+                continue;
+            }
+            let start = self.pos;
+            self.pos += w;
+            let mut n = 1;
+            while self.pos < len {
+                let (word, w) = self.class_at(self.pos);
+                if !word {
+                    break;
+                }
+                self.pos += w;
+                n += 1;
+            }
+            if n >= 2 {
+                return Some((start, self.pos));
+            }
+        }
+        None
+    }
+}
+
+impl<'a> Iterator for WordTokens<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.text;
+        self.next_span().map(|(a, b)| &text[a..b])
+    }
+}
+
+/// Appends `re.sub(r"\s\s+", " ", text)` to `out`: each run of two or more
+/// whitespace code points ([`is_python_space`]) becomes one space, and a
+/// lone whitespace code point stays as it is (scikit-learn's
+/// `_white_spaces` clean-up before character n-grams).
+///
+/// ```
+/// let mut out = String::new();
+/// dklearn_text::collapse_whitespace_into("a \t b\tc\u{a0}\u{a0}d", &mut out);
+/// assert_eq!(out, "a b\tc d");
+/// ```
+pub fn collapse_whitespace_into(text: &str, out: &mut String) {
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        if is_python_space(c) && it.peek().is_some_and(|n| is_python_space(*n)) {
+            while it.peek().is_some_and(|n| is_python_space(*n)) {
+                it.next();
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Python's `text.split()` (no argument): the non-empty pieces between runs
+/// of whitespace ([`is_python_space`]).
+///
+/// ```
+/// let w: Vec<&str> = dklearn_text::python_split("\u{3000}ab  c\x1cd ").collect();
+/// assert_eq!(w, ["ab", "c", "d"]);
+/// ```
+pub fn python_split(text: &str) -> impl Iterator<Item = &str> {
+    text.split(is_python_space).filter(|w| !w.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_maximal_runs_of_two_or_more_word_chars() {
+        let t: Vec<&str> = word_tokens("a bb ccc_ d1 _ __ 3.14").collect();
+        assert_eq!(t, ["bb", "ccc_", "d1", "__", "14"]);
+        assert_eq!(word_tokens("").count(), 0);
+        assert_eq!(word_tokens("x").count(), 0);
+        // Non-ASCII word chars of several UTF-8 lengths, emoji as separators.
+        let t: Vec<&str> = word_tokens("中文😀ab\u{1D400}\u{1D401}é").collect();
+        assert_eq!(t, ["中文", "ab\u{1D400}\u{1D401}é"]);
+        let mut it = word_tokens("  hi there");
+        assert_eq!(it.next_span(), Some((2, 4)));
+        assert_eq!(it.next_span(), Some((5, 10)));
+        assert_eq!(it.next_span(), None);
+    }
+
+    #[test]
+    fn whitespace_clean_up() {
+        let mut out = String::new();
+        collapse_whitespace_into("\n\n a\u{2003}b", &mut out);
+        assert_eq!(out, " a\u{2003}b");
+        assert_eq!(python_split(" \t ").count(), 0);
+    }
+}
