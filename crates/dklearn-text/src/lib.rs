@@ -13,6 +13,7 @@
 mod error;
 mod hashing;
 mod murmur;
+mod sgml;
 mod tokenize;
 mod unicode;
 mod unicode_tables;
@@ -21,6 +22,7 @@ pub use dklearn_sparse::Norm;
 pub use error::{Error, ErrorKind};
 pub use hashing::{decode_ignore, Analyzer, HashingVectorizer, HashingVectorizerParams};
 pub use murmur::{murmurhash3_32, murmurhash3_32_str};
+pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader};
 pub use tokenize::{collapse_whitespace_into, python_split, word_tokens, WordTokens};
 pub use unicode::{is_python_space, is_python_word, python_lower, python_lower_into};
 pub use unicode_tables::UNICODE_VERSION;
