@@ -94,37 +94,88 @@ fn distinct_at_least_two<L: PartialEq>(y: &[L]) -> bool {
     y.first().is_some_and(|a| y.iter().any(|b| b != a))
 }
 
-/// Averages fitted linear models (all with the same classes and shapes).
-fn average<L, E>(fits: &[(usize, &E)]) -> Result<E, TaskError>
-where
-    L: Clone + PartialEq + fmt::Debug,
-    E: LinearClassifier<L>,
-{
-    let (first_chunk, first) = fits
-        .first()
-        .ok_or_else(|| TaskError::new("Averaged: no chunk had two classes to fit on"))?;
-    let missing = || TaskError::new("Averaged: a chunk fit has no coef_");
-    let classes = first.classes().ok_or_else(missing)?.to_vec();
-    let mut coef = first.coef().ok_or_else(missing)?.clone();
-    let mut intercept = first.intercept().ok_or_else(missing)?.to_vec();
-    for (chunk, m) in &fits[1..] {
+/// The running sum of the chunk fits seen so far (in chunk order).
+#[derive(Clone)]
+struct Sum<L> {
+    coef: Option<Array2<f64>>,
+    intercept: Vec<f64>,
+    classes: Vec<L>,
+    first_chunk: usize,
+    n_fitted: usize,
+    skipped: Vec<usize>,
+}
+
+impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
+    fn empty() -> Self {
+        Sum {
+            coef: None,
+            intercept: Vec::new(),
+            classes: Vec::new(),
+            first_chunk: 0,
+            n_fitted: 0,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Adds chunk `chunk`'s fit (or records it as skipped).
+    fn add<E: LinearClassifier<L>>(
+        mut self,
+        chunk: usize,
+        fit: Option<&E>,
+    ) -> Result<Self, TaskError> {
+        let Some(m) = fit else {
+            self.skipped.push(chunk);
+            return Ok(self);
+        };
+        let missing = || TaskError::new(format!("Averaged: the fit of chunk {chunk} has no coef_"));
         let (c, b, k) = (
             m.coef().ok_or_else(missing)?,
             m.intercept().ok_or_else(missing)?,
             m.classes().ok_or_else(missing)?,
         );
-        if k != classes.as_slice() || c.dim() != coef.dim() || b.len() != intercept.len() {
-            return Err(TaskError::new(format!(
-                "Averaged: chunk {chunk} was fit on classes {k:?}, chunk {first_chunk} on {classes:?}"
-            )));
+        match &mut self.coef {
+            None => {
+                self.coef = Some(c.clone());
+                self.intercept = b.to_vec();
+                self.classes = k.to_vec();
+                self.first_chunk = chunk;
+            }
+            Some(sum) => {
+                if k != self.classes.as_slice()
+                    || c.dim() != sum.dim()
+                    || b.len() != self.intercept.len()
+                {
+                    return Err(TaskError::new(format!(
+                        "Averaged: chunk {chunk} was fit on classes {k:?}, chunk {} on {:?}",
+                        self.first_chunk, self.classes
+                    )));
+                }
+                *sum += c;
+                self.intercept.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+            }
         }
-        coef += c;
-        intercept.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        self.n_fitted += 1;
+        Ok(self)
     }
-    let n = fits.len() as f64;
-    coef.mapv_inplace(|v| v / n);
-    intercept.iter_mut().for_each(|v| *v /= n);
-    first.with_coef(coef, intercept, classes).map_err(task_err)
+
+    /// The mean as a model built from `template`.
+    fn finish<E: LinearClassifier<L>>(&self, template: &E) -> Result<AveragedFit<E>, TaskError> {
+        let Some(sum) = &self.coef else {
+            return Err(TaskError::new(
+                "Averaged: no chunk had two classes to fit on",
+            ));
+        };
+        let n = self.n_fitted as f64;
+        let coef = sum.mapv(|v| v / n);
+        let intercept = self.intercept.iter().map(|v| v / n).collect();
+        Ok(AveragedFit {
+            model: template
+                .with_coef(coef, intercept, self.classes.clone())
+                .map_err(task_err)?,
+            n_fitted: self.n_fitted,
+            skipped: self.skipped.clone(),
+        })
+    }
 }
 
 impl<E> Averaged<E> {
@@ -164,19 +215,24 @@ impl<E> Averaged<E> {
                 })
             })
             .collect();
-        Ok(Delayed::gather(&fits, "average", &(), |fits| {
-            let fitted: Vec<(usize, &E)> = fits
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| f.as_ref().map(|m| (i, m)))
-                .collect();
-            let skipped = (0..fits.len()).filter(|&i| fits[i].is_none()).collect();
-            Ok(AveragedFit {
-                model: average(&fitted)?,
-                n_fitted: fitted.len(),
-                skipped,
-            })
-        }))
+        // Sum the fits in chunk order as they come (numpy's order for
+        // `np.mean(coefs, axis=0)`), so each chunk's model is dropped as soon
+        // as it is added: memory stays O(1) in the number of chunks.
+        let mut sum: Delayed<Sum<L>> = Delayed::value_with_token(
+            "average-start",
+            dklearn_graph::tokenize("average-start", &repr),
+            Sum::empty(),
+        );
+        for (i, f) in fits.iter().enumerate() {
+            sum = sum.try_join_with(
+                f,
+                "average-sum",
+                &(i as u64),
+                move |acc: &Sum<L>, fit: &Option<E>| acc.clone().add(i, fit.as_ref()),
+            );
+        }
+        let template = self.estimator.clone();
+        Ok(sum.try_map("average", move |acc: &Sum<L>| acc.finish(&template)))
     }
 }
 
