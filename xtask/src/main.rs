@@ -7,10 +7,14 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod accuracy;
+mod bench;
 mod ci;
 mod data;
+mod job;
 mod parity;
 mod parse_reuters;
+mod reference;
 mod reproduce;
 mod vectorize;
 
@@ -31,6 +35,10 @@ struct Cli {
 enum Cmd {
     /// The main job: Chained SGD and Averaged logistic regression on Reuters-21578.
     Reproduce(reproduce::Args),
+    /// Both scores over K seeds (mean ± std), optionally beside scikit-learn's on the same splits.
+    Accuracy(accuracy::Args),
+    /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
+    Bench(bench::Args),
     /// fmt check, clippy -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
@@ -45,6 +53,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Reproduce(a) => reproduce::run(a),
+        Cmd::Accuracy(a) => accuracy::run(a),
+        Cmd::Bench(a) => bench::run(a),
         Cmd::Ci(a) => ci::run(a),
         Cmd::Parity(a) => parity::run(a),
         Cmd::ParseReuters(a) => parse_reuters::run(a),

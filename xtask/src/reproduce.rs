@@ -1,9 +1,161 @@
-//! `cargo xtask reproduce` (issue 6).
+//! `cargo xtask reproduce`: the main job on the local threaded executor, with
+//! the progress bar, the task profiler and the resource profiler on.
+
+use crate::job::{build, JobConfig};
+use dklearn_executor::{
+    peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
+};
+use dklearn_graph::Compute;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// Flags of `cargo xtask reproduce`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Reuters-21578 directory (default: $DKLEARN_DATA, ../shared/data/reuters21578, ./data/reuters21578).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Topic to classify.
+    #[arg(long, default_value = "acq")]
+    pub topic: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Seed of the train/test split and of the SGD.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Where to write the profile (HTML).
+    #[arg(long, default_value = "target/dklearn/profile.html")]
+    pub profile: PathBuf,
+}
 
-pub fn run(_args: Args) -> crate::Result<()> {
-    Err("not yet implemented: see issue 6".into())
+/// What one run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Outcome {
+    pub chained_sgd: f64,
+    pub averaged_lr: f64,
+    pub wall_s: f64,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub workers: usize,
+    pub topic: String,
+    pub seed: u64,
+    pub peak_rss_mb: Option<f64>,
+    pub skipped_chunks: Vec<usize>,
+    pub tasks: usize,
+    pub profile: Option<String>,
+}
+
+/// Default number of workers: every core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Builds and computes the job once (no diagnostics but `callbacks`).
+pub fn run_once(
+    cfg: &JobConfig,
+    workers: usize,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
+    let t0 = Instant::now();
+    let job = build(cfg)?;
+    let sched = Threaded::new(workers);
+    let (_fit1, fit2, s1, s2, n_train, n_test) = (
+        &job.fit1,
+        &job.fit2,
+        &job.score1,
+        &job.score2,
+        &job.n_train,
+        &job.n_test,
+    )
+        .compute_with(&sched, callbacks)
+        .map_err(|e| e.to_string())?;
+    let wall_s = t0.elapsed().as_secs_f64();
+    let (graph, _) = dklearn_graph::merge_graphs(&[
+        job.fit1.as_any(),
+        job.fit2.as_any(),
+        job.score1.as_any(),
+        job.score2.as_any(),
+    ]);
+    Ok(Outcome {
+        chained_sgd: s1,
+        averaged_lr: s2,
+        wall_s,
+        n_train,
+        n_test,
+        workers,
+        topic: cfg.topic.clone(),
+        seed: cfg.seed,
+        peak_rss_mb: peak_rss_bytes().map(|b| b as f64 / 1e6),
+        skipped_chunks: fit2.skipped().to_vec(),
+        tasks: graph.len(),
+        profile: None,
+    })
+}
+
+pub fn run(args: Args) -> crate::Result<()> {
+    let dir = crate::data::find_reuters(args.data.as_deref())?;
+    let cfg = JobConfig::new(&dir, &args.topic, args.seed)?;
+    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    if !args.json {
+        println!(
+            "dklearn reproduce: Reuters-21578 from {} ({} files), topic '{}', seed {}, {} workers",
+            dir.display(),
+            cfg.files.len(),
+            cfg.topic,
+            cfg.seed,
+            workers
+        );
+        let job = build(&cfg)?;
+        println!("  {}", job.repr1);
+        println!("  {}", job.repr2);
+    }
+    let prof = Profiler::new();
+    let rprof = ResourceProfiler::new(Duration::from_millis(5));
+    let progress = ProgressBar::new();
+    let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
+    let root = crate::data::workspace_root();
+    let path = if args.profile.is_absolute() {
+        args.profile.clone()
+    } else {
+        root.join(&args.profile)
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    visualize(&[(&prof).into(), (&rprof).into()], &path).map_err(|e| e.to_string())?;
+    out.profile = Some(path.display().to_string());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&out).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    println!();
+    println!("  {:<28} {:.4}", "Chained SGD accuracy", out.chained_sgd);
+    println!("  {:<28} {:.4}", "Averaged LR accuracy", out.averaged_lr);
+    println!(
+        "  {:<28} {} train / {} test documents",
+        "split", out.n_train, out.n_test
+    );
+    if !out.skipped_chunks.is_empty() {
+        println!(
+            "  {:<28} {:?} (a single class in the training chunk)",
+            "Averaged skipped chunks", out.skipped_chunks
+        );
+    }
+    println!(
+        "  {:<28} {:.3} s on {} workers, {} tasks",
+        "wall time", out.wall_s, out.workers, out.tasks
+    );
+    if let Some(mb) = out.peak_rss_mb {
+        println!("  {:<28} {:.0} MB", "peak RSS", mb);
+    }
+    println!("  {:<28} {}", "profile", path.display());
+    Ok(())
 }

@@ -1,0 +1,251 @@
+//! The main job as one lazy graph: the dask-learn blog post's program,
+//! written with dklearn's crates.
+//!
+//! ```text
+//! files -> read-reuters (1 task per file) -> remove-empty-labels -> text / label
+//!       -> train_test_split (per file, seeded)
+//!       -> hashingvectorizer (per chunk, shared by both pipelines)
+//!       -> Chained(SGDClassifier) partial_fit chain   -> score
+//!       -> Averaged(LogisticRegression) fit per chunk -> average -> score
+//! ```
+
+use dklearn_estimators::{
+    score_chunks, train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
+    LogisticRegression, Matrix, Pipeline, SGDClassifier,
+};
+use dklearn_executor::Threaded;
+use dklearn_graph::{Bag, Delayed, TaskError};
+use dklearn_text::{read_reuters_file, HashingVectorizer, ReutersDocument};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What the job is run on.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    /// The `.sgm` files, one chunk each.
+    pub files: Vec<PathBuf>,
+    /// The topic to classify (label 1 when it is among a document's labels).
+    pub topic: String,
+    /// Seed of the split (and of the SGD's shuffling).
+    pub seed: u64,
+    /// Share of each chunk drawn for testing.
+    pub test_size: f64,
+}
+
+impl JobConfig {
+    /// The job over every `.sgm` file of `dir`.
+    pub fn new(dir: &Path, topic: &str, seed: u64) -> crate::Result<Self> {
+        let files = crate::data::sgm_files(dir);
+        if files.is_empty() {
+            return Err(format!("no .sgm files in {}", dir.display()));
+        }
+        Ok(JobConfig {
+            files,
+            topic: topic.to_string(),
+            seed,
+            test_size: 0.2,
+        })
+    }
+}
+
+/// The lazy results of the job; compute them together.
+pub struct Job {
+    /// The fitted Chained SGD model.
+    pub fit1: Delayed<SGDClassifier<i8>>,
+    /// The fitted Averaged logistic regression.
+    pub fit2: Delayed<AveragedFit<LogisticRegression<i8>>>,
+    /// Accuracy of the Chained SGD on the test chunks.
+    pub score1: Delayed<f64>,
+    /// Accuracy of the Averaged logistic regression on the test chunks.
+    pub score2: Delayed<f64>,
+    /// Number of training documents.
+    pub n_train: Delayed<usize>,
+    /// Number of test documents.
+    pub n_test: Delayed<usize>,
+    /// The first pipeline, for printing.
+    pub repr1: String,
+    /// The second pipeline, for printing.
+    pub repr2: String,
+}
+
+/// The documents of every file, one partition per file, without the
+/// documents that have no label (the seed's `remove_empty_topics`).
+pub fn documents(files: &[PathBuf]) -> Bag<ReutersDocument> {
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let n = paths.len();
+    Bag::from_sequence(paths, n)
+        .try_map_partitions_with("read-reuters", &(), |paths: &[String]| {
+            let mut docs = Vec::new();
+            for p in paths {
+                docs.extend(read_reuters_file(p).map_err(|e| TaskError::new(e.to_string()))?);
+            }
+            Ok(docs)
+        })
+        .filter("remove-empty-labels", |d: &ReutersDocument| {
+            !d.labels.is_empty()
+        })
+}
+
+/// The HashingVectorizer of the blog post: 2**18 features, non-negative.
+pub fn vectorizer() -> crate::Result<HashingVectorizer> {
+    HashingVectorizer::params()
+        .n_features(1 << 18)
+        .alternate_sign(false)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// `SGDClassifier(random_state=seed)`: scikit-learn's defaults, its shuffles.
+pub fn sgd(cfg: &JobConfig) -> crate::Result<SGDClassifier<i8>> {
+    let seed = u32::try_from(cfg.seed)
+        .map_err(|_| format!("--seed must be below 2**32, got {}", cfg.seed))?;
+    SGDClassifier::params()
+        .random_state(Some(seed))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Builds the whole graph (nothing runs).
+pub fn build(cfg: &JobConfig) -> crate::Result<Job> {
+    let docs = documents(&cfg.files);
+    let x = docs.map("text", |d: &ReutersDocument| d.text());
+    let topic = cfg.topic.clone();
+    let y = Matrix::from_bag(
+        &docs.map_with("label", &cfg.topic, move |d: &ReutersDocument| {
+            i8::from(d.labels.contains(&topic))
+        }),
+    );
+    let split = train_test_split(&x, &y, cfg.test_size, cfg.seed).map_err(|e| e.to_string())?;
+    let vect = vectorizer()?;
+    let sgd = sgd(cfg)?;
+    let lr = LogisticRegression::params()
+        .build::<i8>()
+        .map_err(|e| e.to_string())?;
+    let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
+    let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
+    let err = |e: dklearn_estimators::Error| e.to_string();
+    let fit1 = pipe1
+        .fit(
+            &split.x_train,
+            &split.y_train,
+            FitParams::new().classes(vec![0i8, 1]),
+        )
+        .map_err(err)?;
+    let fit2 = pipe2
+        .fit(&split.x_train, &split.y_train, FitParams::new())
+        .map_err(err)?;
+    let score1 = fit1.score(&split.x_test, &split.y_test).map_err(err)?;
+    let score2 = fit2.score(&split.x_test, &split.y_test).map_err(err)?;
+    let count = |m: &Matrix<Vec<i8>>, name: &str| {
+        Delayed::gather(m.chunks(), name, &(), |c| {
+            Ok(c.iter().map(|v| v.len()).sum())
+        })
+    };
+    Ok(Job {
+        fit1: fit1.model().clone(),
+        fit2: fit2.model().clone(),
+        score1,
+        score2,
+        n_train: count(&split.y_train, "count-train"),
+        n_test: count(&split.y_test, "count-test"),
+        repr1: format!("{pipe1:?}"),
+        repr2: format!("{pipe2:?}"),
+    })
+}
+
+fn literal<T: dklearn_graph::Data>(name: &str, i: usize, v: T) -> Delayed<T> {
+    Delayed::value_with_token(name, dklearn_graph::tokenize(name, &(i as u64)), v)
+}
+
+fn run_all<T: dklearn_graph::Data>(
+    sched: &Threaded,
+    items: &[Delayed<T>],
+) -> crate::Result<Vec<std::sync::Arc<T>>> {
+    let any: Vec<&dyn dklearn_graph::AnyDelayed> = items.iter().map(|d| d.as_any()).collect();
+    let out = dklearn_graph::compute_many(sched, &any, &[]).map_err(|e| e.to_string())?;
+    out.into_iter()
+        .zip(items)
+        .map(|(v, d)| dklearn_graph::downcast_value::<T>(d.key(), v).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Times the stages of the job one at a time, each from in-memory inputs
+/// (the output of the stage before), on `workers` threads: `parse` (read and
+/// filter every file), `vectorize` (all documents), `chained_sgd` and
+/// `averaged_lr` (fit on the training chunks and score on the test chunks).
+pub fn time_stages(cfg: &JobConfig, workers: usize) -> crate::Result<Vec<(&'static str, f64)>> {
+    let sched = Threaded::new(workers);
+    let mut out = Vec::new();
+    let t = Instant::now();
+    let docs = run_all(&sched, &documents(&cfg.files).to_delayed())?;
+    out.push(("parse", t.elapsed().as_secs_f64()));
+
+    let texts: Vec<Vec<String>> = docs
+        .iter()
+        .map(|p| p.iter().map(|d| d.text()).collect())
+        .collect();
+    let topic = cfg.topic.clone();
+    let labels: Vec<Vec<i8>> = docs
+        .iter()
+        .map(|p| {
+            p.iter()
+                .map(|d| i8::from(d.labels.contains(&topic)))
+                .collect()
+        })
+        .collect();
+    drop(docs);
+    let vect = vectorizer()?;
+    let bag = Bag::from_partitions(
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| literal("texts", i, p))
+            .collect(),
+    );
+    let t = Instant::now();
+    let xs = run_all(&sched, transform_chunks(&vect, &bag).chunks())?;
+    out.push(("vectorize", t.elapsed().as_secs_f64()));
+
+    // The same per-file split as the job.
+    let (mut xtr, mut ytr, mut xte, mut yte) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, (x, y)) in xs.iter().zip(&labels).enumerate() {
+        let mut rng = dklearn_estimators::Mt19937::from_key(&[cfg.seed as u32, i as u32]);
+        let mask: Vec<bool> = (0..y.len())
+            .map(|_| rng.next_f64() < 1.0 - cfg.test_size)
+            .collect();
+        let test: Vec<bool> = mask.iter().map(|m| !m).collect();
+        let pick = |m: &[bool]| -> Vec<i8> {
+            y.iter()
+                .zip(m)
+                .filter(|(_, &k)| k)
+                .map(|(v, _)| *v)
+                .collect()
+        };
+        let e = |e: dklearn_sparse::Error| e.to_string();
+        xtr.push(literal("x-train", i, x.select_mask(&mask).map_err(e)?));
+        ytr.push(literal("y-train", i, pick(&mask)));
+        xte.push(literal("x-test", i, x.select_mask(&test).map_err(e)?));
+        yte.push(literal("y-test", i, pick(&test)));
+    }
+    let (xtr, xte) = (Matrix::from_chunks(xtr), Matrix::from_chunks(xte));
+    let (ytr, yte) = (Matrix::from_chunks(ytr), Matrix::from_chunks(yte));
+    let err = |e: dklearn_estimators::Error| e.to_string();
+
+    let sgd = sgd(cfg)?;
+    let t = Instant::now();
+    let fit = Chained::new(sgd)
+        .fit(&xtr, &ytr, &FitParams::new().classes(vec![0i8, 1]))
+        .map_err(err)?;
+    run_all(&sched, &[score_chunks(&fit, &xte, &yte).map_err(err)?])?;
+    out.push(("chained_sgd", t.elapsed().as_secs_f64()));
+
+    let lr = LogisticRegression::params().build::<i8>().map_err(err)?;
+    let t = Instant::now();
+    let fit = Averaged::new(lr).fit(&xtr, &ytr).map_err(err)?;
+    run_all(&sched, &[score_chunks(&fit, &xte, &yte).map_err(err)?])?;
+    out.push(("averaged_lr", t.elapsed().as_secs_f64()));
+    Ok(out)
+}
