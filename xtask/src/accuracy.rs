@@ -29,6 +29,16 @@ pub struct Args {
 }
 
 /// Mean and population standard deviation (numpy's `std`, ddof = 0).
+/// `a - b` rounded to the 4 printed decimals, so equal scores print `+0.0000`.
+fn diff(a: f64, b: f64) -> f64 {
+    let d = ((a - b) * 1e4).round() / 1e4;
+    if d == 0.0 {
+        0.0
+    } else {
+        d
+    }
+}
+
 pub fn mean_std(xs: &[f64]) -> (f64, f64) {
     let n = xs.len().max(1) as f64;
     let m = xs.iter().sum::<f64>() / n;
@@ -157,10 +167,10 @@ pub fn run(args: Args) -> crate::Result<()> {
                 p.seed,
                 p.chained_sgd,
                 a,
-                p.chained_sgd - a,
+                diff(p.chained_sgd, a),
                 p.averaged_lr,
                 b,
-                p.averaged_lr - b
+                diff(p.averaged_lr, b)
             );
         }
     }
@@ -170,7 +180,7 @@ pub fn run(args: Args) -> crate::Result<()> {
         ss,
         sk_sgd.map_or(String::new(), |(m, s)| format!(
             "   scikit-learn {m:.4} ± {s:.4}   diff {:+.4}",
-            sm - m
+            diff(sm, m)
         ))
     );
     println!(
@@ -179,7 +189,7 @@ pub fn run(args: Args) -> crate::Result<()> {
         ls,
         sk_lr.map_or(String::new(), |(m, s)| format!(
             "   scikit-learn {m:.4} ± {s:.4}   diff {:+.4}",
-            lm - m
+            diff(lm, m)
         ))
     );
     Ok(())

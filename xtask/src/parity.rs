@@ -63,7 +63,7 @@ fn installed(python: &Path, requirement: &str) -> bool {
         None => (requirement, None),
     };
     let out = Command::new(python)
-        .args(["-m", "pip", "show", "-q", name])
+        .args(["-m", "pip", "show", name])
         .output();
     match out {
         Ok(o) if o.status.success() => match version {
