@@ -70,7 +70,10 @@ fn bench(c: &mut Criterion) {
         ),
         (
             "hinge_l2_average",
-            SGDClassifier::params().average(Average::On).build().unwrap(),
+            SGDClassifier::params()
+                .average(Average::On)
+                .build()
+                .unwrap(),
         ),
     ];
     for (name, proto) in cases {
