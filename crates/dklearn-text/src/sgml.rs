@@ -26,7 +26,7 @@ mod unescape;
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
@@ -296,12 +296,13 @@ pub struct ReutersReader<R> {
     inner: R,
     source: String,
     strict: bool,
+    chunk: usize,
     /// Unparsed input is `buf[pos..]`.
     buf: Vec<u8>,
     pos: usize,
     eof: bool,
     finished: bool,
-    /// Line numbering: `buf[..counted]` holds `line - 1` newlines before... see `line_at`.
+    /// `line` is the 1-based line of `buf[counted]` (see `line_at`).
     counted: usize,
     line: usize,
     /// `<script>`/`<style>` content mode: HTMLParser passes the text up to the
@@ -331,6 +332,7 @@ impl<R: Read> ReutersReader<R> {
             inner: reader,
             source: source.into(),
             strict: true,
+            chunk: CHUNK,
             buf: Vec::new(),
             pos: 0,
             eof: false,
@@ -348,6 +350,14 @@ impl<R: Read> ReutersReader<R> {
     /// of stopping with an error (see the type's documentation).
     pub fn lenient(mut self, lenient: bool) -> Self {
         self.strict = !lenient;
+        self
+    }
+
+    /// Bytes asked of the underlying reader at a time (at least 1; default 64 KiB).
+    /// The buffer holds the unparsed tail plus one chunk, or twice the longest
+    /// construct (a text run or a tag) when that is longer.
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk = bytes.max(1);
         self
     }
 
@@ -383,22 +393,18 @@ impl<R: Read> ReutersReader<R> {
             self.pos = 0;
         }
         let old = self.buf.len();
-        let want = CHUNK.max(old);
-        self.buf.resize(old + want, 0);
-        let got = loop {
-            match self.inner.read(&mut self.buf[old..]) {
-                Ok(k) => break k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(Error::new(ErrorKind::Io {
-                        path: PathBuf::from(&self.source),
-                        message: e.to_string(),
-                    }));
-                }
+        // Growing with the buffer keeps a construct longer than a chunk linear to read.
+        let want = self.chunk.max(old) as u64;
+        let got = match (&mut self.inner).take(want).read_to_end(&mut self.buf) {
+            Ok(k) => k,
+            Err(e) => {
+                self.buf.truncate(old);
+                return Err(Error::new(ErrorKind::Io {
+                    path: PathBuf::from(&self.source),
+                    message: e.to_string(),
+                }));
             }
         };
-        self.buf.truncate(old + got);
         if got == 0 {
             self.eof = true;
         } else if self.strict {
