@@ -212,6 +212,11 @@ pub(crate) fn decision<L>(
             found: x.n_cols(),
         }));
     }
+    // As scikit-learn's validation: NaN/inf rows would otherwise get a
+    // silent, arbitrary label.
+    if x.has_non_finite() {
+        return Err(Error::new(ErrorKind::NonFinite(what)));
+    }
     let coef = f.coef();
     let intercept = f.intercept();
     let n_models = coef.nrows();
