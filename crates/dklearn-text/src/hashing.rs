@@ -244,7 +244,9 @@ struct Scratch {
     /// (fits: column < n_features <= 2**31 - 1), so a plain integer sort
     /// groups them by column.
     packed: Vec<u32>,
-    pairs: Vec<(usize, f64)>,
+    /// Scratch of [`bucket_sort`].
+    sorted: Vec<u32>,
+    counts: Vec<u32>,
 }
 
 impl HashingVectorizer {
@@ -275,11 +277,7 @@ impl HashingVectorizer {
         let mut indices = Vec::with_capacity(guess);
         let mut data = Vec::with_capacity(guess);
         for d in docs {
-            self.row_into(d.as_ref(), &mut s);
-            for &(j, v) in &s.pairs {
-                indices.push(j);
-                data.push(v);
-            }
+            self.row_into(d.as_ref(), &mut s, &mut indices, &mut data);
             indptr.push(indices.len());
         }
         self.finish(docs.len(), indptr, indices, data)
@@ -322,34 +320,52 @@ impl HashingVectorizer {
         x
     }
 
-    /// Fills `s.pairs` with the sorted, summed `(column, value)` of `doc`.
-    fn row_into(&self, doc: &str, s: &mut Scratch) {
-        s.pairs.clear();
+    /// Appends the sorted, summed columns and values of `doc` to
+    /// `indices` and `data`.
+    fn row_into(&self, doc: &str, s: &mut Scratch, indices: &mut Vec<usize>, data: &mut Vec<f64>) {
         s.packed.clear();
         // Preprocess: Python's str.lower, or the text as is.
-        s.text.clear();
         if self.p.lowercase {
+            s.text.clear();
             python_lower_into(doc, &mut s.text);
+            let text = std::mem::take(&mut s.text);
+            self.features(&text, s);
+            s.text = text;
         } else {
-            s.text.push_str(doc);
+            self.features(doc, s);
         }
-        let text = std::mem::take(&mut s.text);
+        // Packed keys are < 2 * n_features <= 2**32.
+        let key_bits = 64 - (2 * self.p.n_features as u64 - 1).leading_zeros();
+        bucket_sort(&mut s.packed, &mut s.sorted, &mut s.counts, key_bits);
+        // Sum duplicates (+1 or -1 per occurrence, exact in f64) without a
+        // branch per feature: a feature either opens the next slot or adds
+        // to the current one.
+        let base = indices.len();
+        indices.resize(base + s.packed.len(), 0);
+        data.resize(base + s.packed.len(), 0.0);
+        let (idx, val) = (&mut indices[base..], &mut data[base..]);
+        let mut n = 0usize;
+        let mut last = u32::MAX; // no column: columns are < 2**31
+        for &x in &s.packed {
+            let col = x >> 1;
+            let sign = 1.0 - 2.0 * f64::from(x & 1);
+            let new = col != last;
+            // new: slot n (n <= k, in bounds); else slot n - 1 (n >= 1).
+            let pos = n + usize::from(new) - 1;
+            let prev = if new { 0.0 } else { val[pos] };
+            val[pos] = prev + sign;
+            idx[pos] = col as usize;
+            n += usize::from(new);
+            last = col;
+        }
+        indices.truncate(base + n);
+        data.truncate(base + n);
+    }
+
+    fn features(&self, text: &str, s: &mut Scratch) {
         match self.p.analyzer {
-            Analyzer::Word => self.word_features(&text, s),
-            Analyzer::Char | Analyzer::CharWb => self.char_features(&text, s),
-        }
-        s.text = text;
-        s.packed.sort_unstable();
-        // Sum duplicates: +1 or -1 per occurrence (exact in f64).
-        let mut k = 0;
-        while k < s.packed.len() {
-            let col = s.packed[k] >> 1;
-            let mut v = 0.0;
-            while k < s.packed.len() && s.packed[k] >> 1 == col {
-                v += if s.packed[k] & 1 == 1 { -1.0 } else { 1.0 };
-                k += 1;
-            }
-            s.pairs.push((col as usize, v));
+            Analyzer::Word => self.word_features(text, s),
+            Analyzer::Char | Analyzer::CharWb => self.char_features(text, s),
         }
     }
 
@@ -475,9 +491,50 @@ pub fn decode_ignore(bytes: &[u8]) -> String {
     out
 }
 
+/// Sorts `keys` (each `< 2**key_bits`) ascending. Hashed features are
+/// uniform, so one counting pass on the top bits into about as many buckets
+/// as keys leaves every key at most a few places from its final position,
+/// and an insertion sort finishes in near-linear time: about four times
+/// fewer instructions than a comparison sort on rows of ~100 features. The
+/// insertion sort alone makes the result sorted, whatever the distribution.
+fn bucket_sort(keys: &mut Vec<u32>, tmp: &mut Vec<u32>, counts: &mut Vec<u32>, key_bits: u32) {
+    let n = keys.len();
+    if n < 24 {
+        keys.sort_unstable();
+        return;
+    }
+    let bits = (usize::BITS - (n - 1).leading_zeros()).min(key_bits);
+    let shift = key_bits - bits;
+    counts.clear();
+    counts.resize((1usize << bits) + 1, 0);
+    for &k in keys.iter() {
+        counts[(k >> shift) as usize + 1] += 1;
+    }
+    for b in 1..counts.len() {
+        counts[b] += counts[b - 1];
+    }
+    tmp.clear();
+    tmp.resize(n, 0);
+    for &k in keys.iter() {
+        let b = (k >> shift) as usize;
+        tmp[counts[b] as usize] = k;
+        counts[b] += 1;
+    }
+    for i in 1..n {
+        let k = tmp[i];
+        let mut j = i;
+        while j > 0 && tmp[j - 1] > k {
+            tmp[j] = tmp[j - 1];
+            j -= 1;
+        }
+        tmp[j] = k;
+    }
+    std::mem::swap(keys, tmp);
+}
+
 #[cfg(test)]
 mod tests {
-    use super::FastMod;
+    use super::{bucket_sort, FastMod};
     use proptest::prelude::*;
 
     #[test]
@@ -491,6 +548,17 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn bucket_sort_sorts(mut keys in proptest::collection::vec(any::<u32>(), 0..300), bits in 1u32..=32) {
+            let mask = if bits == 32 { u32::MAX } else { (1u32 << bits) - 1 };
+            keys.iter_mut().for_each(|k| *k &= mask);
+            let mut want = keys.clone();
+            want.sort_unstable();
+            let (mut tmp, mut counts) = (Vec::new(), Vec::new());
+            bucket_sort(&mut keys, &mut tmp, &mut counts, bits);
+            prop_assert_eq!(keys, want);
+        }
+
         #[test]
         fn fast_mod_is_the_remainder(x in any::<u32>(), d in 1u32..) {
             prop_assert_eq!(FastMod::new(d).rem(x), x % d);

@@ -81,6 +81,51 @@ impl<'a> Iterator for WordTokens<'a> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// High bit of each byte set where `lo <= byte <= hi`, for bytes <= 0x7f
+/// (no carry crosses a byte then).
+#[inline(always)]
+fn in_range8(x: u64, lo: u8, hi: u8) -> u64 {
+    let ge = x.wrapping_add(ONES * u64::from(0x80 - lo));
+    let gt = x.wrapping_add(ONES * u64::from(0x7f - hi));
+    ge & !gt & HIGH
+}
+
+/// Bit k set where byte k of the 8 bytes in `x` (little-endian) matches
+/// `\w` in ASCII: `[0-9A-Za-z_]`; bytes >= 0x80 are not word bytes.
+#[inline(always)]
+fn word_mask8(x: u64) -> u64 {
+    let low7 = x & !HIGH;
+    let w = in_range8(low7, b'0', b'9')
+        | in_range8(low7 | (ONES * 0x20), b'a', b'z')
+        | in_range8(low7, b'_', b'_');
+    // Keep only ASCII bytes, move each byte's flag to bit 0 of the byte,
+    // and gather the 8 flags into the top byte of the product.
+    let flags = ((w & !x) >> 7) & ONES;
+    flags.wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Bit k set where `chunk[k]` (at most 64 bytes) matches ASCII `\w`.
+#[inline(always)]
+fn word_mask64(chunk: &[u8]) -> u64 {
+    let mut buf = [0u8; 64];
+    let full: &[u8] = if chunk.len() == 64 {
+        chunk
+    } else {
+        // Zero bytes are not word bytes.
+        buf[..chunk.len()].copy_from_slice(chunk);
+        &buf
+    };
+    let mut m = 0u64;
+    for (i, b) in full.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        m |= word_mask8(x) << (8 * i);
+    }
+    m
+}
+
 /// Calls `f(start, end)` for each token of [`word_tokens`] in ASCII
 /// `bytes`, in order: the same spans, found 64 bytes at a time from a
 /// bitmask of the word bytes, so the cost is one step per token rather than
@@ -92,10 +137,7 @@ pub(crate) fn for_each_ascii_token(bytes: &[u8], mut f: impl FnMut(usize, usize)
     let mut carry = 0u64;
     let mut start = 0usize;
     for (c, chunk) in bytes.chunks(64).enumerate() {
-        let mut m = 0u64;
-        for (k, &b) in chunk.iter().enumerate() {
-            m |= u64::from(is_word_ascii(b)) << k;
-        }
+        let m = word_mask64(chunk);
         let shifted = (m << 1) | carry;
         // Bit k of `edges`: a word starts (k is word, k-1 is not) or ends
         // (k is not word, k-1 is). They alternate, starting with an end
@@ -217,6 +259,23 @@ mod tests {
                 want.push(span);
             }
             assert_eq!(got, want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn swar_mask_matches_the_byte_table() {
+        for b in 0..=255u8 {
+            for k in 0..8 {
+                let mut bytes = [b'-'; 8];
+                bytes[k] = b;
+                // Neighbours of every kind, so carries would show.
+                bytes[(k + 1) % 8] = 0xff;
+                bytes[(k + 3) % 8] = b'z';
+                let m = word_mask8(u64::from_le_bytes(bytes));
+                for (j, &c) in bytes.iter().enumerate() {
+                    assert_eq!(m >> j & 1 == 1, is_word_ascii(c), "byte {c:#x} at {j}");
+                }
+            }
         }
     }
 
