@@ -216,7 +216,7 @@ impl DocState {
     /// `end_reuters`: the finished document; the state starts afresh (`_reset`).
     fn finish(&mut self) -> ReutersDocument {
         let mut doc = std::mem::take(self).doc;
-        doc.body = collapse_whitespace(&doc.body);
+        doc.body = collapse_whitespace(std::mem::take(&mut doc.body));
         doc
     }
 }
@@ -227,26 +227,112 @@ fn is_py_whitespace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
-/// `re.sub(r"\s+", " ", s)` with Python's Unicode `\s`.
-fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_space = false;
-    for c in s.chars() {
-        let space = if c.is_ascii() {
-            is_py_space(c as u8)
-        } else {
-            is_py_whitespace(c)
-        };
-        if space {
-            if !in_space {
-                out.push(' ');
-            }
-        } else {
-            out.push(c);
+/// `re.sub(r"\s+", " ", s)` with Python's Unicode `\s`, in place: the output is
+/// never longer than the input, so runs are moved down within the same buffer. A
+/// lone `' '` between non-spaces (most of a body) is left where it is.
+fn collapse_whitespace(s: String) -> String {
+    let mut b = s.into_bytes();
+    let n = b.len();
+    let mut read = 0;
+    let mut write = 0;
+    // `b[keep..read]` is pending text to move down to `write`.
+    let mut keep = 0;
+    while read < n {
+        // Most text is ASCII words with single spaces: skip 8 bytes at a time (7 on,
+        // so a pair of spaces across two windows is still seen).
+        while read + 8 <= n && plain_word(load8(&b, read)) {
+            read += 7;
         }
-        in_space = space;
+        if !MAYBE_SPACE[usize::from(b[read])] {
+            read += 1;
+            continue;
+        }
+        if b[read] == b' '
+            && b.get(read + 1)
+                .is_none_or(|&c| !MAYBE_SPACE[usize::from(c)])
+        {
+            read += 1;
+            continue;
+        }
+        let (space, len) = space_at(&b, read);
+        if !space {
+            read += len;
+            continue;
+        }
+        let run_start = read;
+        read += len;
+        while read < n {
+            let (space, len) = space_at(&b, read);
+            if !space {
+                break;
+            }
+            read += len;
+        }
+        if read - run_start == 1 && b[run_start] == b' ' {
+            continue;
+        }
+        b.copy_within(keep..run_start, write);
+        write += run_start - keep;
+        b[write] = b' ';
+        write += 1;
+        keep = read;
     }
-    out
+    b.copy_within(keep..n, write);
+    write += n - keep;
+    b.truncate(write);
+    // Only whole characters were replaced by `' '`, so this is still UTF-8.
+    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+fn load8(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// Whether 8 bytes need no change: no byte below 0x20 or above 0x7F (no ASCII
+/// whitespace but `' '`, no non-ASCII character) and no two adjacent spaces.
+#[inline]
+fn plain_word(x: u64) -> bool {
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    let high = x & HI;
+    let t = x ^ (LO * 0x20);
+    // High bit set exactly in the bytes equal to b' '.
+    let spaces = !(((t & !HI).wrapping_add(!HI)) | t | !HI);
+    (control | high | (spaces & (spaces << 8))) == 0
+}
+
+/// Bytes that may start a Python whitespace character: ASCII whitespace and every
+/// byte of a non-ASCII UTF-8 character.
+static MAYBE_SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i >= 0x80 || is_py_space(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Whether the UTF-8 character at `b[i]` is Python whitespace, and its length.
+#[inline]
+fn space_at(b: &[u8], i: usize) -> (bool, usize) {
+    let c = b[i];
+    if c < 0x80 {
+        return (is_py_space(c), 1);
+    }
+    let len = match c {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    };
+    let ch = std::str::from_utf8(&b[i..(i + len).min(b.len())])
+        .ok()
+        .and_then(|s| s.chars().next());
+    (ch.is_some_and(is_py_whitespace), len)
 }
 
 /// Bytes asked of the underlying reader at a time (at least).
@@ -633,11 +719,29 @@ mod tests {
 
     #[test]
     fn collapse_matches_python_whitespace() {
-        assert_eq!(
-            collapse_whitespace(" a \t\n b\u{1f}\u{a0}c\u{3000}"),
-            " a b c "
-        );
-        assert_eq!(collapse_whitespace("\u{200b}x"), "\u{200b}x");
+        let c = |s: &str| collapse_whitespace(s.to_string());
+        assert_eq!(c(" a \t\n b\u{1f}\u{a0}c\u{3000}"), " a b c ");
+        assert_eq!(c("\u{200b}x\u{e9} y  z\u{85}"), "\u{200b}x\u{e9} y z ");
+        assert_eq!(c("one two"), "one two");
+        assert_eq!(c(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapse_equals_the_char_by_char_rule(s in "[ a-z\t\n\r\x0b\x0c\x1c-\x1f\u{85}\u{a0}\u{e9}\u{2000}-\u{200c}\u{3000}]{0,60}") {
+            let mut want = String::new();
+            let mut prev = false;
+            for c in s.chars() {
+                let ws = is_py_whitespace(c);
+                if !ws {
+                    want.push(c);
+                } else if !prev {
+                    want.push(' ');
+                }
+                prev = ws;
+            }
+            proptest::prop_assert_eq!(collapse_whitespace(s.clone()), want);
+        }
     }
 
     #[test]

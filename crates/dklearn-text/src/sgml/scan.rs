@@ -12,7 +12,7 @@ use std::ops::Range;
 
 /// Python's `str.isspace` (and regex `\s`) on a latin-1 character.
 #[inline]
-pub(crate) fn is_py_space(b: u8) -> bool {
+pub(crate) const fn is_py_space(b: u8) -> bool {
     matches!(
         b,
         b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0

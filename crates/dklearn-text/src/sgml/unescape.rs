@@ -19,6 +19,13 @@ use super::entities::{ENTITIES, INVALID_CHARREFS, INVALID_CODEPOINTS};
 /// Appends `bytes`, decoded as latin-1, to `out`.
 #[inline]
 pub(crate) fn push_latin1(out: &mut String, bytes: &[u8]) {
+    if bytes.is_ascii() {
+        // ASCII is UTF-8: the `Err` branch is never taken.
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            out.push_str(s);
+        }
+        return;
+    }
     let mut rest = bytes;
     while !rest.is_empty() {
         let ascii = rest.iter().position(|&b| b >= 0x80).unwrap_or(rest.len());
