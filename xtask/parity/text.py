@@ -1,11 +1,13 @@
 """HashingVectorizer and murmurhash3_32 parity with scikit-learn 1.9.1.
 
-Writes crates/dklearn-text/tests/fixtures/text_vectorizer.json (checked by `cargo test -p dklearn-text`), then checks
+Writes crates/dklearn-text/tests/fixtures/text_vectorizer.json and text_tokenize.json (Python's re.findall of the
+token pattern, str.lower, str.split and the \s\s+ clean-up on random Unicode strings; checked by
+`cargo test -p dklearn-text`), then checks
 `<xtask> vectorize` live against scikit-learn on fresh random Unicode strings and, when --data is given, Reuters texts,
 under 10 settings: indices identical, values within 1e-12.
 Run by `cargo xtask parity` as: python text.py --root ROOT --xtask BIN --data DIR
 """
-import argparse, json, os, random, subprocess, sys
+import argparse, json, os, random, re, subprocess, sys
 
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -125,6 +127,16 @@ def main():
     with open(path, "w", encoding="utf-8") as f:
         json.dump(fixture, f, ensure_ascii=False, separators=(",", ":"))
     size = os.path.getsize(path)
+    trng = random.Random(7)
+    strings = [random_string(trng) for _ in range(220)] + ["ΟΔΟΣ Σ ΑΣ.", "Σ'Σ", "A\u0345Σ", "İI\u0307ı", "e\u0301te"]
+    token_re, ws_re = re.compile(r"(?u)\b\w\w+\b"), re.compile(r"\s\s+")
+    tok = {"_regenerate": "cargo xtask parity", "python": sys.version.split()[0],
+           "cases": [{"s": t, "tokens": token_re.findall(t), "lower": t.lower(), "split": t.split(),
+                      "white_spaces": ws_re.sub(" ", t)} for t in strings]}
+    tpath = os.path.join(a.root, "crates/dklearn-text/tests/fixtures/text_tokenize.json")
+    with open(tpath, "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False, separators=(",", ":"))
+    size += os.path.getsize(tpath)
     if not a.xtask:
         print(f"text: wrote fixture ({size} bytes); no --xtask, no live check")
         return

@@ -279,6 +279,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn ascii_scanner_equals_the_iterator(t in "[ -~\t\n]{0,300}") {
+            let mut got = Vec::new();
+            for_each_ascii_token(t.as_bytes(), |a, b| got.push((a, b)));
+            let mut it = word_tokens(&t);
+            let want: Vec<(usize, usize)> = std::iter::from_fn(|| it.next_span()).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn whitespace_clean_up() {
         let mut out = String::new();
