@@ -71,22 +71,44 @@ pub struct Job {
 /// The documents of every file, one partition per file, without the
 /// documents that have no label (the seed's `remove_empty_topics`).
 pub fn documents(files: &[PathBuf]) -> Bag<ReutersDocument> {
-    let paths: Vec<String> = files
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
+    documents_copies(files, 1)
+}
+
+/// Like [`documents`] over `copies` passes of the files (one partition per
+/// file and copy, copy after copy). Copy `c` adds `c * 100_000` to every
+/// `newid`, so each document id stays distinct, and its tasks have keys of
+/// their own.
+pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> {
+    let items: Vec<(String, u64)> = (0..copies)
+        .flat_map(|c| {
+            files
+                .iter()
+                .map(move |p| (p.to_string_lossy().into_owned(), c))
+        })
         .collect();
-    let n = paths.len();
-    Bag::from_sequence(paths, n)
-        .try_map_partitions_with("read-reuters", &(), |paths: &[String]| {
+    let n = items.len();
+    Bag::from_sequence(items, n)
+        .try_map_partitions_with("read-reuters", &(), |items: &[(String, u64)]| {
             let mut docs = Vec::new();
-            for p in paths {
-                docs.extend(read_reuters_file(p).map_err(|e| TaskError::new(e.to_string()))?);
+            for (p, copy) in items {
+                docs.extend(read_copy(p, *copy)?);
             }
             Ok(docs)
         })
         .filter("remove-empty-labels", |d: &ReutersDocument| {
             !d.labels.is_empty()
         })
+}
+
+/// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
+pub fn read_copy(path: &str, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
+    let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
+    let shift = u32::try_from(copy * 100_000)
+        .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
+    for d in &mut docs {
+        d.newid += shift;
+    }
+    Ok(docs)
 }
 
 /// The HashingVectorizer of the blog post: 2**18 features, non-negative.

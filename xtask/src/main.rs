@@ -16,6 +16,7 @@ mod parity;
 mod parse_reuters;
 mod reference;
 mod reproduce;
+mod scale;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -45,6 +46,8 @@ enum Cmd {
     Parity(parity::Args),
     /// Print one JSON object per Reuters document, in file then document order.
     ParseReuters(parse_reuters::Args),
+    /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
+    Scale(scale::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Cmd::Parity(a) => parity::run(a),
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
+        Cmd::Scale(a) => scale::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

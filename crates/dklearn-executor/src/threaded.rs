@@ -316,12 +316,8 @@ impl<'p, 'g> Run<'p, 'g> {
                 readers: AtomicU32::new(readers[i]),
             })
             .collect();
+        // Leaves are queued by `seed_queue` when the run starts.
         let injector = Injector::new();
-        for i in 0..n {
-            if plan.dep_off[i + 1] == plan.dep_off[i] {
-                injector.push(i as u32);
-            }
-        }
         let locals: Vec<Worker<u32>> = (0..num_workers).map(|_| Worker::new_lifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
         Run {
@@ -347,6 +343,13 @@ impl<'p, 'g> Run<'p, 'g> {
         if self.remaining.load(Ordering::Acquire) == 0 {
             return Ok(());
         }
+        self.seed_queue();
+        if let Some(e) = self.failure.lock().take() {
+            return Err(e);
+        }
+        if self.remaining.load(Ordering::Acquire) == 0 {
+            return Ok(());
+        }
         std::thread::scope(|scope| {
             for id in 1..self.num_workers {
                 let spawned = std::thread::Builder::new()
@@ -365,6 +368,66 @@ impl<'p, 'g> Run<'p, 'g> {
                 "workers stopped with {} tasks not run",
                 self.remaining.load(Ordering::Acquire)
             ))),
+        }
+    }
+
+    /// Stores every literal leaf's value on the calling thread (worker 0,
+    /// reported to the callbacks like any task), then queues the tasks that
+    /// are ready, in priority order. A literal costs nothing; left in the
+    /// queue it would wait behind every expensive leaf of higher priority
+    /// (depth-first workers only take a new leaf when their own work is
+    /// done), and a chain needing it (an estimator, the classes) would stall
+    /// while the chunks it consumes pile up in memory.
+    fn seed_queue(&self) {
+        let plan = self.plan;
+        let n = plan.len();
+        let is_leaf = |i: usize| plan.dep_off[i + 1] == plan.dep_off[i];
+        let mut ready: Vec<u32> = Vec::new();
+        for i in 0..n {
+            if !is_leaf(i) {
+                continue;
+            }
+            if !plan.tasks[i].is_literal() {
+                ready.push(i as u32);
+                continue;
+            }
+            let key = &plan.order[i];
+            for cb in self.callbacks {
+                cb.pretask(key, 0);
+            }
+            let task = plan.tasks[i];
+            let result = catch_unwind(AssertUnwindSafe(|| task.run(&[])));
+            let value = match result {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(e)) => Err(e.into_message()),
+                Err(payload) => Err(panic_message(&*payload)),
+            };
+            for cb in self.callbacks {
+                cb.posttask(key, 0, value.is_ok());
+            }
+            match value {
+                Ok(v) => *self.slots[i].value.lock() = Some(v),
+                Err(message) => {
+                    self.fail(Error::task_failed(key.clone(), message));
+                    return;
+                }
+            }
+            for &t in plan.dependents_of(i) {
+                if self.slots[t as usize]
+                    .pending
+                    .fetch_sub(1, Ordering::AcqRel)
+                    == 1
+                {
+                    ready.push(t);
+                }
+            }
+            if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                self.stop_all();
+            }
+        }
+        ready.sort_unstable();
+        for t in ready {
+            self.injector.push(t);
         }
     }
 
