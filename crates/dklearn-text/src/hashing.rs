@@ -1,7 +1,7 @@
 //! `HashingVectorizer`, as scikit-learn 1.9.1's.
 
 use crate::error::Error;
-use crate::murmur::murmurhash3_32;
+use crate::murmur::{murmurhash3_32, murmurhash3_32_padded};
 use crate::tokenize::{collapse_whitespace_into, for_each_ascii_token, python_split, word_tokens};
 use crate::unicode::python_lower_into;
 use dklearn_sparse::{CsrMatrix, Norm};
@@ -324,16 +324,19 @@ impl HashingVectorizer {
     /// `indices` and `data`.
     fn row_into(&self, doc: &str, s: &mut Scratch, indices: &mut Vec<usize>, data: &mut Vec<f64>) {
         s.packed.clear();
-        // Preprocess: Python's str.lower, or the text as is.
+        // Preprocess: Python's str.lower, or the text as is, followed by
+        // four NULs so a token's last word can be read in one load.
+        s.text.clear();
         if self.p.lowercase {
-            s.text.clear();
             python_lower_into(doc, &mut s.text);
-            let text = std::mem::take(&mut s.text);
-            self.features(&text, s);
-            s.text = text;
         } else {
-            self.features(doc, s);
+            s.text.push_str(doc);
         }
+        let len = s.text.len();
+        s.text.push_str("\0\0\0\0");
+        let text = std::mem::take(&mut s.text);
+        self.features(&text[..len], text.as_bytes(), s);
+        s.text = text;
         // Packed keys are < 2 * n_features <= 2**32.
         let key_bits = 64 - (2 * self.p.n_features as u64 - 1).leading_zeros();
         bucket_sort(&mut s.packed, &mut s.sorted, &mut s.counts, key_bits);
@@ -362,29 +365,37 @@ impl HashingVectorizer {
         data.truncate(base + n);
     }
 
-    fn features(&self, text: &str, s: &mut Scratch) {
+    /// `padded` is `text`'s bytes followed by at least four more.
+    fn features(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         match self.p.analyzer {
-            Analyzer::Word => self.word_features(text, s),
+            Analyzer::Word => self.word_features(text, padded, s),
             Analyzer::Char | Analyzer::CharWb => self.char_features(text, s),
         }
     }
 
     #[inline]
     fn add(&self, feature: &[u8], packed: &mut Vec<u32>) {
-        let h = murmurhash3_32(feature, 0);
+        self.push_hash(murmurhash3_32(feature, 0), packed);
+    }
+
+    #[inline]
+    fn push_hash(&self, h: i32, packed: &mut Vec<u32>) {
         // |i32::MIN| is 2**31, as scikit-learn's special case gives.
         let col = self.modulo.rem(h.unsigned_abs());
         let neg = self.p.alternate_sign && h < 0;
         packed.push(col << 1 | u32::from(neg));
     }
 
-    fn word_features(&self, text: &str, s: &mut Scratch) {
+    fn word_features(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         let (min_n, max_n) = self.p.ngram_range;
         if (min_n, max_n) == (1, 1) && text.is_ascii() {
             // The common case, in one pass: hash each token as it is found.
             let b = text.as_bytes();
             let packed = &mut s.packed;
-            for_each_ascii_token(b, |start, end| self.add(&b[start..end], packed));
+            // Tokens end by `b.len()`, and `padded` has 4 more bytes.
+            for_each_ascii_token(b, |start, end| {
+                self.push_hash(murmurhash3_32_padded(padded, start, end) as i32, packed)
+            });
             return;
         }
         s.tokens.clear();

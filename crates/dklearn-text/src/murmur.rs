@@ -34,6 +34,34 @@ pub(crate) fn murmurhash3_32_u(key: &[u8], seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
+/// [`murmurhash3_32_u`] of `buf[start..end]` with seed 0, reading the tail
+/// as one little-endian word masked to its length instead of byte by byte
+/// (a zero tail word leaves the hash unchanged, so no branch is needed).
+/// Needs `end + 4 <= buf.len()`; bytes past `end` are read but ignored.
+#[inline]
+pub(crate) fn murmurhash3_32_padded(buf: &[u8], start: usize, end: usize) -> u32 {
+    let key = &buf[start..end];
+    let mut h = 0u32;
+    let mut blocks = key.chunks_exact(4);
+    for b in &mut blocks {
+        let k = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        h ^= mix_k(k);
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    let tail = key.len() & 3;
+    let t = end - tail;
+    let word = u32::from_le_bytes([buf[t], buf[t + 1], buf[t + 2], buf[t + 3]]);
+    // tail is 0..=3, so the shift is at most 24.
+    let k = word & ((1u32 << (8 * tail)) - 1);
+    h ^= mix_k(k);
+    h ^= key.len() as u32;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
 /// MurmurHash3_x86_32 of `key` with `seed` as a signed 32-bit integer:
 /// `sklearn.utils.murmurhash3_32(key, seed, positive=False)`.
 ///
@@ -55,6 +83,18 @@ pub fn murmurhash3_32_str(key: &str, seed: u32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn padded_equals_plain(key in proptest::collection::vec(any::<u8>(), 0..40), pad in proptest::collection::vec(any::<u8>(), 4..6), pre in 0usize..5) {
+            let mut buf = vec![7u8; pre];
+            buf.extend_from_slice(&key);
+            buf.extend_from_slice(&pad);
+            let got = murmurhash3_32_padded(&buf, pre, pre + key.len());
+            prop_assert_eq!(got, murmurhash3_32_u(&key, 0));
+        }
+    }
 
     #[test]
     fn known_values() {

@@ -203,3 +203,22 @@ proptest! {
         prop_assert_eq!(a.transform(&[&s]), b.transform(&[&s]));
     }
 }
+
+#[test]
+fn column_is_abs_hash_mod_n_for_tokens_ending_the_document() {
+    // Tokens of every length mod 4 at the very end of the text (the ASCII
+    // path reads a token's tail word in one load, past its end).
+    let v = HashingVectorizer::params()
+        .norm(None)
+        .alternate_sign(false)
+        .build()
+        .unwrap();
+    for len in 2..=13 {
+        let tok: String = "abcdefghijklm"[..len].to_string();
+        for doc in [tok.clone(), format!("x {tok}"), format!("{tok}.")] {
+            let (idx, val) = v.transform_one(&doc);
+            let col = murmurhash3_32_str(&tok, 0).unsigned_abs() as usize % (1 << 20);
+            assert_eq!((idx, val), (vec![col], vec![1.0]), "{doc:?}");
+        }
+    }
+}
