@@ -325,7 +325,7 @@ impl HashingVectorizer {
     fn row_into(&self, doc: &str, s: &mut Scratch, indices: &mut Vec<usize>, data: &mut Vec<f64>) {
         s.packed.clear();
         // Preprocess: Python's str.lower, or the text as is, followed by
-        // four NULs so a token's last word can be read in one load.
+        // eight NULs so a token's words can be read without a length check.
         s.text.clear();
         if self.p.lowercase {
             python_lower_into(doc, &mut s.text);
@@ -333,7 +333,7 @@ impl HashingVectorizer {
             s.text.push_str(doc);
         }
         let len = s.text.len();
-        s.text.push_str("\0\0\0\0");
+        s.text.push_str("\0\0\0\0\0\0\0\0");
         let text = std::mem::take(&mut s.text);
         self.features(&text[..len], text.as_bytes(), s);
         s.text = text;
@@ -365,7 +365,7 @@ impl HashingVectorizer {
         data.truncate(base + n);
     }
 
-    /// `padded` is `text`'s bytes followed by at least four more.
+    /// `padded` is `text`'s bytes followed by at least eight more.
     fn features(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         match self.p.analyzer {
             Analyzer::Word => self.word_features(text, padded, s),
@@ -392,7 +392,7 @@ impl HashingVectorizer {
             // The common case, in one pass: hash each token as it is found.
             let b = text.as_bytes();
             let packed = &mut s.packed;
-            // Tokens end by `b.len()`, and `padded` has 4 more bytes.
+            // Tokens end by `b.len()`, and `padded` has 8 more bytes.
             for_each_ascii_token(b, |start, end| {
                 self.push_hash(murmurhash3_32_padded(padded, start, end) as i32, packed)
             });
