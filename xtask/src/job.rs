@@ -17,6 +17,7 @@ use dklearn_executor::Threaded;
 use dklearn_graph::{Bag, Delayed, TaskError};
 use dklearn_text::{read_reuters_file, HashingVectorizer, ReutersDocument};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What the job is run on.
@@ -133,7 +134,8 @@ pub fn sgd(cfg: &JobConfig) -> crate::Result<SGDClassifier<i8>> {
 /// Builds the whole graph (nothing runs).
 pub fn build(cfg: &JobConfig) -> crate::Result<Job> {
     let docs = documents(&cfg.files);
-    let x = docs.map("text", |d: &ReutersDocument| d.text());
+    // Shared strings: the split copies pointers, not text.
+    let x = docs.map("text", |d: &ReutersDocument| Arc::<str>::from(d.text()));
     let topic = cfg.topic.clone();
     let y = Matrix::from_bag(
         &docs.map_with("label", &cfg.topic, move |d: &ReutersDocument| {

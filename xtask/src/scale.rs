@@ -76,7 +76,9 @@ fn run_one(
         |p: &[ReutersDocument]| p.len(),
         |c| c.iter().copied().sum(),
     );
-    let x = docs.map("text", |d: &ReutersDocument| d.text());
+    let x = docs.map("text", |d: &ReutersDocument| {
+        std::sync::Arc::<str>::from(d.text())
+    });
     let topic = cfg.topic.clone();
     let y = Matrix::from_bag(
         &docs.map_with("label", &cfg.topic, move |d: &ReutersDocument| {
