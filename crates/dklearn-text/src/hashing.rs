@@ -514,31 +514,38 @@ fn bucket_sort(keys: &mut Vec<u32>, tmp: &mut Vec<u32>, counts: &mut Vec<u32>, k
         keys.sort_unstable();
         return;
     }
-    let bits = (usize::BITS - (n - 1).leading_zeros()).min(key_bits);
+    // About n / 2 buckets: two keys per bucket on average.
+    let bits = (usize::BITS - (n - 1).leading_zeros() - 1).min(key_bits);
     let shift = key_bits - bits;
     counts.clear();
-    counts.resize((1usize << bits) + 1, 0);
+    counts.resize(1usize << bits, 0);
+    let counts = &mut counts[..];
     for &k in keys.iter() {
-        counts[(k >> shift) as usize + 1] += 1;
+        counts[(k >> shift) as usize] += 1;
     }
-    for b in 1..counts.len() {
-        counts[b] += counts[b - 1];
+    // Exclusive prefix sums: where each bucket starts.
+    let mut acc = 0u32;
+    for c in counts.iter_mut() {
+        let here = *c;
+        *c = acc;
+        acc += here;
     }
     tmp.clear();
     tmp.resize(n, 0);
+    let out = &mut tmp[..];
     for &k in keys.iter() {
         let b = (k >> shift) as usize;
-        tmp[counts[b] as usize] = k;
+        out[counts[b] as usize] = k;
         counts[b] += 1;
     }
     for i in 1..n {
-        let k = tmp[i];
+        let k = out[i];
         let mut j = i;
-        while j > 0 && tmp[j - 1] > k {
-            tmp[j] = tmp[j - 1];
+        while j > 0 && out[j - 1] > k {
+            out[j] = out[j - 1];
             j -= 1;
         }
-        tmp[j] = k;
+        out[j] = k;
     }
     std::mem::swap(keys, tmp);
 }
