@@ -6,6 +6,11 @@
 //!   word and character n-grams, MurmurHash3_x86_32 ([`murmurhash3_32`]),
 //!   `alternate_sign`, `binary` and l1/l2 row normalisation, into a
 //!   [`CsrMatrix`](dklearn_sparse::CsrMatrix) with sorted indices.
+//! - Its building blocks, each equal to Python 3.11 on any Unicode text
+//!   (tables generated from Python's Unicode 14.0 database, not Rust's):
+//!   [`word_tokens`] (`re.findall(r"(?u)\b\w\w+\b", s)`), [`python_lower`],
+//!   [`python_split`], [`collapse_whitespace_into`], [`is_python_word`],
+//!   [`is_python_space`].
 //! - A streaming Reuters-21578 SGML reader giving the documents the
 //!   scikit-learn out-of-core example's parser gives.
 #![deny(missing_docs)]
