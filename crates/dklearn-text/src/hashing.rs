@@ -1,7 +1,7 @@
 //! `HashingVectorizer`, as scikit-learn 1.9.1's.
 
 use crate::error::Error;
-use crate::murmur::{murmurhash3_32, murmurhash3_32_padded};
+use crate::murmur::murmurhash3_32_padded;
 use crate::tokenize::{collapse_whitespace_into, for_each_ascii_token, python_split, word_tokens};
 use crate::unicode::python_lower_into;
 use dklearn_sparse::{CsrMatrix, Norm};
@@ -231,6 +231,10 @@ impl fmt::Debug for HashingVectorizer {
     }
 }
 
+/// Appended to every buffer features are hashed from, so
+/// [`murmurhash3_32_padded`] may read 8 bytes past a feature's end.
+const PADDING: &str = "\0\0\0\0\0\0\0\0";
+
 /// Reused buffers: nothing is allocated per token, and per document only
 /// when a buffer must grow.
 #[derive(Default)]
@@ -333,7 +337,7 @@ impl HashingVectorizer {
             s.text.push_str(doc);
         }
         let len = s.text.len();
-        s.text.push_str("\0\0\0\0\0\0\0\0");
+        s.text.push_str(PADDING);
         let text = std::mem::take(&mut s.text);
         self.features(&text[..len], text.as_bytes(), s);
         s.text = text;
@@ -373,9 +377,10 @@ impl HashingVectorizer {
         }
     }
 
+    /// Hashes the feature `buf[a..b]`; `buf` has [`PADDING`] after it.
     #[inline]
-    fn add(&self, feature: &[u8], packed: &mut Vec<u32>) {
-        self.push_hash(murmurhash3_32(feature, 0), packed);
+    fn add_padded(&self, buf: &[u8], a: usize, b: usize, packed: &mut Vec<u32>) {
+        self.push_hash(murmurhash3_32_padded(buf, a, b) as i32, packed);
     }
 
     #[inline]
@@ -413,7 +418,7 @@ impl HashingVectorizer {
             for i in 0..=(n_tok - n) {
                 if n == 1 {
                     let (a, b) = s.tokens[i];
-                    self.add(&text.as_bytes()[a..b], &mut s.packed);
+                    self.add_padded(padded, a, b, &mut s.packed);
                 } else {
                     s.gram.clear();
                     for (k, &(a, b)) in s.tokens[i..i + n].iter().enumerate() {
@@ -422,9 +427,9 @@ impl HashingVectorizer {
                         }
                         s.gram.push_str(&text[a..b]);
                     }
-                    let g = std::mem::take(&mut s.gram);
-                    self.add(g.as_bytes(), &mut s.packed);
-                    s.gram = g;
+                    let len = s.gram.len();
+                    s.gram.push_str(PADDING);
+                    self.add_padded(s.gram.as_bytes(), 0, len, &mut s.packed);
                 }
             }
         }
@@ -435,11 +440,13 @@ impl HashingVectorizer {
         // points become one space; a lone whitespace code point stays.
         s.norm_text.clear();
         collapse_whitespace_into(text, &mut s.norm_text);
+        let len = s.norm_text.len();
+        s.norm_text.push_str(PADDING);
         let norm = std::mem::take(&mut s.norm_text);
         match self.p.analyzer {
-            Analyzer::Char => self.char_ngrams(&norm, s),
+            Analyzer::Char => self.char_ngrams(&norm[..len], norm.as_bytes(), s),
             _ => {
-                for word in python_split(&norm) {
+                for word in python_split(&norm[..len]) {
                     self.char_wb_word(word, s);
                 }
             }
@@ -447,7 +454,8 @@ impl HashingVectorizer {
         s.norm_text = norm;
     }
 
-    fn char_ngrams(&self, text: &str, s: &mut Scratch) {
+    /// `padded` is `text`'s bytes followed by [`PADDING`].
+    fn char_ngrams(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         s.offsets.clear();
         s.offsets.extend(text.char_indices().map(|(i, _)| i));
         s.offsets.push(text.len());
@@ -455,10 +463,7 @@ impl HashingVectorizer {
         let (min_n, max_n) = self.p.ngram_range;
         for n in min_n..=max_n.min(len) {
             for i in 0..=(len - n) {
-                self.add(
-                    &text.as_bytes()[s.offsets[i]..s.offsets[i + n]],
-                    &mut s.packed,
-                );
+                self.add_padded(padded, s.offsets[i], s.offsets[i + n], &mut s.packed);
             }
         }
     }
@@ -470,19 +475,22 @@ impl HashingVectorizer {
         s.gram.push(' ');
         s.gram.push_str(word);
         s.gram.push(' ');
+        let len = s.gram.len();
+        s.gram.push_str(PADDING);
         let w = std::mem::take(&mut s.gram);
         s.offsets.clear();
-        s.offsets.extend(w.char_indices().map(|(i, _)| i));
-        s.offsets.push(w.len());
+        s.offsets.extend(w[..len].char_indices().map(|(i, _)| i));
+        s.offsets.push(len);
         let w_len = s.offsets.len() - 1;
         let (min_n, max_n) = self.p.ngram_range;
         for n in min_n..=max_n {
             let end = |k: usize| s.offsets[(k + n).min(w_len)];
             let mut offset = 0;
-            self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.packed);
+            let b = w.as_bytes();
+            self.add_padded(b, s.offsets[offset], end(offset), &mut s.packed);
             while offset + n < w_len {
                 offset += 1;
-                self.add(&w.as_bytes()[s.offsets[offset]..end(offset)], &mut s.packed);
+                self.add_padded(b, s.offsets[offset], end(offset), &mut s.packed);
             }
             if offset == 0 {
                 break;
