@@ -81,7 +81,10 @@ fn decode(data: &[u8]) -> Option<Spec> {
         nodes.push((kind, deps));
     }
     let extra = if missing { 2 } else { 0 };
-    let mut requested: Vec<usize> = bytes.take(8).map(|v| usize::from(v) % (n + extra)).collect();
+    let mut requested: Vec<usize> = bytes
+        .take(8)
+        .map(|v| usize::from(v) % (n + extra))
+        .collect();
     if requested.is_empty() {
         requested.push(n - 1);
     }
@@ -163,7 +166,11 @@ fn reach(spec: &Spec) -> (HashSet<usize>, bool) {
             }
         }
     }
-    let mut ready: Vec<usize> = indeg.iter().filter(|(_, &c)| c == 0).map(|(&i, _)| i).collect();
+    let mut ready: Vec<usize> = indeg
+        .iter()
+        .filter(|(_, &c)| c == 0)
+        .map(|(&i, _)| i)
+        .collect();
     let mut done = 0;
     while let Some(i) = ready.pop() {
         done += 1;
@@ -256,7 +263,13 @@ fn check_error(spec: &Spec, needed: &HashSet<usize>, exp: &Expected, err: &dklea
     }
 }
 
-fn check_values(what: &str, got: Result<Vec<Value>, dklearn_graph::Error>, spec: &Spec, needed: &HashSet<usize>, exp: &Expected) {
+fn check_values(
+    what: &str,
+    got: Result<Vec<Value>, dklearn_graph::Error>,
+    spec: &Spec,
+    needed: &HashSet<usize>,
+    exp: &Expected,
+) {
     match (exp, got) {
         (Expected::Values(want), Ok(vals)) => {
             let vals: Vec<u64> = vals
@@ -334,12 +347,26 @@ fuzz_target!(|data: &[u8]| {
     let readers = g.dependents();
     for (i, (_, deps)) in spec.nodes.iter().enumerate() {
         for d in deps {
-            let r = readers.get(&key(*d)).expect("every dependency has an entry");
+            let r = readers
+                .get(&key(*d))
+                .expect("every dependency has an entry");
             assert!(r.contains(&key(i)));
         }
     }
 
-    check_values("Sequential", Sequential.get(&g, &keys, &[]), &spec, &needed, &exp);
+    check_values(
+        "Sequential",
+        Sequential.get(&g, &keys, &[]),
+        &spec,
+        &needed,
+        &exp,
+    );
     let threaded = Threaded::new(spec.workers);
-    check_values("Threaded", threaded.get(&g, &keys, &[]), &spec, &needed, &exp);
+    check_values(
+        "Threaded",
+        threaded.get(&g, &keys, &[]),
+        &spec,
+        &needed,
+        &exp,
+    );
 });

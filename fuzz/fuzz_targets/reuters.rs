@@ -32,7 +32,11 @@ fn lenient(data: &[u8], chunk: usize) -> Vec<ReutersDocument> {
 
 fn raw(data: &[u8], chunk: usize) {
     let whole = lenient(data, 1 << 16);
-    assert_eq!(whole, lenient(data, chunk), "chunking changed the documents");
+    assert_eq!(
+        whole,
+        lenient(data, chunk),
+        "chunking changed the documents"
+    );
     let lines = 1 + data.iter().filter(|&&b| b == b'\n').count();
     let mut strict = Vec::new();
     for r in ReutersReader::new(data, SOURCE).chunk_size(chunk) {
@@ -47,12 +51,18 @@ fn raw(data: &[u8], chunk: usize) {
                     .unwrap_or_else(|| panic!("error names no source:line: {msg}"));
                 assert!((1..=lines).contains(&line), "line {line} of {lines}: {msg}");
                 // Whatever came before the error is what lenient reading gave.
-                assert!(whole.starts_with(&strict), "strict and lenient diverge before {msg}");
+                assert!(
+                    whole.starts_with(&strict),
+                    "strict and lenient diverge before {msg}"
+                );
                 return;
             }
         }
     }
-    assert_eq!(strict, whole, "strict accepted the input but read it differently");
+    assert_eq!(
+        strict, whole,
+        "strict accepted the input but read it differently"
+    );
 }
 
 fn latin1(bytes: &[u8]) -> String {
@@ -101,8 +111,9 @@ fn documents(data: &[u8], chunk: usize) {
     }
     let read = lenient(&sgml, chunk);
     // Strict mode takes it all too, except a NUL byte (in no Reuters file).
-    let strict: Result<Vec<ReutersDocument>, _> =
-        ReutersReader::new(&sgml[..], SOURCE).chunk_size(chunk).collect();
+    let strict: Result<Vec<ReutersDocument>, _> = ReutersReader::new(&sgml[..], SOURCE)
+        .chunk_size(chunk)
+        .collect();
     match strict {
         Ok(docs) => assert_eq!(docs, read, "strict and lenient differ"),
         Err(e) => assert!(

@@ -28,8 +28,14 @@ fn check(v: &HashingVectorizer, x: &CsrMatrix, n_docs: usize, norm: Option<Norm>
     assert!(x.indptr().windows(2).all(|w| w[0] <= w[1]));
     for (i, (cols, vals)) in x.rows().enumerate() {
         assert_eq!(cols.len(), vals.len());
-        assert!(cols.windows(2).all(|w| w[0] < w[1]), "row {i} unsorted: {cols:?}");
-        assert!(cols.iter().all(|&c| c < v.n_features()), "row {i} out of bounds");
+        assert!(
+            cols.windows(2).all(|w| w[0] < w[1]),
+            "row {i} unsorted: {cols:?}"
+        );
+        assert!(
+            cols.iter().all(|&c| c < v.n_features()),
+            "row {i} out of bounds"
+        );
         assert!(vals.iter().all(|v| v.is_finite()), "row {i}: {vals:?}");
         let all_zero = vals.iter().all(|&v| v == 0.0);
         match norm {
@@ -52,7 +58,9 @@ fn check(v: &HashingVectorizer, x: &CsrMatrix, n_docs: usize, norm: Option<Norm>
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [b0, b1, b2, rest @ ..] = data else { return };
+    let [b0, b1, b2, rest @ ..] = data else {
+        return;
+    };
     let n_features = N_FEATURES[usize::from(b0 & 7)];
     let norm = match (b1 >> 3) & 3 {
         0 => None,
@@ -82,7 +90,7 @@ fuzz_target!(|data: &[u8]| {
     let docs: Vec<&[u8]> = rest.split(|&b| b == 0xFE).take(16).collect();
     let text: Vec<String> = docs.iter().map(|d| decode_ignore(d)).collect();
     let x = v.transform(&text);
-    check(&v, &x, docs.len(), norm, b1);
+    check(&v, &x, docs.len(), norm, *b1);
     let xb = v.transform_bytes(&docs);
     assert_eq!(x.indptr(), xb.indptr());
     assert_eq!(x.indices(), xb.indices());
@@ -95,6 +103,12 @@ fuzz_target!(|data: &[u8]| {
     }
     // Invalid parameters are errors, not panics.
     assert!(HashingVectorizer::params().n_features(0).build().is_err());
-    assert!(HashingVectorizer::params().ngram_range(hi + 1, hi).build().is_err());
-    assert!(HashingVectorizer::params().ngram_range(0, hi).build().is_err());
+    assert!(HashingVectorizer::params()
+        .ngram_range(hi + 1, hi)
+        .build()
+        .is_err());
+    assert!(HashingVectorizer::params()
+        .ngram_range(0, hi)
+        .build()
+        .is_err());
 });
