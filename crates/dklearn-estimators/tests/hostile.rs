@@ -9,8 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use dklearn_estimators::{
-    train_test_split, Averaged, Chained, ErrorKind, Fit, FitParams, LogisticRegression, Matrix,
-    PartialFit, Pipeline, Predict, SGDClassifier,
+    train_test_split, Averaged, Chained, DecisionFunction, ErrorKind, Fit, FitParams,
+    LogisticRegression, Matrix, PartialFit, PassiveAggressiveClassifier, Perceptron, Pipeline,
+    Predict, SGDClassifier,
 };
 use dklearn_executor::Threaded;
 use dklearn_graph::{tokenize, Bag, Delayed, Scheduler, Sequential};
@@ -77,6 +78,24 @@ fn nan_and_inf_features_are_clear_errors_and_leave_the_model_alone() {
             "{bad}: predict accepted non-finite X"
         );
     }
+}
+
+#[test]
+fn every_sgd_family_predict_refuses_non_finite_input() {
+    // Regression: the SGD family shared a decision function that took NaN
+    // rows and returned an arbitrary label.
+    let x = with_value(f64::NAN);
+    let mut p = Perceptron::<i8>::default();
+    p.fit(&with_value(1.0), &Y4).unwrap();
+    let e = p.predict(&x).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::NonFinite(_)), "{e}");
+    assert!(p.decision_function(&x).is_err());
+    let mut pa = PassiveAggressiveClassifier::<i8>::default();
+    pa.fit(&with_value(1.0), &Y4).unwrap();
+    let e = pa.predict(&with_value(f64::INFINITY)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::NonFinite(_)), "{e}");
+    // Finite input still predicts.
+    assert_eq!(pa.predict(&with_value(1.0)).unwrap().len(), 4);
 }
 
 #[test]
