@@ -114,7 +114,7 @@ pub fn run(args: Args) -> crate::Result<()> {
         println!("  {}", job.repr2);
     }
     let prof = Profiler::new();
-    let rprof = ResourceProfiler::new(Duration::from_millis(5));
+    let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
     let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
     let root = crate::data::workspace_root();
