@@ -143,7 +143,9 @@ fn odd_key_text_is_kept_verbatim() {
         assert_eq!(key.as_str(), s);
         let mut g = Graph::new();
         g.insert(key.clone(), sum_task(0, &["missing\u{7f}"]));
-        let err = Sequential.get(&g, std::slice::from_ref(&key), &[]).unwrap_err();
+        let err = Sequential
+            .get(&g, std::slice::from_ref(&key), &[])
+            .unwrap_err();
         assert_eq!(err.key(), Some(&key));
         assert!(err.to_string().contains(s), "{err}");
     }
