@@ -13,7 +13,7 @@ use dklearn_estimators::{
     LogisticRegression, Matrix, Mt19937, Predict, SGDClassifier,
 };
 use dklearn_executor::{peak_rss_bytes, Threaded};
-use dklearn_graph::{delayed, downcast_input, Compute, Delayed, TaskError};
+use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_text::ReutersDocument;
 use std::path::PathBuf;
 use std::process::Command;
@@ -101,7 +101,11 @@ fn run_one(
 
     // Out-of-core scoring: one task per (file, copy) once both models exist.
     let seed = u32::try_from(cfg.seed).map_err(|_| "--seed must be below 2**32".to_string())?;
-    let mut hits: Vec<Delayed<Hits>> = Vec::new();
+    // One graph for all score tasks (see `GraphBuilder`).
+    let mut b = GraphBuilder::new();
+    b.merge(&fit1);
+    b.merge(&fit2);
+    let mut hits: Vec<Key> = Vec::new();
     for c in 0..copies {
         for (f, path) in cfg.files.iter().enumerate() {
             let partition = (c as usize) * cfg.files.len() + f;
@@ -114,10 +118,10 @@ fn run_one(
                 cfg.seed,
                 cfg.topic.clone(),
             );
-            hits.push(delayed(
+            hits.push(b.task(
                 "stream-score",
                 &params,
-                &[fit1.as_any(), fit2.as_any()],
+                &[fit1.key(), fit2.key()],
                 move |v| {
                     let m1 = downcast_input::<SGDClassifier<i8>>(&v[0])?;
                     let m2 = downcast_input::<AveragedFit<Lr>>(&v[1])?;
@@ -145,11 +149,16 @@ fn run_one(
             ));
         }
     }
-    let scores: Delayed<Hits> = Delayed::gather(&hits, "stream-score-sum", &(), |parts| {
-        Ok(parts
-            .iter()
-            .fold((0, 0, 0), |a, p| (a.0 + p.0, a.1 + p.1, a.2 + p.2)))
+    let refs: Vec<&Key> = hits.iter().collect();
+    let total = b.task("stream-score-sum", &(), &refs, |v| {
+        let mut a: Hits = (0, 0, 0);
+        for p in v {
+            let p = downcast_input::<Hits>(p)?;
+            a = (a.0 + p.0, a.1 + p.1, a.2 + p.2);
+        }
+        Ok(a)
     });
+    let scores: Delayed<Hits> = b.delayed(total);
     let prof = dklearn_executor::Profiler::new();
     let rprof = dklearn_executor::ResourceProfiler::new(std::time::Duration::from_millis(20));
     let callbacks: Vec<&dyn dklearn_graph::Callback> = if profile.is_some() {

@@ -236,19 +236,31 @@ impl<T: Data> Bag<T> {
         per_partition: impl Fn(&[T]) -> A + Send + Sync + 'static,
         combine: impl Fn(&[&A]) -> R + Send + Sync + 'static,
     ) -> Delayed<R> {
+        // One graph for every new task (see `GraphBuilder`): a `map` per
+        // partition would copy the whole graph once per partition.
         let per_partition = Arc::new(per_partition);
         let partial_name = format!("{name}-partial");
-        let parts: Vec<Delayed<A>> = self
-            .to_delayed()
+        let mut b = crate::builder::GraphBuilder::new();
+        b.merge_graph(&self.graph);
+        let parts: Vec<Key> = self
+            .keys
             .iter()
-            .map(|d| {
+            .map(|k| {
                 let f = Arc::clone(&per_partition);
-                d.map(&partial_name, move |p: &Vec<T>| f(p))
+                b.task(&partial_name, &(), &[k], move |v| {
+                    Ok(f(crate::delayed::downcast_input::<Vec<T>>(&v[0])?))
+                })
             })
             .collect();
-        Delayed::gather(&parts, &format!("{name}-aggregate"), &(), move |xs| {
-            Ok(combine(xs))
-        })
+        let refs: Vec<&Key> = parts.iter().collect();
+        let total = b.task(&format!("{name}-aggregate"), &(), &refs, move |v| {
+            let xs = v
+                .iter()
+                .map(crate::delayed::downcast_input::<A>)
+                .collect::<Result<Vec<&A>, TaskError>>()?;
+            Ok(combine(&xs))
+        });
+        b.delayed(total)
     }
 
     /// Computes every partition and concatenates them, in order.

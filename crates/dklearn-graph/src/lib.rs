@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 mod bag;
+mod builder;
 mod delayed;
 mod error;
 mod graph;
@@ -25,6 +26,7 @@ mod task;
 mod token;
 
 pub use crate::bag::Bag;
+pub use crate::builder::GraphBuilder;
 pub use crate::delayed::{
     compute_many, delayed, downcast_input, downcast_value, merge_graphs, AnyDelayed, Compute, Data,
     Delayed, DelayedOutput,

@@ -4,7 +4,7 @@ use super::pipeline::{FitParams, LazyEstimator};
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
-use dklearn_graph::{delayed, downcast_input, Data, Delayed, TaskError};
+use dklearn_graph::{downcast_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::fmt;
@@ -197,42 +197,43 @@ impl<E> Averaged<E> {
         }
         let repr = format!("{:?}", self.estimator);
         let fit_name = format!("fit-{}", estimator_name(&repr));
-        let fits: Vec<Delayed<Option<E>>> = x
-            .chunks()
-            .iter()
-            .zip(y.chunks())
-            .map(|(xc, yc)| {
-                let est = self.estimator.clone();
-                delayed(&fit_name, &repr, &[xc.as_any(), yc.as_any()], move |v| {
-                    let x = downcast_input::<CsrMatrix>(&v[0])?;
-                    let y = downcast_input::<Vec<L>>(&v[1])?;
-                    if !distinct_at_least_two(y) {
-                        return Ok(None);
-                    }
-                    let mut m = est.clone();
-                    m.fit(x, y).map_err(task_err)?;
-                    Ok(Some(m))
-                })
-            })
-            .collect();
+        // Every task goes into one graph (see `GraphBuilder`).
+        let start = Delayed::value_with_token(
+            "average-start",
+            dklearn_graph::tokenize("average-start", &repr),
+            Sum::<L>::empty(),
+        );
+        let mut b = GraphBuilder::new();
+        b.merge(&start);
         // Sum the fits in chunk order as they come (numpy's order for
         // `np.mean(coefs, axis=0)`), so each chunk's model is dropped as soon
         // as it is added: memory stays O(1) in the number of chunks.
-        let mut sum: Delayed<Sum<L>> = Delayed::value_with_token(
-            "average-start",
-            dklearn_graph::tokenize("average-start", &repr),
-            Sum::empty(),
-        );
-        for (i, f) in fits.iter().enumerate() {
-            sum = sum.try_join_with(
-                f,
-                "average-sum",
-                &(i as u64),
-                move |acc: &Sum<L>, fit: &Option<E>| acc.clone().add(i, fit.as_ref()),
-            );
+        let mut sum = start.key().clone();
+        for (i, (xc, yc)) in x.chunks().iter().zip(y.chunks()).enumerate() {
+            b.merge(xc);
+            b.merge(yc);
+            let est = self.estimator.clone();
+            let fit = b.task(&fit_name, &repr, &[xc.key(), yc.key()], move |v| {
+                let x = downcast_input::<CsrMatrix>(&v[0])?;
+                let y = downcast_input::<Vec<L>>(&v[1])?;
+                if !distinct_at_least_two(y) {
+                    return Ok(None);
+                }
+                let mut m = est.clone();
+                m.fit(x, y).map_err(task_err)?;
+                Ok(Some(m))
+            });
+            sum = b.task("average-sum", &(i as u64), &[&sum, &fit], move |v| {
+                let acc = downcast_input::<Sum<L>>(&v[0])?;
+                let fit = downcast_input::<Option<E>>(&v[1])?;
+                acc.clone().add(i, fit.as_ref())
+            });
         }
         let template = self.estimator.clone();
-        Ok(sum.try_map("average", move |acc: &Sum<L>| acc.finish(&template)))
+        let avg = b.task("average", &(), &[&sum], move |v| {
+            downcast_input::<Sum<L>>(&v[0])?.finish(&template)
+        });
+        Ok(b.delayed(avg))
     }
 }
 

@@ -3,7 +3,7 @@ use super::pipeline::{FitParams, LazyEstimator};
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{PartialFit, Predict};
-use dklearn_graph::{delayed, downcast_input, tokenize, Data, Delayed, Tokenize};
+use dklearn_graph::{downcast_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
 
@@ -83,13 +83,20 @@ impl<E> Chained<E> {
         };
         let repr = format!("{:?}", self.estimator);
         let name = estimator_name(&repr);
-        let mut model =
+        let start =
             Delayed::value_with_token(&name, tokenize(&name, &repr), self.estimator.clone());
+        // The whole chain goes into one graph (see `GraphBuilder`).
+        let mut b = GraphBuilder::new();
+        b.merge(&start);
+        b.merge(&classes);
+        let mut model = start.key().clone();
         for (i, (xc, yc)) in x.chunks().iter().zip(y.chunks()).enumerate() {
-            model = delayed(
+            b.merge(xc);
+            b.merge(yc);
+            model = b.task(
                 "partial_fit",
                 &(i as u64),
-                &[model.as_any(), xc.as_any(), yc.as_any(), classes.as_any()],
+                &[&model, xc.key(), yc.key(), classes.key()],
                 |v| {
                     let mut m = downcast_input::<E>(&v[0])?.clone();
                     let x = downcast_input::<CsrMatrix>(&v[1])?;
@@ -102,7 +109,7 @@ impl<E> Chained<E> {
                 },
             );
         }
-        Ok(model)
+        Ok(b.delayed(model))
     }
 }
 

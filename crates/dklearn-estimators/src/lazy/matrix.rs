@@ -50,12 +50,21 @@ impl<C: Data> Matrix<C> {
         params: &P,
         f: impl Fn(&C) -> Result<D, dklearn_graph::TaskError> + Send + Sync + Clone + 'static,
     ) -> Matrix<D> {
+        // One graph for all chunks (see `GraphBuilder`).
+        let mut b = dklearn_graph::GraphBuilder::new();
+        let keys: Vec<dklearn_graph::Key> = self
+            .chunks
+            .iter()
+            .map(|c| {
+                b.merge(c);
+                let f = f.clone();
+                b.task(name, params, &[c.key()], move |v| {
+                    f(dklearn_graph::downcast_input::<C>(&v[0])?)
+                })
+            })
+            .collect();
         Matrix {
-            chunks: self
-                .chunks
-                .iter()
-                .map(|c| c.try_map_with(name, params, f.clone()))
-                .collect(),
+            chunks: keys.into_iter().map(|k| b.delayed(k)).collect(),
         }
     }
 }

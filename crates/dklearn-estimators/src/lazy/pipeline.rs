@@ -2,7 +2,7 @@ use super::matrix::Matrix;
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{Predict, Transform};
-use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError};
+use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
 
@@ -108,17 +108,20 @@ impl<V, E> Pipeline<V, E> {
 pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
     let repr = format!("{v:?}");
     let name = super::chained::estimator_name(&repr);
-    let chunks = x
-        .to_delayed()
+    let mut b = GraphBuilder::new();
+    b.merge_graph(x.graph());
+    let keys: Vec<Key> = x
+        .keys()
         .iter()
-        .map(|part| {
+        .map(|k| {
             let v = v.clone();
-            part.try_map_with(&name, &repr, move |docs: &Vec<T>| {
+            b.task(&name, &repr, &[k], move |inp| {
+                let docs = downcast_input::<Vec<T>>(&inp[0])?;
                 v.transform(docs.as_slice()).map_err(task_err)
             })
         })
         .collect();
-    Matrix::from_chunks(chunks)
+    Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
 }
 
 impl<V, E> Pipeline<V, E> {
@@ -215,16 +218,28 @@ pub fn predict_chunks<M: Predict<L> + Data, L: Data>(
     model: &Delayed<M>,
     x: &Matrix<CsrMatrix>,
 ) -> Matrix<Vec<L>> {
-    let chunks = x
-        .chunks()
+    let mut b = GraphBuilder::new();
+    b.merge(model);
+    let keys = predict_keys::<M, L>(&mut b, model.key(), x);
+    Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
+}
+
+fn predict_keys<M: Predict<L> + Data, L: Data>(
+    b: &mut GraphBuilder,
+    model: &Key,
+    x: &Matrix<CsrMatrix>,
+) -> Vec<Key> {
+    x.chunks()
         .iter()
         .map(|c| {
-            model.try_join_with(c, "predict", &(), |m: &M, x: &CsrMatrix| {
+            b.merge(c);
+            b.task("predict", &(), &[model, c.key()], |v| {
+                let m = downcast_input::<M>(&v[0])?;
+                let x = downcast_input::<CsrMatrix>(&v[1])?;
                 m.predict(x).map_err(task_err)
             })
         })
-        .collect();
-    Matrix::from_chunks(chunks)
+        .collect()
 }
 
 /// Lazy mean accuracy of a lazy model over aligned feature and label chunks
@@ -240,13 +255,15 @@ pub fn score_chunks<M: Predict<L> + Data, L: Data + PartialEq>(
             n_labels: y.nchunks(),
         }));
     }
-    let pred = predict_chunks::<M, L>(model, x);
-    let hits: Vec<Delayed<(usize, usize)>> = pred
-        .chunks()
+    let mut b = GraphBuilder::new();
+    b.merge(model);
+    let pred = predict_keys::<M, L>(&mut b, model.key(), x);
+    let hits: Vec<Key> = pred
         .iter()
         .zip(y.chunks())
         .map(|(p, t)| {
-            delayed("score-chunk", &(), &[p.as_any(), t.as_any()], |v| {
+            b.merge(t);
+            b.task("score-chunk", &(), &[p, t.key()], |v| {
                 let p = downcast_input::<Vec<L>>(&v[0])?;
                 let t = downcast_input::<Vec<L>>(&v[1])?;
                 if p.len() != t.len() {
@@ -260,13 +277,18 @@ pub fn score_chunks<M: Predict<L> + Data, L: Data + PartialEq>(
             })
         })
         .collect();
-    Ok(Delayed::gather(&hits, "score", &(), |parts| {
-        let (h, n) = parts
-            .iter()
-            .fold((0usize, 0usize), |(h, n), p| (h + p.0, n + p.1));
+    let refs: Vec<&Key> = hits.iter().collect();
+    let score = b.task("score", &(), &refs, |v| {
+        let (mut h, mut n) = (0usize, 0usize);
+        for p in v {
+            let p = downcast_input::<(usize, usize)>(p)?;
+            h += p.0;
+            n += p.1;
+        }
         if n == 0 {
             return Err(TaskError::new("score: no test samples"));
         }
         Ok(h as f64 / n as f64)
-    }))
+    });
+    Ok(b.delayed(score))
 }

@@ -1,7 +1,7 @@
 use super::matrix::Matrix;
 use crate::error::Error;
 use crate::mt19937::Mt19937;
-use dklearn_graph::{delayed, downcast_input, Bag, Data, Delayed, TaskError};
+use dklearn_graph::{downcast_input, Bag, Data, GraphBuilder, Key, TaskError};
 use std::sync::Arc;
 
 /// The four parts of a split, chunk-aligned: `x_train`/`y_train` hold the
@@ -54,11 +54,15 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
     }
     let train_share = 1.0 - test_size;
     let parts = x.to_delayed();
-    let mut out: [Vec<Delayed<Vec<T>>>; 2] = [Vec::new(), Vec::new()];
-    let mut out_y: [Vec<Delayed<Vec<L>>>; 2] = [Vec::new(), Vec::new()];
+    // One graph for every new task (see `GraphBuilder`): per-partition
+    // `Delayed` operations would each copy the whole graph.
+    let mut b = GraphBuilder::new();
+    b.merge_graph(x.graph());
+    let mut keys: [Vec<Key>; 4] = Default::default();
     for (i, (xp, yp)) in parts.iter().zip(y.chunks()).enumerate() {
+        b.merge(yp);
         let params = (seed, test_size, i as u64);
-        let mask: Delayed<Arc<Vec<bool>>> = delayed("split-mask", &params, &[xp, yp], move |v| {
+        let mask = b.task("split-mask", &params, &[xp.key(), yp.key()], move |v| {
             let n = downcast_input::<Vec<T>>(&v[0])?.len();
             let ny = downcast_input::<Vec<L>>(&v[1])?.len();
             if n != ny {
@@ -68,22 +72,45 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
             }
             let mut rng = Mt19937::from_key(&[seed32, i as u32]);
             Ok(Arc::new(
-                (0..n).map(|_| rng.next_f64() < train_share).collect(),
+                (0..n)
+                    .map(|_| rng.next_f64() < train_share)
+                    .collect::<Vec<bool>>(),
             ))
         });
         for (side, keep) in [(0usize, true), (1, false)] {
             let name = if keep { "train" } else { "test" };
-            out[side].push(xp.join(&mask, &format!("{name}-x"), move |xs, m| pick(xs, m, keep)));
-            out_y[side].push(yp.join(&mask, &format!("{name}-y"), move |ys, m| pick(ys, m, keep)));
+            keys[side].push(
+                b.task(&format!("{name}-x"), &(), &[xp.key(), &mask], move |v| {
+                    let xs = downcast_input::<Vec<T>>(&v[0])?;
+                    let m = downcast_input::<Arc<Vec<bool>>>(&v[1])?;
+                    Ok(pick(xs, m, keep))
+                }),
+            );
+            keys[side + 2].push(
+                b.task(&format!("{name}-y"), &(), &[yp.key(), &mask], move |v| {
+                    let ys = downcast_input::<Vec<L>>(&v[0])?;
+                    let m = downcast_input::<Arc<Vec<bool>>>(&v[1])?;
+                    Ok(pick(ys, m, keep))
+                }),
+            );
         }
     }
-    let [x_train, x_test] = out;
-    let [y_train, y_test] = out_y;
+    let [x_train, x_test, y_train, y_test] = keys;
+    let xs = |k: Vec<Key>| {
+        k.into_iter()
+            .map(|k| b.delayed::<Vec<T>>(k))
+            .collect::<Vec<_>>()
+    };
+    let ys = |k: Vec<Key>| {
+        k.into_iter()
+            .map(|k| b.delayed::<Vec<L>>(k))
+            .collect::<Vec<_>>()
+    };
     Ok(TrainTestSplit {
-        x_train: Bag::from_partitions(x_train),
-        x_test: Bag::from_partitions(x_test),
-        y_train: Matrix::from_chunks(y_train),
-        y_test: Matrix::from_chunks(y_test),
+        x_train: Bag::from_partitions(xs(x_train)),
+        x_test: Bag::from_partitions(xs(x_test)),
+        y_train: Matrix::from_chunks(ys(y_train)),
+        y_test: Matrix::from_chunks(ys(y_test)),
     })
 }
 

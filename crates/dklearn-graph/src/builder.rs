@@ -1,0 +1,91 @@
+//! `GraphBuilder`: many tasks into one graph, shared by every output.
+
+use std::sync::Arc;
+
+use crate::delayed::{derived_key, AnyDelayed, Data, Delayed};
+use crate::graph::Graph;
+use crate::key::Key;
+use crate::task::{Task, TaskError, Value};
+use crate::token::Tokenize;
+
+/// Builds many tasks into one graph.
+///
+/// Each `Delayed` operation returns a value holding its own graph: deriving
+/// one task from a shared graph copies the map (copy on write). Deriving a
+/// task per chunk that way leaves one copy of the whole graph per chunk, so
+/// memory grows with chunks × tasks. A builder merges its inputs once, adds
+/// every task to that one map, and hands out `Delayed`s that all share it.
+/// Keys are the ones [`Delayed::try_map_with`] and [`crate::delayed`] give
+/// (`name-<tokenize(name, input keys, params)>`), so equal work still
+/// merges into one node.
+///
+/// Add every task before taking the outputs: a task added after an output
+/// was taken copies the map once more.
+///
+/// ```
+/// use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Sequential};
+/// let xs: Vec<Delayed<i64>> = (0..3).map(|i| Delayed::value("x", i)).collect();
+/// let mut b = GraphBuilder::new();
+/// let keys: Vec<_> = xs
+///     .iter()
+///     .map(|x| {
+///         b.merge(x);
+///         b.task("double", &(), &[x.key()], |v| Ok(2 * *downcast_input::<i64>(&v[0])?))
+///     })
+///     .collect();
+/// let out: Vec<Delayed<i64>> = keys.into_iter().map(|k| b.delayed(k)).collect();
+/// assert!(out[0].graph().ptr_eq(out[2].graph())); // one graph for all
+/// assert_eq!((&out[0], &out[2]).compute(&Sequential).unwrap(), (0, 4));
+/// ```
+#[derive(Default, Debug)]
+pub struct GraphBuilder {
+    graph: Graph,
+}
+
+impl GraphBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        GraphBuilder::default()
+    }
+
+    /// Adds the graph behind `input` (free when it is the builder's own or
+    /// already merged).
+    pub fn merge(&mut self, input: &dyn AnyDelayed) {
+        self.graph.merge(input.graph());
+    }
+
+    /// Adds the graph `g`.
+    pub fn merge_graph(&mut self, g: &Graph) {
+        self.graph.merge(g);
+    }
+
+    /// Adds a task reading `deps` (keys already in the builder, or merged
+    /// later) and returns its key, `name-<tokenize(name, deps, params)>`.
+    pub fn task<V: Data, P: Tokenize + ?Sized>(
+        &mut self,
+        name: &str,
+        params: &P,
+        deps: &[&Key],
+        f: impl Fn(&[Value]) -> Result<V, TaskError> + Send + Sync + 'static,
+    ) -> Key {
+        let key = derived_key(name, deps, params);
+        if !self.graph.contains(&key) {
+            let deps: Vec<Key> = deps.iter().map(|k| (*k).clone()).collect();
+            self.graph.insert(
+                key.clone(),
+                Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
+            );
+        }
+        key
+    }
+
+    /// A lazy value for `key`, sharing the builder's graph.
+    pub fn delayed<T: Data>(&self, key: Key) -> Delayed<T> {
+        Delayed::from_parts(self.graph.clone(), key)
+    }
+
+    /// The graph built so far.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+}
