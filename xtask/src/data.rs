@@ -57,3 +57,50 @@ pub fn sgm_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("dklearn-data-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
+
+    #[test]
+    fn an_empty_directory_is_a_clear_error_naming_it() {
+        let d = temp_dir("empty");
+        let e = find_reuters(Some(&d)).unwrap_err();
+        assert!(e.contains("no Reuters-21578 files"), "{e}");
+        assert!(e.contains(&d.display().to_string()), "{e}");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn files_that_are_not_sgm_are_ignored() {
+        let d = temp_dir("other");
+        std::fs::write(d.join("README.txt"), "not data").unwrap();
+        std::fs::write(d.join("reut2-000.sgm.bak"), "old").unwrap();
+        assert!(sgm_files(&d).is_empty());
+        assert!(find_reuters(Some(&d)).is_err());
+        std::fs::write(d.join("reut2-001.sgm"), "").unwrap();
+        std::fs::write(d.join("reut2-000.sgm"), "").unwrap();
+        let files = sgm_files(&d);
+        let names: Vec<_> = files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["reut2-000.sgm", "reut2-001.sgm"]);
+        assert_eq!(find_reuters(Some(&d)).unwrap(), d);
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_not_a_panic() {
+        let d = std::env::temp_dir().join("dklearn-data-does-not-exist-7d1f");
+        assert!(sgm_files(&d).is_empty());
+        assert!(find_reuters(Some(&d)).unwrap_err().contains("--data"));
+    }
+}
