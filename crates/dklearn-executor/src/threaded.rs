@@ -371,6 +371,29 @@ impl<'p, 'g> Run<'p, 'g> {
         }
     }
 
+    /// `pretask`, the task's function under `catch_unwind`, `posttask`.
+    fn call(&self, i: usize, worker: usize, inputs: &[Value]) -> Result<Value, String> {
+        for cb in self.callbacks {
+            cb.pretask(&self.plan.order[i], worker);
+        }
+        self.run_and_report(i, worker, inputs)
+    }
+
+    /// The task's function under `catch_unwind`, then `posttask`; a failure
+    /// or panic becomes its message.
+    fn run_and_report(&self, i: usize, worker: usize, inputs: &[Value]) -> Result<Value, String> {
+        let task = self.plan.tasks[i];
+        let value = match catch_unwind(AssertUnwindSafe(|| task.run(inputs))) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(e.into_message()),
+            Err(payload) => Err(panic_message(&*payload)),
+        };
+        for cb in self.callbacks {
+            cb.posttask(&self.plan.order[i], worker, value.is_ok());
+        }
+        value
+    }
+
     /// Stores every literal leaf's value on the calling thread (worker 0,
     /// reported to the callbacks like any task), then queues the tasks that
     /// are ready, in priority order. A literal costs nothing; left in the
@@ -391,24 +414,10 @@ impl<'p, 'g> Run<'p, 'g> {
                 ready.push(i as u32);
                 continue;
             }
-            let key = &plan.order[i];
-            for cb in self.callbacks {
-                cb.pretask(key, 0);
-            }
-            let task = plan.tasks[i];
-            let result = catch_unwind(AssertUnwindSafe(|| task.run(&[])));
-            let value = match result {
-                Ok(Ok(v)) => Ok(v),
-                Ok(Err(e)) => Err(e.into_message()),
-                Err(payload) => Err(panic_message(&*payload)),
-            };
-            for cb in self.callbacks {
-                cb.posttask(key, 0, value.is_ok());
-            }
-            match value {
+            match self.call(i, 0, &[]) {
                 Ok(v) => *self.slots[i].value.lock() = Some(v),
                 Err(message) => {
-                    self.fail(Error::task_failed(key.clone(), message));
+                    self.fail(Error::task_failed(plan.order[i].clone(), message));
                     return;
                 }
             }
@@ -564,17 +573,8 @@ impl<'p, 'g> Run<'p, 'g> {
                 }
             }
         }
-        let task = plan.tasks[i];
-        let result = catch_unwind(AssertUnwindSafe(|| task.run(inputs)));
+        let value = self.run_and_report(i, worker, inputs);
         inputs.clear();
-        let value = match result {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
-        };
-        for cb in self.callbacks {
-            cb.posttask(key, worker, value.is_ok());
-        }
         let value = match value {
             Ok(v) => v,
             Err(message) => {
