@@ -27,6 +27,9 @@ pub struct Args {
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// Also print the N slowest tasks (key, duration, start, worker) on stderr.
+    #[arg(long, default_value_t = 0)]
+    pub slowest: usize,
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
@@ -117,6 +120,21 @@ pub fn run(args: Args) -> crate::Result<()> {
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
     let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
+    if args.slowest > 0 {
+        // Where the time went, task by task (stderr, so --json stays one object).
+        let mut tasks = prof.results();
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.duration()));
+        eprintln!("slowest tasks:");
+        for t in tasks.iter().take(args.slowest) {
+            eprintln!(
+                "  {:>8.2} ms  from {:>7.1} ms  worker {}  {}",
+                t.duration().as_secs_f64() * 1e3,
+                t.start.as_secs_f64() * 1e3,
+                t.worker,
+                t.key
+            );
+        }
+    }
     let root = crate::data::workspace_root();
     let path = if args.profile.is_absolute() {
         args.profile.clone()
