@@ -2,53 +2,10 @@
 //! written by `xtask/parity/liblinear.py` (regenerate: `cargo xtask parity`).
 
 use dklearn_estimators::{DecisionFunction, Fit, LogisticRegression, Predict};
+mod common;
+
+use common::{csr, f64s, fixture, i64s, usizes};
 use dklearn_sparse::{CsrBuilder, CsrMatrix};
-use serde_json::Value;
-use std::path::PathBuf;
-
-fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask parity`)", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn i64s(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap())
-        .collect()
-}
-
-fn csr(v: &Value) -> CsrMatrix {
-    CsrMatrix::try_from_csr(
-        v["n_rows"].as_u64().unwrap() as usize,
-        v["n_cols"].as_u64().unwrap() as usize,
-        usizes(&v["indptr"]),
-        usizes(&v["indices"]),
-        f64s(&v["data"]),
-    )
-    .unwrap()
-}
 
 /// Largest `|a - b|` relative to the largest `|b|` (the scale of the vector).
 fn rel_err(a: &[f64], b: &[f64]) -> f64 {

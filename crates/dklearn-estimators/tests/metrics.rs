@@ -5,34 +5,11 @@ use dklearn_estimators::metrics::{
     accuracy_score, confusion_matrix, f1_score, log_loss, log_loss_binary, precision_score,
     recall_score, roc_auc_score, Averaging,
 };
+mod common;
+
+use common::{f64s, fixture, i64s};
 use ndarray::Array2;
 use serde_json::Value;
-
-fn fixture() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/sgd_metrics.json"
-    );
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{path}: {e} (run `cargo xtask parity`)"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap())
-        .collect()
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 fn close(a: f64, b: &Value, what: &str) {
     let b = b.as_f64().unwrap();
@@ -44,9 +21,9 @@ fn close(a: f64, b: &Value, what: &str) {
 
 #[test]
 fn metrics_match_scikit_learn() {
-    let f = fixture();
-    let (yt, yp) = (ints(&f["y_true"]), ints(&f["y_pred"]));
-    let (bt, bp) = (ints(&f["yb_true"]), ints(&f["yb_pred"]));
+    let f = fixture("sgd_metrics.json");
+    let (yt, yp) = (i64s(&f["y_true"]), i64s(&f["y_pred"]));
+    let (bt, bp) = (i64s(&f["yb_true"]), i64s(&f["yb_pred"]));
     close(
         accuracy_score(&yt, &yp).unwrap(),
         &f["accuracy"],
@@ -109,7 +86,7 @@ fn metrics_match_scikit_learn() {
         close(f1_score(&yt, &yp, &avg).unwrap(), &w["f1"], name);
     }
     let z = &f["zero_division"];
-    let (zt, zp) = (ints(&z["y_true"]), ints(&z["y_pred"]));
+    let (zt, zp) = (i64s(&z["y_true"]), i64s(&z["y_pred"]));
     close(
         precision_score(&zt, &zp, &Averaging::Macro).unwrap(),
         &z["macro_precision"],

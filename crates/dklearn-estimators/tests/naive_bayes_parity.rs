@@ -2,63 +2,12 @@
 //! `xtask/parity/liblinear.py` (regenerate: `cargo xtask parity`).
 
 use dklearn_estimators::{Fit, MultinomialNB, PartialFit, Predict};
+mod common;
+
+use common::{csr, f64s, fixture, i64s, usizes};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn fixture(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask parity`)", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A float, or one of the strings "inf", "-inf", "nan" the script writes for
-/// non-finite values.
-fn num(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            _ => f64::NAN,
-        },
-        _ => v.as_f64().unwrap(),
-    }
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(num).collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn i64s(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap())
-        .collect()
-}
-
-fn csr(v: &Value) -> CsrMatrix {
-    CsrMatrix::try_from_csr(
-        v["n_rows"].as_u64().unwrap() as usize,
-        v["n_cols"].as_u64().unwrap() as usize,
-        usizes(&v["indptr"]),
-        usizes(&v["indices"]),
-        f64s(&v["data"]),
-    )
-    .unwrap()
-}
 
 const TOL: f64 = 1e-11;
 

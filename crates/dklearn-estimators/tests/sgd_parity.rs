@@ -7,58 +7,14 @@ use dklearn_estimators::{
     Average, DecisionFunction, Fit, LearningRate, Loss, PartialFit, PassiveAggressiveClassifier,
     Penalty, Perceptron, Predict, SGDClassifier,
 };
+mod common;
+
+use common::{csr, f64s, fixture, fixtures_dir, i64s, usizes};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use serde_json::Value;
-use std::path::PathBuf;
 
 const RTOL: f64 = 1e-8;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn load(name: &str) -> Value {
-    let path = fixtures().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask parity`)", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_i64().unwrap())
-        .collect()
-}
-
-fn csr(v: &Value) -> CsrMatrix {
-    CsrMatrix::try_from_csr(
-        v["n_rows"].as_u64().unwrap() as usize,
-        v["n_cols"].as_u64().unwrap() as usize,
-        usizes(&v["indptr"]),
-        usizes(&v["indices"]),
-        f64s(&v["data"]),
-    )
-    .unwrap()
-}
 
 fn rows(x: &CsrMatrix, a: usize, b: usize) -> CsrMatrix {
     x.select_rows(&(a..b).collect::<Vec<_>>()).unwrap()
@@ -193,8 +149,8 @@ fn rel_err(a: &[f64], b: &[f64]) -> f64 {
 
 #[test]
 fn sgd_family_matches_scikit_learn() {
-    let data = load("sgd_data.json");
-    let mut files: Vec<_> = std::fs::read_dir(fixtures())
+    let data = fixture("sgd_data.json");
+    let mut files: Vec<_> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .filter_map(|e| {
             let n = e.ok()?.file_name().into_string().ok()?;
@@ -206,13 +162,13 @@ fn sgd_family_matches_scikit_learn() {
     let mut n_cases = 0;
     let mut failures = Vec::new();
     for file in files {
-        let fixture = load(&file);
+        let fixture = fixture(&file);
         for case in fixture["cases"].as_array().unwrap() {
             n_cases += 1;
             let name = case["name"].as_str().unwrap();
             let d = &data[case["data"].as_str().unwrap()];
             let x = csr(&d["x"]);
-            let y = ints(&d[case["labels"].as_str().unwrap()]);
+            let y = i64s(&d[case["labels"].as_str().unwrap()]);
             let mut classes = y.clone();
             classes.sort();
             classes.dedup();
@@ -276,10 +232,10 @@ fn sgd_family_matches_scikit_learn() {
             if n_iter != exp["n_iter"].as_u64().unwrap() as usize {
                 bad.push(format!("n_iter_ {n_iter} vs {}", exp["n_iter"]));
             }
-            if cls != ints(&exp["classes"]) {
+            if cls != i64s(&exp["classes"]) {
                 bad.push("classes_".into());
             }
-            if pred != ints(&exp["predict"]) {
+            if pred != i64s(&exp["predict"]) {
                 bad.push("predict".into());
             }
             if !bad.is_empty() {
