@@ -236,10 +236,8 @@ pub fn time_stages(cfg: &JobConfig, workers: usize) -> crate::Result<Vec<(&'stat
     // The same per-file split as the job.
     let (mut xtr, mut ytr, mut xte, mut yte) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, (x, y)) in xs.iter().zip(&labels).enumerate() {
-        let mut rng = dklearn_estimators::Mt19937::from_key(&[cfg.seed as u32, i as u32]);
-        let mask: Vec<bool> = (0..y.len())
-            .map(|_| rng.next_f64() < 1.0 - cfg.test_size)
-            .collect();
+        let mask =
+            dklearn_estimators::train_mask(cfg.seed as u32, i as u32, y.len(), cfg.test_size);
         let test: Vec<bool> = mask.iter().map(|m| !m).collect();
         let pick = |m: &[bool]| -> Vec<i8> {
             y.iter()

@@ -9,8 +9,8 @@
 
 use crate::job::{documents_copies, read_copy, sgd, vectorizer, JobConfig};
 use dklearn_estimators::{
-    train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
-    LogisticRegression, Matrix, Mt19937, Predict, SGDClassifier,
+    train_mask, train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
+    LogisticRegression, Matrix, Predict, SGDClassifier,
 };
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
@@ -129,10 +129,12 @@ fn run_one(
                         .into_iter()
                         .filter(|d| !d.labels.is_empty())
                         .collect();
-                    let mut rng = Mt19937::from_key(&[seed, partition as u32]);
+                    let train = train_mask(seed, partition as u32, docs.len(), test_size);
                     let test: Vec<&ReutersDocument> = docs
                         .iter()
-                        .filter(|_| rng.next_f64() >= 1.0 - test_size)
+                        .zip(&train)
+                        .filter(|(_, t)| !**t)
+                        .map(|(d, _)| d)
                         .collect();
                     let texts: Vec<String> = test.iter().map(|d| d.text()).collect();
                     let truth: Vec<i8> = test

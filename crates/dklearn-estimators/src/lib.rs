@@ -23,9 +23,9 @@ mod tron;
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
 pub use lazy::{
-    predict_chunks, score_chunks, train_test_split, transform_chunks, Averaged, AveragedFit,
-    Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix, Pipeline,
-    TrainTestSplit,
+    predict_chunks, score_chunks, train_mask, train_test_split, transform_chunks, Averaged,
+    AveragedFit, Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix,
+    Pipeline, TrainTestSplit,
 };
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;

@@ -25,7 +25,7 @@ pub use pipeline::{
     predict_chunks, score_chunks, transform_chunks, ChunkTransformer, FitParams, FittedPipeline,
     LazyEstimator, Pipeline,
 };
-pub use split::{train_test_split, TrainTestSplit};
+pub use split::{train_mask, train_test_split, TrainTestSplit};
 
 use crate::error::Error;
 use dklearn_graph::TaskError;

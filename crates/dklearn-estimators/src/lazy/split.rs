@@ -52,7 +52,6 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
             n_labels: y.nchunks(),
         }));
     }
-    let train_share = 1.0 - test_size;
     let parts = x.to_delayed();
     // One graph for every new task (see `GraphBuilder`): per-partition
     // `Delayed` operations would each copy the whole graph.
@@ -70,12 +69,7 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
                     "partition {i}: {n} samples but {ny} labels"
                 )));
             }
-            let mut rng = Mt19937::from_key(&[seed32, i as u32]);
-            Ok(Arc::new(
-                (0..n)
-                    .map(|_| rng.next_f64() < train_share)
-                    .collect::<Vec<bool>>(),
-            ))
+            Ok(Arc::new(train_mask(seed32, i as u32, n, test_size)))
         });
         for (side, keep) in [(0usize, true), (1, false)] {
             let name = if keep { "train" } else { "test" };
@@ -112,6 +106,15 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
         y_train: Matrix::from_chunks(ys(y_train)),
         y_test: Matrix::from_chunks(ys(y_test)),
     })
+}
+
+/// The training mask of partition `partition` with `n` rows: row `j` trains
+/// when the `j`-th draw of `np.random.RandomState([seed, partition]).rand(n)`
+/// is below `1 - test_size`. The rule [`train_test_split`] applies, for code
+/// that needs the same split outside a graph.
+pub fn train_mask(seed: u32, partition: u32, n: usize, test_size: f64) -> Vec<bool> {
+    let mut rng = Mt19937::from_key(&[seed, partition]);
+    (0..n).map(|_| rng.next_f64() < 1.0 - test_size).collect()
 }
 
 fn pick<T: Clone>(xs: &[T], mask: &[bool], keep: bool) -> Vec<T> {
