@@ -26,8 +26,11 @@ use parking_lot::{Condvar, Mutex};
 ///   steal from the other end of a busy worker's deque, then take the next
 ///   leaf in priority order from a shared FIFO injector.
 /// - **Memory is released early.** Each value counts the reads still to
-///   come; when the last reader has run, the scheduler drops its reference
-///   (unless the key was requested), so peak memory is what the order needs.
+///   come; its last reader gets the value itself rather than a shared
+///   reference (unless the key was requested), so the value is freed when
+///   that task is done with it, or updated in place by a task that takes it
+///   (a `partial_fit` step with [`take_input`](dklearn_graph::take_input)).
+///   Peak memory is what the order needs.
 /// - **Failures stop the run.** Each task runs under `catch_unwind`; the
 ///   first task that returns an error or panics stops every worker (running
 ///   tasks finish, no new task starts) and `get` returns
@@ -372,7 +375,7 @@ impl<'p, 'g> Run<'p, 'g> {
     }
 
     /// `pretask`, the task's function under `catch_unwind`, `posttask`.
-    fn call(&self, i: usize, worker: usize, inputs: &[Value]) -> Result<Value, String> {
+    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, String> {
         for cb in self.callbacks {
             cb.pretask(&self.plan.order[i], worker);
         }
@@ -381,9 +384,14 @@ impl<'p, 'g> Run<'p, 'g> {
 
     /// The task's function under `catch_unwind`, then `posttask`; a failure
     /// or panic becomes its message.
-    fn run_and_report(&self, i: usize, worker: usize, inputs: &[Value]) -> Result<Value, String> {
+    fn run_and_report(
+        &self,
+        i: usize,
+        worker: usize,
+        inputs: &mut [Value],
+    ) -> Result<Value, String> {
         let task = self.plan.tasks[i];
-        let value = match catch_unwind(AssertUnwindSafe(|| task.run(inputs))) {
+        let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.into_message()),
             Err(payload) => Err(panic_message(&*payload)),
@@ -414,7 +422,7 @@ impl<'p, 'g> Run<'p, 'g> {
                 ready.push(i as u32);
                 continue;
             }
-            match self.call(i, 0, &[]) {
+            match self.call(i, 0, &mut []) {
                 Ok(v) => *self.slots[i].value.lock() = Some(v),
                 Err(message) => {
                     self.fail(Error::task_failed(plan.order[i].clone(), message));
@@ -560,14 +568,28 @@ impl<'p, 'g> Run<'p, 'g> {
             cb.pretask(key, worker);
         }
         for &d in plan.deps_of(i) {
-            let v = self.slots[d as usize].value.lock().clone();
+            // The last reader of a value that is not an output takes the
+            // value itself (no other reference left), so it can update it in
+            // place (see `take_input`); the others read a shared reference.
+            // Deciding under the slot's lock keeps a taker from racing a
+            // reader that has counted itself but not yet cloned.
+            let d = d as usize;
+            let v = {
+                let mut slot = self.slots[d].value.lock();
+                let last = self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1;
+                if last && !plan.wanted[d] {
+                    slot.take()
+                } else {
+                    slot.clone()
+                }
+            };
             match v {
                 Some(v) => inputs.push(v),
                 None => {
                     inputs.clear();
                     self.fail(Error::scheduler(format!(
                         "value of {} released before {key} ran",
-                        plan.order[d as usize]
+                        plan.order[d]
                     )));
                     return None;
                 }
@@ -583,14 +605,6 @@ impl<'p, 'g> Run<'p, 'g> {
             }
         };
         *self.slots[i].value.lock() = Some(value);
-        // Release inputs whose last reader this was.
-        for &d in plan.deps_of(i) {
-            let d = d as usize;
-            if self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1 && !plan.wanted[d] {
-                let released = self.slots[d].value.lock().take();
-                drop(released);
-            }
-        }
         // Dependents made ready, in priority order.
         ready.clear();
         for &t in plan.dependents_of(i) {

@@ -61,19 +61,23 @@ impl GraphBuilder {
 
     /// Adds a task reading `deps` (keys already in the builder, or merged
     /// later) and returns its key, `name-<tokenize(name, deps, params)>`.
+    ///
+    /// The function may take inputs out of its slice with
+    /// [`take_input`](crate::take_input) (moved when it is their last
+    /// reader, cloned otherwise), or just read them.
     pub fn task<V: Data, P: Tokenize + ?Sized>(
         &mut self,
         name: &str,
         params: &P,
         deps: &[&Key],
-        f: impl Fn(&[Value]) -> Result<V, TaskError> + Send + Sync + 'static,
+        f: impl Fn(&mut [Value]) -> Result<V, TaskError> + Send + Sync + 'static,
     ) -> Key {
         let key = derived_key(name, deps, params);
         if !self.graph.contains(&key) {
             let deps: Vec<Key> = deps.iter().map(|k| (*k).clone()).collect();
             self.graph.insert(
                 key.clone(),
-                Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
+                Task::new_mut(deps, move |v: &mut [Value]| Ok(Arc::new(f(v)?) as Value)),
             );
         }
         key

@@ -23,6 +23,39 @@ pub fn downcast_input<T: 'static>(v: &Value) -> Result<&T, TaskError> {
         .ok_or_else(|| TaskError::new(format!("input is not a {}", type_name::<T>())))
 }
 
+/// Takes the `T` out of a task's input: moved when the task holds the only
+/// reference (it is the value's last reader and the value is not an output
+/// of the computation), cloned otherwise. The input is left as `()`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use dklearn_graph::{take_input, Value};
+/// let mut v: Value = Arc::new(String::from("model"));
+/// let s: String = take_input(&mut v).unwrap();
+/// assert_eq!(s, "model");
+/// assert!(v.downcast_ref::<()>().is_some());
+/// ```
+pub fn take_input<T: Clone + Send + Sync + 'static>(v: &mut Value) -> Result<T, TaskError> {
+    if !v.is::<T>() {
+        return Err(TaskError::new(format!(
+            "input is not a {}",
+            type_name::<T>()
+        )));
+    }
+    let taken = std::mem::replace(v, empty_value());
+    match taken.downcast::<T>() {
+        Ok(arc) => Ok(unshare(arc)),
+        Err(_) => unreachable!("type checked above"),
+    }
+}
+
+/// The placeholder left behind by [`take_input`]: one shared `()`, so taking
+/// allocates nothing.
+fn empty_value() -> Value {
+    static EMPTY: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::new(())))
+}
+
 /// The `T` inside the computed value of `key`, or
 /// [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch).
 pub fn downcast_value<T: Data>(key: &Key, v: Value) -> Result<Arc<T>, Error> {

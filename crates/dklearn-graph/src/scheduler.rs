@@ -131,8 +131,16 @@ impl Scheduler for Sequential {
             }
             let my_deps = &deps[offsets[i]..offsets[i + 1]];
             for &j in my_deps {
-                match &values[j] {
-                    Some(v) => inputs.push(v.clone()),
+                // The last reader of a value that is not an output gets the
+                // value itself, so it may take it (see `take_input`).
+                readers[j] -= 1;
+                let v = if readers[j] == 0 && !wanted[j] {
+                    values[j].take()
+                } else {
+                    values[j].clone()
+                };
+                match v {
+                    Some(v) => inputs.push(v),
                     None => {
                         return Err(Error::scheduler(format!(
                             "value of {} released before {key} ran",
@@ -142,7 +150,7 @@ impl Scheduler for Sequential {
                 }
             }
             let task = tasks[i];
-            let result = catch_unwind(AssertUnwindSafe(|| task.run(&inputs)));
+            let result = catch_unwind(AssertUnwindSafe(|| task.run_owned(&mut inputs)));
             inputs.clear();
             let failure = match result {
                 Ok(Ok(v)) => {
@@ -160,12 +168,6 @@ impl Scheduler for Sequential {
                     cb.finish(false);
                 }
                 return Err(Error::task_failed(key.clone(), message));
-            }
-            for &j in my_deps {
-                readers[j] -= 1;
-                if readers[j] == 0 && !wanted[j] {
-                    values[j] = None;
-                }
             }
         }
         for cb in callbacks {

@@ -66,7 +66,12 @@ impl std::error::Error for TaskError {}
 
 /// The function of a task: receives its dependencies' values, in the order
 /// of [`Task::deps`].
-pub type TaskFn = Arc<dyn Fn(&[Value]) -> Result<Value, TaskError> + Send + Sync>;
+///
+/// The slice is mutable so that a task may take an input out of it (see
+/// [`take_input`](crate::take_input)): a scheduler passes a task the only
+/// reference to a value when that task is its last reader, so a step like
+/// `partial_fit` can update the model in place instead of copying it.
+pub type TaskFn = Arc<dyn Fn(&mut [Value]) -> Result<Value, TaskError> + Send + Sync>;
 
 /// One node of a [`Graph`](crate::Graph): dependency keys and a pure function
 /// of their values.
@@ -100,6 +105,31 @@ impl Task {
     ) -> Task {
         Task {
             deps: deps.into(),
+            func: Arc::new(move |v: &mut [Value]| f(v)),
+            literal: false,
+        }
+    }
+
+    /// A task whose function may take its inputs out of the slice (with
+    /// [`take_input`](crate::take_input)) instead of reading them.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use dklearn_graph::{take_input, Key, Task, Value};
+    /// let push = Task::new_mut(vec![Key::from_string("v")], |v: &mut [Value]| {
+    ///     let mut xs = take_input::<Vec<u8>>(&mut v[0])?; // no copy when unshared
+    ///     xs.push(1);
+    ///     Ok(Arc::new(xs) as Value)
+    /// });
+    /// let out = push.run(&[Arc::new(vec![0u8]) as Value]).unwrap();
+    /// assert_eq!(out.downcast_ref::<Vec<u8>>(), Some(&vec![0, 1]));
+    /// ```
+    pub fn new_mut(
+        deps: Vec<Key>,
+        f: impl Fn(&mut [Value]) -> Result<Value, TaskError> + Send + Sync + 'static,
+    ) -> Task {
+        Task {
+            deps: deps.into(),
             func: Arc::new(f),
             literal: false,
         }
@@ -118,7 +148,7 @@ impl Task {
     pub fn literal(v: Value) -> Task {
         Task {
             deps: Arc::from(Vec::new()),
-            func: Arc::new(move |_: &[Value]| Ok(Arc::clone(&v))),
+            func: Arc::new(move |_: &mut [Value]| Ok(Arc::clone(&v))),
             literal: true,
         }
     }
@@ -138,10 +168,20 @@ impl Task {
         &self.func
     }
 
-    /// Runs the function on the dependencies' values. Does not catch panics:
-    /// schedulers do (see [`panic_message`]).
-    #[inline]
+    /// Runs the function on the dependencies' values (shared: the task
+    /// cannot take them). Does not catch panics: schedulers do (see
+    /// [`panic_message`]).
     pub fn run(&self, inputs: &[Value]) -> Result<Value, TaskError> {
+        let mut owned = inputs.to_vec();
+        (self.func)(&mut owned)
+    }
+
+    /// Runs the function on values the caller hands over: the task may take
+    /// them out of the slice (what is left is dropped by the caller).
+    /// Schedulers call this, passing a value itself (not a clone of the
+    /// reference) when this task is its last reader.
+    #[inline]
+    pub fn run_owned(&self, inputs: &mut [Value]) -> Result<Value, TaskError> {
         (self.func)(inputs)
     }
 }

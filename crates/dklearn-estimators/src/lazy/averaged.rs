@@ -4,7 +4,7 @@ use super::pipeline::{FitParams, LazyEstimator};
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
-use dklearn_graph::{downcast_input, Data, Delayed, GraphBuilder, TaskError};
+use dklearn_graph::{downcast_input, take_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::fmt;
@@ -159,21 +159,21 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
     }
 
     /// The mean as a model built from `template`.
-    fn finish<E: LinearClassifier<L>>(&self, template: &E) -> Result<AveragedFit<E>, TaskError> {
-        let Some(sum) = &self.coef else {
+    fn finish<E: LinearClassifier<L>>(self, template: &E) -> Result<AveragedFit<E>, TaskError> {
+        let Some(mut coef) = self.coef else {
             return Err(TaskError::new(
                 "Averaged: no chunk had two classes to fit on",
             ));
         };
         let n = self.n_fitted as f64;
-        let coef = sum.mapv(|v| v / n);
+        coef.mapv_inplace(|v| v / n);
         let intercept = self.intercept.iter().map(|v| v / n).collect();
         Ok(AveragedFit {
             model: template
-                .with_coef(coef, intercept, self.classes.clone())
+                .with_coef(coef, intercept, self.classes)
                 .map_err(task_err)?,
             n_fitted: self.n_fitted,
-            skipped: self.skipped.clone(),
+            skipped: self.skipped,
         })
     }
 }
@@ -224,14 +224,15 @@ impl<E> Averaged<E> {
                 Ok(Some(m))
             });
             sum = b.task("average-sum", &(i as u64), &[&sum, &fit], move |v| {
-                let acc = downcast_input::<Sum<L>>(&v[0])?;
+                // The running sum is this task's alone: added to in place.
+                let acc = take_input::<Sum<L>>(&mut v[0])?;
                 let fit = downcast_input::<Option<E>>(&v[1])?;
-                acc.clone().add(i, fit.as_ref())
+                acc.add(i, fit.as_ref())
             });
         }
         let template = self.estimator.clone();
         let avg = b.task("average", &(), &[&sum], move |v| {
-            downcast_input::<Sum<L>>(&v[0])?.finish(&template)
+            take_input::<Sum<L>>(&mut v[0])?.finish(&template)
         });
         Ok(b.delayed(avg))
     }

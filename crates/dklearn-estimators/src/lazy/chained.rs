@@ -3,7 +3,7 @@ use super::pipeline::{FitParams, LazyEstimator};
 use super::task_err;
 use crate::error::Error;
 use crate::traits::{PartialFit, Predict};
-use dklearn_graph::{downcast_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
+use dklearn_graph::{downcast_input, take_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
 
@@ -98,7 +98,9 @@ impl<E> Chained<E> {
                 &(i as u64),
                 &[&model, xc.key(), yc.key(), classes.key()],
                 |v| {
-                    let mut m = downcast_input::<E>(&v[0])?.clone();
+                    // Moved, not copied, when this step is the model's last
+                    // reader (the usual case: only the next step reads it).
+                    let mut m = take_input::<E>(&mut v[0])?;
                     let x = downcast_input::<CsrMatrix>(&v[1])?;
                     let y = downcast_input::<Vec<L>>(&v[2])?;
                     let classes = downcast_input::<Vec<L>>(&v[3])?;
