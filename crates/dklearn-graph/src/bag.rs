@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::delayed::{derived_key, downcast_input, Data, Delayed};
+use crate::delayed::{derived_key, downcast_input, input_mut, Data, Delayed};
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::key::Key;
@@ -202,14 +202,46 @@ impl<T: Data> Bag<T> {
         self.try_map_partitions_with(name, &(), move |p| p.iter().map(&f).collect())
     }
 
-    /// The items for which `pred` holds (cloned into the new partitions).
+    /// The items for which `pred` holds.
+    ///
+    /// A partition this task is the last reader of is filtered in place (the
+    /// kept items are moved, the others dropped); a partition still read
+    /// elsewhere has its kept items cloned.
     pub fn filter(&self, name: &str, pred: impl Fn(&T) -> bool + Send + Sync + 'static) -> Bag<T>
     where
         T: Clone,
     {
-        self.try_map_partitions_with(name, &(), move |p| {
-            Ok(p.iter().filter(|x| pred(x)).cloned().collect())
-        })
+        let pred = Arc::new(pred);
+        let mut graph = self.graph.clone();
+        let mut keys = Vec::with_capacity(self.keys.len());
+        for k in &self.keys {
+            let key = derived_key(name, &[k], &());
+            let pred = Arc::clone(&pred);
+            graph.insert(
+                key.clone(),
+                Task::new_mut(vec![k.clone()], move |v: &mut [Value]| {
+                    let kept: Vec<T> = match input_mut::<Vec<T>>(&mut v[0])? {
+                        Some(part) => {
+                            let mut part = std::mem::take(part);
+                            part.retain(|x| pred(x));
+                            part
+                        }
+                        None => downcast_input::<Vec<T>>(&v[0])?
+                            .iter()
+                            .filter(|x| pred(x))
+                            .cloned()
+                            .collect(),
+                    };
+                    Ok(Arc::new(kept) as Value)
+                }),
+            );
+            keys.push(key);
+        }
+        Bag {
+            graph,
+            keys,
+            _type: PhantomData,
+        }
     }
 
     /// Every item of `f(item)` for each item, flattened in order.
@@ -340,6 +372,42 @@ mod tests {
             want.extend(p);
         }
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn filter_in_place_and_shared_agree() {
+        let words: Vec<String> = (0..30).map(|i| format!("w{}", i % 7)).collect();
+        let b = Bag::from_sequence(words.clone(), 4).map("own", |w: &String| w.clone());
+        let want: Vec<String> = words
+            .iter()
+            .filter(|w| w.as_str() != "w3")
+            .cloned()
+            .collect();
+        // Sole reader: filtered in place.
+        let kept = b.filter("not-w3", |w| w != "w3");
+        assert_eq!(kept.compute(&Sequential).unwrap(), want);
+        // The partitions are also read by `lens`: kept items are cloned and
+        // `lens` still sees every item.
+        let lens = b.map("len", |w| w.len());
+        let (kd, ld) = (kept.to_delayed(), lens.to_delayed());
+        let all: Vec<&dyn crate::AnyDelayed> = kd
+            .iter()
+            .map(|d| d.as_any())
+            .chain(ld.iter().map(|d| d.as_any()))
+            .collect();
+        let (g, keys) = crate::merge_graphs(&all);
+        let out = Sequential.get(&g, &keys, &[]).unwrap();
+        let (k, l) = out.split_at(kd.len());
+        let k: Vec<String> = k
+            .iter()
+            .flat_map(|v| v.downcast_ref::<Vec<String>>().unwrap().clone())
+            .collect();
+        let n: usize = l
+            .iter()
+            .map(|v| v.downcast_ref::<Vec<usize>>().unwrap().len())
+            .sum();
+        assert_eq!(k, want);
+        assert_eq!(n, 30);
     }
 
     #[test]

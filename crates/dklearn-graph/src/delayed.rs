@@ -49,6 +49,28 @@ pub fn take_input<T: Clone + Send + Sync + 'static>(v: &mut Value) -> Result<T, 
     }
 }
 
+/// The `T` of a task's input, mutable when the task holds the only reference
+/// (see [`take_input`]); `None` when the value is shared.
+///
+/// ```
+/// use std::sync::Arc;
+/// use dklearn_graph::{input_mut, Value};
+/// let mut v: Value = Arc::new(vec![1, 2, 3]);
+/// input_mut::<Vec<i32>>(&mut v).unwrap().unwrap().retain(|x| x % 2 == 1);
+/// let shared = Arc::clone(&v);
+/// assert!(input_mut::<Vec<i32>>(&mut v).unwrap().is_none());
+/// assert_eq!(shared.downcast_ref::<Vec<i32>>(), Some(&vec![1, 3]));
+/// ```
+pub fn input_mut<T: 'static>(v: &mut Value) -> Result<Option<&mut T>, TaskError> {
+    if !v.is::<T>() {
+        return Err(TaskError::new(format!(
+            "input is not a {}",
+            type_name::<T>()
+        )));
+    }
+    Ok(Arc::get_mut(v).and_then(|x| x.downcast_mut::<T>()))
+}
+
 /// The placeholder left behind by [`take_input`]: one shared `()`, so taking
 /// allocates nothing.
 fn empty_value() -> Value {

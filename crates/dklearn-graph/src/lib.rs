@@ -28,8 +28,8 @@ mod token;
 pub use crate::bag::Bag;
 pub use crate::builder::GraphBuilder;
 pub use crate::delayed::{
-    compute_many, delayed, downcast_input, downcast_value, merge_graphs, take_input, AnyDelayed,
-    Compute, Data, Delayed, DelayedOutput,
+    compute_many, delayed, downcast_input, downcast_value, input_mut, merge_graphs, take_input,
+    AnyDelayed, Compute, Data, Delayed, DelayedOutput,
 };
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
