@@ -3,17 +3,20 @@
 //!
 //! The graph is the main job's fit (Chained SGD and Averaged LR over every
 //! training chunk of every copy) with an out-of-core score: each test chunk
-//! is read, split, vectorized and predicted by one task that runs once both
-//! models exist, so no chunk of text or features waits in memory for the
-//! fits to finish. Each K runs in a child process so its peak RSS is its own.
+//! is vectorized as soon as it is split off and its features are spilled to
+//! a file under `target/dklearn/` (deleted after use), then read back and
+//! predicted by one task per chunk once both models exist, so no chunk of
+//! text or features waits in memory for the fits to finish and every file is
+//! parsed once. Each K runs in a child process so its peak RSS is its own.
 
-use crate::job::{documents_copies, read_copy, sgd, vectorizer, JobConfig};
+use crate::job::{documents_copies, sgd, vectorizer, JobConfig};
 use dklearn_estimators::{
-    train_mask, train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
+    train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
     LogisticRegression, Matrix, Predict, SGDClassifier,
 };
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
+use dklearn_sparse::CsrMatrix;
 use dklearn_text::ReutersDocument;
 use std::path::PathBuf;
 use std::process::Command;
@@ -40,6 +43,99 @@ pub struct Args {
     /// With `--one`: write the task/memory profile of the run to this HTML file.
     #[arg(long)]
     pub profile: Option<PathBuf>,
+}
+
+/// The directory of one run's spill files, removed with everything in it
+/// when the run ends (also on error).
+struct SpillDir {
+    path: PathBuf,
+}
+
+impl SpillDir {
+    fn create() -> crate::Result<SpillDir> {
+        let path = PathBuf::from("target/dklearn").join(format!("spill-{}", std::process::id()));
+        std::fs::create_dir_all(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(SpillDir { path })
+    }
+}
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+const SPILL_MAGIC: &[u8; 8] = b"DKSPILL1";
+
+/// Writes a chunk's features and labels: magic, `n_rows`, `n_cols`, `nnz`
+/// (u64 LE), `indptr` (u64 LE), `indices` (u32 LE), `data` (f64 bits LE),
+/// labels (one byte each).
+fn write_spill(path: &std::path::Path, x: &CsrMatrix, y: &[i8]) -> Result<(), TaskError> {
+    let err = |e: String| TaskError::new(format!("spill {}: {e}", path.display()));
+    if y.len() != x.n_rows() {
+        return Err(err(format!("{} rows but {} labels", x.n_rows(), y.len())));
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(32 + 8 * (x.n_rows() + 1) + 12 * x.nnz() + y.len());
+    buf.extend_from_slice(SPILL_MAGIC);
+    for n in [x.n_rows(), x.n_cols(), x.nnz()] {
+        buf.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+    for &p in x.indptr() {
+        buf.extend_from_slice(&(p as u64).to_le_bytes());
+    }
+    for &j in x.indices() {
+        let j = u32::try_from(j).map_err(|_| err(format!("column {j} does not fit u32")))?;
+        buf.extend_from_slice(&j.to_le_bytes());
+    }
+    for &v in x.data() {
+        buf.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    buf.extend(y.iter().map(|&l| l as u8));
+    std::fs::write(path, &buf).map_err(|e| err(e.to_string()))
+}
+
+/// Reads back what [`write_spill`] wrote, checking every length and the CSR
+/// invariants.
+fn read_spill(path: &std::path::Path) -> Result<(CsrMatrix, Vec<i8>), TaskError> {
+    let err = |e: String| TaskError::new(format!("spill {}: {e}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let mut rest = bytes
+        .strip_prefix(SPILL_MAGIC)
+        .ok_or_else(|| err("not a spill file".into()))?;
+    let mut take = |n: usize| -> Result<&[u8], TaskError> {
+        if rest.len() < n {
+            return Err(err("truncated".into()));
+        }
+        let (a, b) = rest.split_at(n);
+        rest = b;
+        Ok(a)
+    };
+    let mut header = [0usize; 3];
+    for h in &mut header {
+        let v = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+        *h = usize::try_from(v).map_err(|_| err("size does not fit usize".into()))?;
+    }
+    let [n_rows, n_cols, nnz] = header;
+    let indptr: Vec<usize> = take(8 * (n_rows + 1))?
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")) as usize)
+        .collect();
+    let indices: Vec<usize> = take(4 * nnz)?
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")) as usize)
+        .collect();
+    let data: Vec<f64> = take(8 * nnz)?
+        .chunks_exact(8)
+        .map(|c| f64::from_bits(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
+        .collect();
+    let labels: Vec<i8> = take(n_rows)?.iter().map(|&b| b as i8).collect();
+    if !rest.is_empty() {
+        return Err(err(format!("{} bytes after the labels", rest.len())));
+    }
+    let x = CsrMatrix::try_from_csr(n_rows, n_cols, indptr, indices, data)
+        .map_err(|e| err(e.to_string()))?;
+    Ok((x, labels))
 }
 
 /// One run of the series.
@@ -99,57 +195,49 @@ fn run_one(
             Ok(c.iter().map(|v| v.len()).sum())
         });
 
-    // Out-of-core scoring: one task per (file, copy) once both models exist.
-    let seed = u32::try_from(cfg.seed).map_err(|_| "--seed must be below 2**32".to_string())?;
-    // One graph for all score tasks (see `GraphBuilder`).
+    // Out-of-core scoring. A test chunk is vectorized as soon as it is
+    // split off and its features are spilled to a file (freeing the text and
+    // the features); one task per chunk reads the file back once both models
+    // exist, predicts and deletes it. Nothing waits in memory for the fits.
+    let spill = SpillDir::create()?;
+    let xs = transform_chunks(&vect, &split.x_test);
     let mut b = GraphBuilder::new();
     b.merge(&fit1);
     b.merge(&fit2);
     let mut hits: Vec<Key> = Vec::new();
-    for c in 0..copies {
-        for (f, path) in cfg.files.iter().enumerate() {
-            let partition = (c as usize) * cfg.files.len() + f;
-            let path = path.to_string_lossy().into_owned();
-            let (topic, vect, test_size) = (cfg.topic.clone(), vect.clone(), cfg.test_size);
-            let params = (
-                path.clone(),
-                c,
-                partition as u64,
-                cfg.seed,
-                cfg.topic.clone(),
-            );
-            hits.push(b.task(
-                "stream-score",
-                &params,
-                &[fit1.key(), fit2.key()],
-                move |v| {
-                    let m1 = downcast_input::<SGDClassifier<i8>>(&v[0])?;
-                    let m2 = downcast_input::<AveragedFit<Lr>>(&v[1])?;
-                    let docs: Vec<ReutersDocument> = read_copy(&path, c)?
-                        .into_iter()
-                        .filter(|d| !d.labels.is_empty())
-                        .collect();
-                    let train = train_mask(seed, partition as u32, docs.len(), test_size);
-                    let test: Vec<&ReutersDocument> = docs
-                        .iter()
-                        .zip(&train)
-                        .filter(|(_, t)| !**t)
-                        .map(|(d, _)| d)
-                        .collect();
-                    let texts: Vec<String> = test.iter().map(|d| d.text()).collect();
-                    let truth: Vec<i8> = test
-                        .iter()
-                        .map(|d| i8::from(d.labels.contains(&topic)))
-                        .collect();
-                    let xt = vect.transform(&texts);
-                    let e = |e: dklearn_estimators::Error| TaskError::new(e.to_string());
-                    let p1 = m1.predict(&xt).map_err(e)?;
-                    let p2 = m2.predict(&xt).map_err(e)?;
-                    let h = |p: &[i8]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
-                    Ok((h(&p1), h(&p2), truth.len()))
-                },
-            ));
-        }
+    for (i, (xc, yc)) in xs.chunks().iter().zip(split.y_test.chunks()).enumerate() {
+        b.merge(xc);
+        b.merge(yc);
+        let path = spill.path.join(format!("test-{i}.bin"));
+        let name = path.to_string_lossy().into_owned();
+        let p = path.clone();
+        let spilled = b.task("spill-test", &name, &[xc.key(), yc.key()], move |v| {
+            let x = downcast_input::<CsrMatrix>(&v[0])?;
+            let y = downcast_input::<Vec<i8>>(&v[1])?;
+            write_spill(&p, x, y)?;
+            Ok(p.clone())
+        });
+        hits.push(b.task(
+            "score-spilled",
+            &name,
+            &[fit1.key(), fit2.key(), &spilled],
+            |v| {
+                let m1 = downcast_input::<SGDClassifier<i8>>(&v[0])?;
+                let m2 = downcast_input::<AveragedFit<Lr>>(&v[1])?;
+                let path = downcast_input::<PathBuf>(&v[2])?;
+                let (xt, truth) = read_spill(path)?;
+                std::fs::remove_file(path)
+                    .map_err(|e| TaskError::new(format!("{}: {e}", path.display())))?;
+                if truth.is_empty() {
+                    return Ok((0, 0, 0));
+                }
+                let e = |e: dklearn_estimators::Error| TaskError::new(e.to_string());
+                let p1 = m1.predict(&xt).map_err(e)?;
+                let p2 = m2.predict(&xt).map_err(e)?;
+                let h = |p: &[i8]| p.iter().zip(&truth).filter(|(a, b)| a == b).count();
+                Ok((h(&p1), h(&p2), truth.len()))
+            },
+        ));
     }
     let refs: Vec<&Key> = hits.iter().collect();
     let total = b.task("stream-score-sum", &(), &refs, |v| {
@@ -269,4 +357,68 @@ pub fn run(args: Args) -> crate::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dklearn-spill-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    #[test]
+    fn spill_round_trips_bit_for_bit() {
+        let x = CsrMatrix::try_from_csr(
+            3,
+            1 << 18,
+            vec![0, 2, 2, 5],
+            vec![1, 262_143, 0, 7, 100_000],
+            vec![0.5, -1e-300, f64::MIN_POSITIVE, 1.0 / 3.0, 2.0],
+        )
+        .unwrap();
+        let y = vec![1i8, 0, -1];
+        let p = tmp("round-trip.bin");
+        write_spill(&p, &x, &y).unwrap();
+        let (x2, y2) = read_spill(&p).unwrap();
+        assert_eq!(x2.shape(), x.shape());
+        assert_eq!(x2.indptr(), x.indptr());
+        assert_eq!(x2.indices(), x.indices());
+        let bits = |m: &CsrMatrix| m.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&x2), bits(&x));
+        assert_eq!(y2, y);
+
+        // Empty chunk.
+        let p0 = tmp("empty.bin");
+        write_spill(&p0, &CsrMatrix::zeros(0, 16), &[]).unwrap();
+        let (e, l) = read_spill(&p0).unwrap();
+        assert_eq!((e.shape(), l.len()), ((0, 16), 0));
+    }
+
+    #[test]
+    fn bad_spill_files_are_errors_naming_the_file() {
+        let x = CsrMatrix::try_from_csr(1, 4, vec![0, 1], vec![2], vec![1.0]).unwrap();
+        let p = tmp("bad.bin");
+        assert!(write_spill(&p, &x, &[1, 0]).is_err(), "labels != rows");
+        write_spill(&p, &x, &[1]).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        for (what, bytes) in [
+            ("truncated", good[..good.len() - 1].to_vec()),
+            ("trailing", [good.as_slice(), b"x"].concat()),
+            ("magic", [b"NOTSPILL".as_slice(), &good[8..]].concat()),
+        ] {
+            std::fs::write(&p, bytes).unwrap();
+            let e = read_spill(&p).unwrap_err().to_string();
+            assert!(e.contains("bad.bin"), "{what}: {e}");
+        }
+        // Indices out of order fail the CSR checks.
+        let mut bad = good.clone();
+        let at = 8 + 24 + 16; // the one index
+        bad[at..at + 4].copy_from_slice(&9u32.to_le_bytes());
+        std::fs::write(&p, bad).unwrap();
+        assert!(read_spill(&p).is_err());
+        assert!(read_spill(&tmp("missing.bin")).is_err());
+    }
 }
