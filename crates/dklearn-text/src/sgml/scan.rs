@@ -10,19 +10,55 @@
 
 use std::ops::Range;
 
+/// Byte classes, one bit each, looked up in [`CLASS`] (one load instead of a chain
+/// of comparisons in the scanning loops).
+const SPACE: u8 = 1;
+const ENDS_NAME: u8 = 2;
+const END_NAME_CHAR: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        // Python's `str.isspace` (and regex `\s`) on a latin-1 character.
+        if matches!(
+            b,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0
+        ) {
+            c |= SPACE;
+        }
+        // Characters that end a tag name in `tagfind_tolerant`.
+        if matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | b' ' | b'/' | b'>' | 0) {
+            c |= ENDS_NAME;
+        }
+        // `endtagfind`'s name characters after the first.
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'_') {
+            c |= END_NAME_CHAR;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
 /// Python's `str.isspace` (and regex `\s`) on a latin-1 character.
 #[inline]
-pub(crate) const fn is_py_space(b: u8) -> bool {
-    matches!(
-        b,
-        b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0
-    )
+pub(crate) fn is_py_space(b: u8) -> bool {
+    CLASS[usize::from(b)] & SPACE != 0
 }
 
 /// Characters that end a tag name in `tagfind_tolerant`.
 #[inline]
 fn ends_tag_name(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | b' ' | b'/' | b'>' | 0)
+    CLASS[usize::from(b)] & ENDS_NAME != 0
+}
+
+/// `endtagfind`'s name characters after the first: `[-.a-zA-Z0-9:_]`.
+#[inline]
+fn end_name_char(b: u8) -> bool {
+    CLASS[usize::from(b)] & END_NAME_CHAR != 0
 }
 
 /// One attribute of a start tag: the name's and the value's byte ranges (the value
@@ -53,14 +89,25 @@ pub(crate) enum Construct {
 /// Classifies the construct at `buf[i] == b'<'` as `HTMLParser.goahead` does.
 /// `attrs`, when given, receives the attributes of a start tag.
 pub(crate) fn construct_at(buf: &[u8], i: usize, attrs: Option<&mut Vec<RawAttr>>) -> Construct {
+    construct_at_with::<true>(buf, i, attrs)
+}
+
+/// [`construct_at`], with the fast paths for `<name>` and `</name>` on or off
+/// (off only in tests, which check both give the same answers).
+#[inline]
+fn construct_at_with<const FAST: bool>(
+    buf: &[u8],
+    i: usize,
+    attrs: Option<&mut Vec<RawAttr>>,
+) -> Construct {
     let n = buf.len();
     let Some(&next) = buf.get(i + 1) else {
         return Construct::Incomplete;
     };
     if next.is_ascii_alphabetic() {
-        start_tag(buf, i, attrs)
+        start_tag::<FAST>(buf, i, attrs)
     } else if next == b'/' {
-        end_tag(buf, i)
+        end_tag::<FAST>(buf, i)
     } else if buf[i..].starts_with(b"<!--") {
         comment(buf, i)
     } else if next == b'?' {
@@ -89,7 +136,11 @@ fn skip_to_gt(buf: &[u8], from: usize) -> Construct {
 
 /// `check_for_whole_start_tag` (the `locatestarttagend_tolerant` expression, greedy)
 /// and `parse_starttag`.
-fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Construct {
+fn start_tag<const FAST: bool>(
+    buf: &[u8],
+    i: usize,
+    mut attrs: Option<&mut Vec<RawAttr>>,
+) -> Construct {
     use Construct::Incomplete;
     let n = buf.len();
     if let Some(a) = attrs.as_deref_mut() {
@@ -103,6 +154,15 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
         return Incomplete;
     }
     let name = i + 1..p;
+    // Fast path, `<name>`: no attribute, no `/`, nothing else to look at (the
+    // general path below gives the same answer).
+    if FAST && buf[p] == b'>' {
+        return Construct::StartTag {
+            name,
+            end: p + 1,
+            self_closing: false,
+        };
+    }
     while p < n && (is_py_space(buf[p]) || buf[p] == b'/') {
         p += 1;
     }
@@ -240,7 +300,21 @@ fn attr_value(buf: &[u8], q: usize) -> Result<Option<(Range<usize>, usize)>, ()>
 }
 
 /// `parse_endtag` (outside script/style).
-fn end_tag(buf: &[u8], i: usize) -> Construct {
+fn end_tag<const FAST: bool>(buf: &[u8], i: usize) -> Construct {
+    // Fast path, `</name>` with `endtagfind`'s name and no space: its `>` is the
+    // first one, so the general path below gives the same answer.
+    if FAST && buf.get(i + 2).is_some_and(u8::is_ascii_alphabetic) {
+        let mut p = i + 3;
+        while p < buf.len() && end_name_char(buf[p]) {
+            p += 1;
+        }
+        if buf.get(p) == Some(&b'>') {
+            return Construct::EndTag {
+                name: i + 2..p,
+                end: p + 1,
+            };
+        }
+    }
     let Some(k) = memchr::memchr(b'>', &buf[i + 1..]) else {
         return Construct::Incomplete;
     };
@@ -253,9 +327,7 @@ fn end_tag(buf: &[u8], i: usize) -> Construct {
     if p < gt && buf[p].is_ascii_alphabetic() {
         let start = p;
         p += 1;
-        while p < gt
-            && (buf[p].is_ascii_alphanumeric() || matches!(buf[p], b'-' | b'.' | b':' | b'_'))
-        {
+        while p < gt && end_name_char(buf[p]) {
             p += 1;
         }
         let stop = p;
@@ -441,5 +513,29 @@ mod tests {
     fn cdata_end() {
         assert_eq!(find_cdata_end(b"a</b></ SCRIPT >", 0, b"script"), Some(5));
         assert_eq!(find_cdata_end(b"a</scrip", 0, b"script"), None);
+    }
+
+    proptest::proptest! {
+        /// The `<name>` and `</name>` fast paths answer as the general path does,
+        /// attributes included, on tag-like soup cut at any length.
+        #[test]
+        fn fast_paths_equal_the_general_path(
+            s in proptest::collection::vec(
+                proptest::sample::select(b"<</>  aDd9-._:=/'\"x\t\n\0\x85\xa0".to_vec()),
+                0..24,
+            )
+        ) {
+            let mut buf = b"<".to_vec();
+            buf.extend_from_slice(&s);
+            for end in 1..=buf.len() {
+                let cut = &buf[..end];
+                // Stale attributes from an earlier tag, which a start tag clears.
+                let (mut fast_attrs, mut slow_attrs) = (vec![(0..1, None)], vec![(0..1, None)]);
+                let fast = construct_at_with::<true>(cut, 0, Some(&mut fast_attrs));
+                let slow = construct_at_with::<false>(cut, 0, Some(&mut slow_attrs));
+                proptest::prop_assert_eq!(&fast, &slow, "{:?}", cut);
+                proptest::prop_assert_eq!(fast_attrs, slow_attrs);
+            }
+        }
     }
 }

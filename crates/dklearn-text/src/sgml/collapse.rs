@@ -1,0 +1,214 @@
+//! The body's whitespace rule, `re.sub(r"\s+", " ", body)` with Python's Unicode
+//! `\s`, applied while the body is copied instead of over the finished string.
+//!
+//! The rule is a one-state machine over characters (was the previous character
+//! whitespace?), so running it over each appended piece with the state carried
+//! across pieces gives the same text as running it once over their concatenation.
+//! [`Collapsed`] keeps that state; the tests check it against the char-by-char
+//! rule over the concatenated, unescaped pieces.
+
+use super::scan::is_py_space;
+use super::unescape::{push_high_latin1, Sink, Text};
+
+/// Python's `str.isspace` for one character (Rust's `White_Space` plus the
+/// information separators U+001C..U+001F, which Python counts as whitespace).
+pub(super) fn is_py_whitespace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A [`Text`] sink that replaces every run of Python whitespace by one `' '`.
+///
+/// Invariant: `space` is whether the last character appended (after collapsing)
+/// was the `' '` of a whitespace run, so a run split across two pushes still
+/// becomes one space.
+#[derive(Debug, Default)]
+pub(super) struct Collapsed {
+    pub(super) text: Text,
+    space: bool,
+}
+
+impl Collapsed {
+    pub(super) fn clear(&mut self) {
+        self.text.clear();
+        self.space = false;
+    }
+
+    #[inline]
+    fn push_char(&mut self, c: char) {
+        if is_py_whitespace(c) {
+            if !self.space {
+                self.text.bytes.push(b' ');
+            }
+            self.space = true;
+        } else {
+            self.text
+                .bytes
+                .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            self.space = false;
+        }
+    }
+}
+
+impl Sink for Collapsed {
+    /// Finds the longest stretch of 8-byte words that need no change (the bulk of
+    /// a body: ASCII words with single spaces) and copies it at once, then goes one
+    /// byte at a time for the next 8 bytes (a line break, a run of spaces, a
+    /// latin-1 character), and so on.
+    fn push_latin1(&mut self, src: &[u8]) {
+        let out = &mut self.text.bytes;
+        // Collapsing only shrinks ASCII; a latin-1 byte above 0x7F may double.
+        out.reserve(src.len());
+        let mut space = self.space;
+        let n = src.len();
+        let mut i = 0;
+        while i < n {
+            let start = i;
+            while i + 8 <= n {
+                let w = load8(src, i);
+                if !plain_word(w) || (space && w as u8 == b' ') {
+                    break;
+                }
+                space = (w >> 56) as u8 == b' ';
+                i += 8;
+            }
+            out.extend_from_slice(&src[start..i]);
+            let end = (i + 8).min(n);
+            for &b in &src[i..end] {
+                if is_py_space(b) {
+                    if !space {
+                        out.push(b' ');
+                    }
+                    space = true;
+                } else {
+                    if b < 0x80 {
+                        out.push(b);
+                    } else {
+                        push_high_latin1(out, b);
+                    }
+                    space = false;
+                }
+            }
+            i = end;
+        }
+        self.space = space;
+    }
+
+    fn push_str(&mut self, s: &str) {
+        if s.is_ascii() {
+            self.push_latin1(s.as_bytes());
+        } else {
+            for c in s.chars() {
+                self.push_char(c);
+            }
+        }
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+#[inline]
+fn load8(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// Whether 8 bytes need no change: no byte below 0x20 or above 0x7F (no ASCII
+/// whitespace but `' '`, no non-ASCII character) and no two adjacent spaces.
+#[inline]
+fn plain_word(x: u64) -> bool {
+    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+    let high = x & HI;
+    let t = x ^ (LO * 0x20);
+    // High bit set exactly in the bytes equal to b' '.
+    let spaces = !(((t & !HI).wrapping_add(!HI)) | t | !HI);
+    (control | high | (spaces & (spaces << 8))) == 0
+}
+
+/// `re.sub(r"\s+", " ", s)` through the sink, for tests.
+#[cfg(test)]
+fn collapse_whitespace(s: String) -> String {
+    let mut sink = Collapsed::default();
+    sink.push_str(&s);
+    sink.text.to_string_exact()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sgml::unescape::unescape_latin1_into;
+
+    #[test]
+    fn collapse_matches_python_whitespace() {
+        let c = |s: &str| collapse_whitespace(s.to_string());
+        assert_eq!(c(" a \t\n b\u{1f}\u{a0}c\u{3000}"), " a b c ");
+        assert_eq!(c("\u{200b}x\u{e9} y  z\u{85}"), "\u{200b}x\u{e9} y z ");
+        assert_eq!(c("one two"), "one two");
+        assert_eq!(c(""), "");
+    }
+
+    #[test]
+    fn plain_word_sees_pairs_and_controls() {
+        let w = |s: &[u8; 8]| plain_word(u64::from_le_bytes(*s));
+        assert!(w(b"ab cd ef"));
+        assert!(w(b" a b c d"));
+        assert!(!w(b"ab  cd e"));
+        assert!(!w(b"abcdefg\n"));
+        assert!(!w(b"abc\x80defg"));
+        assert!(!w(b"abcdefg\xa0"));
+    }
+
+    /// Latin-1 bytes rich in whitespace, references and words.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            4 => proptest::sample::select(b"ab cd  \n\t\r\x0b\x0c\x1c\x1f\x85\xa0\xe9&#;3280xnbsp".to_vec()),
+            1 => any::<u8>(),
+        ];
+        proptest::collection::vec(proptest::collection::vec(byte, 0..40), 0..6)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn collapse_equals_the_char_by_char_rule(s in "[ a-z\t\n\r\x0b\x0c\x1c-\x1f\u{85}\u{a0}\u{e9}\u{2000}-\u{200c}\u{3000}]{0,60}") {
+            let mut want = String::new();
+            let mut prev = false;
+            for c in s.chars() {
+                let ws = is_py_whitespace(c);
+                if !ws {
+                    want.push(c);
+                } else if !prev {
+                    want.push(' ');
+                }
+                prev = ws;
+            }
+            proptest::prop_assert_eq!(collapse_whitespace(s.clone()), want);
+        }
+
+        /// Collapsing each unescaped piece as it is appended (the 8-byte fast path
+        /// included) equals the char-by-char rule over the concatenation.
+        #[test]
+        fn streaming_collapse_equals_the_whole_string_rule(pieces in pieces()) {
+            let mut whole = String::new();
+            let mut sink = Collapsed::default();
+            for p in &pieces {
+                unescape_latin1_into(&mut whole, p);
+                unescape_latin1_into(&mut sink, p);
+            }
+            let mut want = String::new();
+            let mut prev = false;
+            for c in whole.chars() {
+                let ws = is_py_whitespace(c);
+                if !ws {
+                    want.push(c);
+                } else if !prev {
+                    want.push(' ');
+                }
+                prev = ws;
+            }
+            proptest::prop_assert!(std::str::from_utf8(&sink.text.bytes).is_ok());
+            proptest::prop_assert_eq!(sink.text.to_string_exact(), want);
+        }
+    }
+}
