@@ -50,10 +50,10 @@ impl Collapsed {
 }
 
 impl Sink for Collapsed {
-    /// Finds the longest stretch of 8-byte words that need no change (the bulk of
-    /// a body: ASCII words with single spaces) and copies it at once, then goes one
-    /// byte at a time for the next 8 bytes (a line break, a run of spaces, a
-    /// latin-1 character), and so on.
+    /// Finds the longest run that needs no change (the bulk of a body: ASCII words
+    /// with single spaces), 16 bytes at a time, and copies it at once; then goes one
+    /// byte at a time over what needs a change (a line break, a run of spaces, a
+    /// latin-1 character) up to the next printable ASCII byte, and so on.
     fn push_latin1(&mut self, src: &[u8]) {
         let out = &mut self.text.bytes;
         // Collapsing only shrinks ASCII; a latin-1 byte above 0x7F may double.
@@ -64,16 +64,26 @@ impl Sink for Collapsed {
         while i < n {
             let start = i;
             while i + 8 <= n {
-                let w = load8(src, i);
-                if !plain_word(w) || (space && w as u8 == b' ') {
+                let (special, spaces) = flags8(load8(src, i));
+                // A byte needs a change if it is special, or a space right after a
+                // space.
+                let bad = special | (spaces & ((spaces << 8) | u64::from(space) << 7));
+                if bad != 0 {
+                    let k = (bad.trailing_zeros() / 8) as usize;
+                    if k > 0 {
+                        space = src[i + k - 1] == b' ';
+                        i += k;
+                    }
                     break;
                 }
-                space = (w >> 56) as u8 == b' ';
+                space = spaces >> 63 != 0;
                 i += 8;
             }
             out.extend_from_slice(&src[start..i]);
-            let end = (i + 8).min(n);
-            for &b in &src[i..end] {
+            // At least one byte; then on while bytes are special or spaces, or to the
+            // end when fewer than 8 are left.
+            while i < n {
+                let b = src[i];
                 if is_py_space(b) {
                     if !space {
                         out.push(b' ');
@@ -87,8 +97,11 @@ impl Sink for Collapsed {
                     }
                     space = false;
                 }
+                i += 1;
+                if i + 8 <= n && !is_special(src[i]) {
+                    break;
+                }
             }
-            i = end;
         }
         self.space = space;
     }
@@ -104,6 +117,12 @@ impl Sink for Collapsed {
     }
 }
 
+/// A byte below 0x21 or above 0x7F: whitespace, a control or a latin-1 letter.
+#[inline]
+fn is_special(b: u8) -> bool {
+    (b as i8) < 0x21
+}
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -114,16 +133,16 @@ fn load8(b: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
-/// Whether 8 bytes need no change: no byte below 0x20 or above 0x7F (no ASCII
-/// whitespace but `' '`, no non-ASCII character) and no two adjacent spaces.
+/// For 8 bytes (little-endian), the high bit of each byte set when the byte is
+/// below 0x20 or above 0x7F, and when it is `b' '`. Each byte's flag is exact (no
+/// carry crosses a byte: the sums stay below 0x100), so the lowest set flag is the
+/// first byte that needs a look.
 #[inline]
-fn plain_word(x: u64) -> bool {
-    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    let high = x & HI;
+fn flags8(x: u64) -> (u64, u64) {
+    let special = (x | !((x & !HI) + LO * 0x60)) & HI;
     let t = x ^ (LO * 0x20);
-    // High bit set exactly in the bytes equal to b' '.
-    let spaces = !(((t & !HI).wrapping_add(!HI)) | t | !HI);
-    (control | high | (spaces & (spaces << 8))) == 0
+    let spaces = !(((t & !HI) + !HI) | t) & HI;
+    (special, spaces)
 }
 
 /// `re.sub(r"\s+", " ", s)` through the sink, for tests.
@@ -149,14 +168,28 @@ mod tests {
     }
 
     #[test]
-    fn plain_word_sees_pairs_and_controls() {
-        let w = |s: &[u8; 8]| plain_word(u64::from_le_bytes(*s));
-        assert!(w(b"ab cd ef"));
-        assert!(w(b" a b c d"));
-        assert!(!w(b"ab  cd e"));
-        assert!(!w(b"abcdefg\n"));
-        assert!(!w(b"abc\x80defg"));
-        assert!(!w(b"abcdefg\xa0"));
+    fn flags_mark_specials_and_spaces() {
+        let bits = |x: u64| (0..8).fold(0u8, |m, k| m | (((x >> (8 * k + 7)) & 1) as u8) << k);
+        let f = |s: &[u8; 8]| {
+            let (special, spaces) = flags8(u64::from_le_bytes(*s));
+            (bits(special), bits(spaces))
+        };
+        assert_eq!(f(b"ab c\n\x80\xa0\x7f"), (0b0111_0000, 0b0000_0100));
+        assert_eq!(f(b"~  \x1f\t\r\x00Z"), (0b0111_1000, 0b0000_0110));
+        assert_eq!(
+            f(b"\x20\x21\x1f\x7f\x80\xff\x60\x9f"),
+            (0b1011_0100, 0b0000_0001)
+        );
+        for b in 0..=255u8 {
+            let (special, spaces) = flags8(u64::from(b) << 24);
+            assert_eq!(special >> 31 & 1 == 1, !(0x20..0x80).contains(&b), "{b}");
+            assert_eq!(spaces >> 31 & 1 == 1, b == b' ', "{b}");
+        }
+        let long = "word ".repeat(10) + "end\n\n  x" + &"y ".repeat(20);
+        assert_eq!(
+            collapse_whitespace(long.clone()),
+            long.replace("\n\n  ", " ")
+        );
     }
 
     /// Latin-1 bytes rich in whitespace, references and words.
