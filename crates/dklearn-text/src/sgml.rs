@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
 use collapse::Collapsed;
-use scan::{construct_at, find_cdata_end, Construct, RawAttr};
+use scan::{construct_at, find_cdata_end, simple_tag, Construct, RawAttr, SimpleTag};
 use unescape::{unescape_latin1_into, Sink, Text};
 
 /// One `<REUTERS>` document.
@@ -118,7 +118,14 @@ fn classify(name: &[u8]) -> Tag {
     /// maps exactly its two cases onto the lowercase one.
     #[inline]
     fn is<const N: usize>(name: &[u8], word: &[u8; N]) -> bool {
-        name.len() == N && (0..N).all(|k| name[k] | 0x20 == word[k])
+        let Ok(name) = <&[u8; N]>::try_from(name) else {
+            return false;
+        };
+        let mut diff = 0;
+        for k in 0..N {
+            diff |= (name[k] | 0x20) ^ word[k];
+        }
+        diff == 0
     }
     let Some(&first) = name.first() else {
         return Tag::Other;
@@ -264,7 +271,8 @@ const CHUNK: usize = 64 * 1024;
 
 /// What one parsing step produced.
 enum Step {
-    Doc(Box<ReutersDocument>),
+    /// A `</REUTERS>` ended a document (taken with `self.state.finish()`).
+    Doc,
     NeedMore,
     Finished,
 }
@@ -480,6 +488,20 @@ impl<R: Read> ReutersReader<R> {
             if j == n {
                 continue;
             }
+            if let Some(SimpleTag { end_tag, name, end }) = simple_tag(&self.buf, j) {
+                let tag = classify(&self.buf[name]);
+                self.pos = end;
+                if end_tag {
+                    if self.end_tag(tag, j)? {
+                        return Ok(Step::Doc);
+                    }
+                } else {
+                    // As `construct_at` would: the tag has no attributes.
+                    self.attrs.clear();
+                    self.start_tag(tag, j, false)?;
+                }
+                continue;
+            }
             let construct = construct_at(&self.buf, j, Some(&mut self.attrs));
             match construct {
                 Construct::Incomplete if !self.eof => return Ok(Step::NeedMore),
@@ -509,30 +531,39 @@ impl<R: Read> ReutersReader<R> {
                     self_closing,
                 } => {
                     let tag = classify(&self.buf[name]);
-                    if tag == Tag::Reuters {
-                        self.start_reuters(j)?;
-                    }
-                    self.state.start(tag);
                     self.pos = end;
-                    if self_closing {
-                        if self.end_tag(tag, j)? {
-                            return Ok(Step::Doc(Box::new(self.state.finish())));
-                        }
-                    } else if tag == Tag::Script {
-                        self.cdata = Some(b"script");
-                    } else if tag == Tag::Style {
-                        self.cdata = Some(b"style");
+                    if self.start_tag(tag, j, self_closing)? {
+                        return Ok(Step::Doc);
                     }
                 }
                 Construct::EndTag { name, end } => {
                     let tag = classify(&self.buf[name]);
                     self.pos = end;
                     if self.end_tag(tag, j)? {
-                        return Ok(Step::Doc(Box::new(self.state.finish())));
+                        return Ok(Step::Doc);
                     }
                 }
             }
         }
+    }
+
+    /// A start tag at `buf[j]` (`self.pos` already past it, its attributes in
+    /// `self.attrs`); returns whether a self-closing `<REUTERS/>` finished a
+    /// document.
+    #[inline]
+    fn start_tag(&mut self, tag: Tag, j: usize, self_closing: bool) -> Result<bool, Error> {
+        if tag == Tag::Reuters {
+            self.start_reuters(j)?;
+        }
+        self.state.start(tag);
+        if self_closing {
+            return self.end_tag(tag, j);
+        } else if tag == Tag::Script {
+            self.cdata = Some(b"script");
+        } else if tag == Tag::Style {
+            self.cdata = Some(b"style");
+        }
+        Ok(false)
     }
 
     /// `<REUTERS ...>` at `buf[j]`: opens a document and reads its attributes.
@@ -617,7 +648,7 @@ impl<R: Read> Iterator for ReutersReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
             let result = match self.step() {
-                Ok(Step::Doc(doc)) => return Some(Ok(*doc)),
+                Ok(Step::Doc) => return Some(Ok(self.state.finish())),
                 Ok(Step::NeedMore) => self.fill(),
                 Ok(Step::Finished) => {
                     self.finished = true;
