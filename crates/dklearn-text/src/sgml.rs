@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
 use collapse::Collapsed;
-use scan::{construct_at, find_cdata_end, simple_tag, Construct, RawAttr, SimpleTag};
+use scan::{construct_at, find_byte, find_cdata_end, simple_tag, Construct, RawAttr, SimpleTag};
 use unescape::{unescape_latin1_into, Sink, Text};
 
 /// One `<REUTERS>` document.
@@ -474,7 +474,7 @@ impl<R: Read> ReutersReader<R> {
             let found = if self.buf[i] == b'<' {
                 Some(0)
             } else {
-                memchr::memchr(b'<', &self.buf[i..])
+                find_byte(b'<', &self.buf[i..])
             };
             let j = match found {
                 Some(k) => i + k,
@@ -580,25 +580,23 @@ impl<R: Read> ReutersReader<R> {
             }
         }
         self.open_line = Some(line);
-        // Only the last NEWID counts, so only its value is decoded (into a reused
-        // buffer, as it is only parsed).
-        let mut newid = None;
+        // The last of each attribute counts, so only its value is decoded.
+        let (mut newid, mut lewissplit, mut cgisplit) = (None, None, None);
         for (name, value) in &self.attrs {
             let name = &self.buf[name.clone()];
-            let decode = || {
-                let mut text = Text::default();
-                if let Some(v) = value {
-                    unescape_latin1_into(&mut text, &self.buf[v.clone()]);
-                }
-                text.to_string_exact()
-            };
             if name.eq_ignore_ascii_case(b"newid") {
                 newid = Some(value.clone());
             } else if name.eq_ignore_ascii_case(b"lewissplit") {
-                self.state.doc.lewissplit = decode();
+                lewissplit = Some(value.clone());
             } else if name.eq_ignore_ascii_case(b"cgisplit") {
-                self.state.doc.cgisplit = decode();
+                cgisplit = Some(value.clone());
             }
+        }
+        if let Some(v) = lewissplit {
+            self.state.doc.lewissplit = self.decode_attr(v);
+        }
+        if let Some(v) = cgisplit {
+            self.state.doc.cgisplit = self.decode_attr(v);
         }
         let Some(newid) = newid else {
             if self.strict {
@@ -623,6 +621,16 @@ impl<R: Read> ReutersReader<R> {
             }
         }
         Ok(())
+    }
+
+    /// An attribute's value, unescaped (empty when written without `=`), decoded
+    /// through the reused `scratch` buffer.
+    fn decode_attr(&mut self, value: Option<std::ops::Range<usize>>) -> String {
+        self.scratch.clear();
+        if let Some(v) = value {
+            unescape_latin1_into(&mut self.scratch, &self.buf[v]);
+        }
+        self.scratch.to_string_exact()
     }
 
     /// An end tag at `buf[j]`; returns whether it is a `</REUTERS>` that finishes a

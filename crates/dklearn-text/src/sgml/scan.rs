@@ -61,6 +61,18 @@ fn end_name_char(b: u8) -> bool {
     CLASS[usize::from(b)] & END_NAME_CHAR != 0
 }
 
+/// The first `needle` in `hay`: the first 16 bytes looked at one by one, then
+/// `memchr`. Most text runs in the corpus are a line break or a short value,
+/// shorter than `memchr`'s own setup.
+#[inline]
+pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(16);
+    if let Some(k) = hay[..head].iter().position(|&b| b == needle) {
+        return Some(k);
+    }
+    memchr::memchr(needle, &hay[head..]).map(|k| head + k)
+}
+
 /// One attribute of a start tag: the name's and the value's byte ranges (the value
 /// without its quotes; `None` when written without `=`).
 pub(crate) type RawAttr = (Range<usize>, Option<Range<usize>>);
@@ -519,6 +531,18 @@ mod tests {
     fn cdata_end() {
         assert_eq!(find_cdata_end(b"a</b></ SCRIPT >", 0, b"script"), Some(5));
         assert_eq!(find_cdata_end(b"a</scrip", 0, b"script"), None);
+    }
+
+    #[test]
+    fn find_byte_looks_past_the_head() {
+        let mut s = vec![b'a'; 40];
+        assert_eq!(find_byte(b'<', &s), None);
+        for at in [0, 15, 16, 17, 39] {
+            s[at] = b'<';
+            assert_eq!(find_byte(b'<', &s), Some(at));
+            s[at] = b'a';
+        }
+        assert_eq!(find_byte(b'<', b""), None);
     }
 
     #[test]

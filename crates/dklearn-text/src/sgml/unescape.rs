@@ -15,6 +15,7 @@
 //!   `;`, e.g. `&ampx` is `&x`), else the text is kept as written.
 
 use super::entities::{ENTITIES, INVALID_CHARREFS, INVALID_CODEPOINTS};
+use super::scan::find_byte;
 
 /// Where decoded text goes: a plain buffer ([`Text`]) or one that collapses
 /// whitespace as it goes (the body's sink in the reader).
@@ -97,7 +98,7 @@ impl Sink for String {
 /// `html.unescape` replaces them.
 pub(crate) fn unescape_latin1_into<S: Sink>(out: &mut S, bytes: &[u8]) {
     let mut rest = bytes;
-    while let Some(amp) = memchr::memchr(b'&', rest) {
+    while let Some(amp) = find_byte(b'&', rest) {
         out.push_latin1(&rest[..amp]);
         let after = &rest[amp + 1..];
         let used = replace_reference(out, after);
