@@ -111,40 +111,47 @@ enum Tag {
     Other,
 }
 
-/// Dispatches on the length and the first letter, then compares one name (or two)
-/// of known length.
+/// Dispatches on the length, then compares the lowercased name with the names of
+/// that length as fixed-size arrays (a few integer compares).
+#[inline]
 fn classify(name: &[u8]) -> Tag {
-    /// `name` equals the lowercase `word` ignoring ASCII case: for a letter, `| 0x20`
-    /// maps exactly its two cases onto the lowercase one.
+    /// `name` (of `N` bytes) with `| 0x20` on every byte: that maps exactly the two
+    /// cases of a letter onto the lowercase one, and every name compared against
+    /// is all lowercase letters, so equality is `eq_ignore_ascii_case`.
     #[inline]
-    fn is<const N: usize>(name: &[u8], word: &[u8; N]) -> bool {
-        let Ok(name) = <&[u8; N]>::try_from(name) else {
-            return false;
-        };
-        let mut diff = 0;
-        for k in 0..N {
-            diff |= (name[k] | 0x20) ^ word[k];
-        }
-        diff == 0
+    fn lower<const N: usize>(name: &[u8]) -> [u8; N] {
+        let mut a = [0; N];
+        a.copy_from_slice(name);
+        a.map(|b| b | 0x20)
     }
-    let Some(&first) = name.first() else {
-        return Tag::Other;
-    };
-    match (name.len(), first | 0x20) {
-        (1, b'd') => Tag::D,
-        (4, b'b') if is(name, b"body") => Tag::Body,
-        (4, b'd') if is(name, b"date") => Tag::Date,
-        (4, b'o') if is(name, b"orgs") => Tag::Container(Category::Orgs),
-        (5, b't') if is(name, b"title") => Tag::Title,
-        (5, b's') if is(name, b"style") => Tag::Style,
-        (6, b't') if is(name, b"topics") => Tag::Container(Category::Topics),
-        (6, b'p') if is(name, b"places") => Tag::Container(Category::Places),
-        (6, b'p') if is(name, b"people") => Tag::Container(Category::People),
-        (6, b's') if is(name, b"script") => Tag::Script,
-        (7, b'r') if is(name, b"reuters") => Tag::Reuters,
-        (8, b'd') if is(name, b"dateline") => Tag::Dateline,
-        (9, b'e') if is(name, b"exchanges") => Tag::Container(Category::Exchanges),
-        (9, b'c') if is(name, b"companies") => Tag::Container(Category::Companies),
+    use Category::*;
+    match name.len() {
+        1 if name[0] | 0x20 == b'd' => Tag::D,
+        4 => match &lower::<4>(name) {
+            b"body" => Tag::Body,
+            b"date" => Tag::Date,
+            b"orgs" => Tag::Container(Orgs),
+            _ => Tag::Other,
+        },
+        5 => match &lower::<5>(name) {
+            b"title" => Tag::Title,
+            b"style" => Tag::Style,
+            _ => Tag::Other,
+        },
+        6 => match &lower::<6>(name) {
+            b"topics" => Tag::Container(Topics),
+            b"places" => Tag::Container(Places),
+            b"people" => Tag::Container(People),
+            b"script" => Tag::Script,
+            _ => Tag::Other,
+        },
+        7 if &lower::<7>(name) == b"reuters" => Tag::Reuters,
+        8 if &lower::<8>(name) == b"dateline" => Tag::Dateline,
+        9 => match &lower::<9>(name) {
+            b"exchanges" => Tag::Container(Exchanges),
+            b"companies" => Tag::Container(Companies),
+            _ => Tag::Other,
+        },
         _ => Tag::Other,
     }
 }
@@ -264,6 +271,12 @@ impl DocState {
         self.d.clear();
         doc
     }
+}
+
+/// Whether `bytes` is ASCII without `&`: text that latin-1 decoding and unescaping
+/// both leave as it is.
+fn plain_ascii(bytes: &[u8]) -> bool {
+    bytes.is_ascii() && !bytes.contains(&b'&')
 }
 
 /// Bytes asked of the underlying reader at a time (at least).
@@ -605,11 +618,15 @@ impl<R: Read> ReutersReader<R> {
             self.state.doc.newid = 0;
             return Ok(());
         };
-        self.scratch.clear();
-        if let Some(v) = newid {
-            unescape_latin1_into(&mut self.scratch, &self.buf[v]);
-        }
-        let parsed = std::str::from_utf8(&self.scratch.bytes).map(str::parse::<u32>);
+        let value = newid.map_or(&[][..], |v| &self.buf[v]);
+        let parsed = if plain_ascii(value) {
+            // Unescaping would change nothing.
+            std::str::from_utf8(value).map(str::parse::<u32>)
+        } else {
+            self.scratch.clear();
+            unescape_latin1_into(&mut self.scratch, value);
+            std::str::from_utf8(&self.scratch.bytes).map(str::parse::<u32>)
+        };
         match parsed {
             Ok(Ok(id)) => self.state.doc.newid = id,
             _ if !self.strict => self.state.doc.newid = 0,
@@ -626,6 +643,13 @@ impl<R: Read> ReutersReader<R> {
     /// An attribute's value, unescaped (empty when written without `=`), decoded
     /// through the reused `scratch` buffer.
     fn decode_attr(&mut self, value: Option<std::ops::Range<usize>>) -> String {
+        let bytes = value.clone().map_or(&[][..], |v| &self.buf[v]);
+        if plain_ascii(bytes) {
+            // Unescaping would change nothing.
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return s.to_owned();
+            }
+        }
         self.scratch.clear();
         if let Some(v) = value {
             unescape_latin1_into(&mut self.scratch, &self.buf[v]);
@@ -705,6 +729,70 @@ mod tests {
 
     fn parse(s: &[u8]) -> Result<Vec<ReutersDocument>, Error> {
         ReutersReader::new(s, "t.sgm").collect()
+    }
+
+    #[test]
+    fn classify_ignores_ascii_case_only() {
+        let names: [(&[u8], Tag); 15] = [
+            (b"d", Tag::D),
+            (b"body", Tag::Body),
+            (b"date", Tag::Date),
+            (b"orgs", Tag::Container(Category::Orgs)),
+            (b"title", Tag::Title),
+            (b"style", Tag::Style),
+            (b"topics", Tag::Container(Category::Topics)),
+            (b"places", Tag::Container(Category::Places)),
+            (b"people", Tag::Container(Category::People)),
+            (b"script", Tag::Script),
+            (b"reuters", Tag::Reuters),
+            (b"dateline", Tag::Dateline),
+            (b"exchanges", Tag::Container(Category::Exchanges)),
+            (b"companies", Tag::Container(Category::Companies)),
+            (b"text", Tag::Other),
+        ];
+        for (name, tag) in names {
+            assert_eq!(classify(name), tag);
+            assert_eq!(classify(&name.to_ascii_uppercase()), tag);
+            // Any other first byte is no match (`| 0x20` merges only the two cases).
+            for b in 0..=255u8 {
+                let mut near = name.to_vec();
+                near[0] = b;
+                let want = if b.eq_ignore_ascii_case(&name[0]) {
+                    tag
+                } else {
+                    Tag::Other
+                };
+                assert_eq!(classify(&near), want, "{near:?}");
+            }
+        }
+        assert_eq!(classify(b""), Tag::Other);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn classify_equals_eq_ignore_ascii_case(name in proptest::collection::vec(proptest::sample::select(b"abcdeghilnoprstuxyABDEPRSTY\x00\x04\x40\x60\xc4\xe4".to_vec()), 0..10)) {
+            let words: [(&[u8], Tag); 14] = [
+                (b"d", Tag::D),
+                (b"body", Tag::Body),
+                (b"date", Tag::Date),
+                (b"orgs", Tag::Container(Category::Orgs)),
+                (b"title", Tag::Title),
+                (b"style", Tag::Style),
+                (b"topics", Tag::Container(Category::Topics)),
+                (b"places", Tag::Container(Category::Places)),
+                (b"people", Tag::Container(Category::People)),
+                (b"script", Tag::Script),
+                (b"reuters", Tag::Reuters),
+                (b"dateline", Tag::Dateline),
+                (b"exchanges", Tag::Container(Category::Exchanges)),
+                (b"companies", Tag::Container(Category::Companies)),
+            ];
+            let want = words
+                .iter()
+                .find(|(w, _)| name.eq_ignore_ascii_case(w))
+                .map_or(Tag::Other, |&(_, t)| t);
+            proptest::prop_assert_eq!(classify(&name), want);
+        }
     }
 
     #[test]

@@ -63,22 +63,7 @@ impl Sink for Collapsed {
         let mut i = 0;
         while i < n {
             let start = i;
-            while i + 8 <= n {
-                let (special, spaces) = flags8(load8(src, i));
-                // A byte needs a change if it is special, or a space right after a
-                // space.
-                let bad = special | (spaces & ((spaces << 8) | u64::from(space) << 7));
-                if bad != 0 {
-                    let k = (bad.trailing_zeros() / 8) as usize;
-                    if k > 0 {
-                        space = src[i + k - 1] == b' ';
-                        i += k;
-                    }
-                    break;
-                }
-                space = spaces >> 63 != 0;
-                i += 8;
-            }
+            (i, space) = clean_run(src, i, space);
             out.extend_from_slice(&src[start..i]);
             // At least one byte; then on while bytes are special or spaces, or to the
             // end when fewer than 8 are left.
@@ -115,6 +100,51 @@ impl Sink for Collapsed {
             }
         }
     }
+}
+
+/// The end of the run from `src[i]` that needs no change, and whether its last
+/// byte is a space (`space` says whether the byte before `src[i]` is one). Stops
+/// at the first byte needing a change, or where fewer than 8 bytes are left.
+#[inline]
+fn clean_run(src: &[u8], mut i: usize, mut space: bool) -> (usize, bool) {
+    let n = src.len();
+    // A byte needs a change if it is special, or a space right after a space.
+    let stop = |i: usize, k: u32, space: bool| {
+        let k = (k / 8) as usize;
+        if k == 0 {
+            (i, space)
+        } else {
+            (i + k, src[i + k - 1] == b' ')
+        }
+    };
+    // Two words per step while 16 bytes are left; a pair of spaces across them
+    // is seen through the first word's last flag.
+    while i + 16 <= n {
+        let (special0, spaces0) = flags8(load8(src, i));
+        let (special1, spaces1) = flags8(load8(src, i + 8));
+        let bad0 = special0 | (spaces0 & ((spaces0 << 8) | u64::from(space) << 7));
+        let bad1 = special1 | (spaces1 & ((spaces1 << 8) | spaces0 >> 56));
+        if bad0 | bad1 != 0 {
+            let k = if bad0 != 0 {
+                bad0.trailing_zeros()
+            } else {
+                64 + bad1.trailing_zeros()
+            };
+            return stop(i, k, space);
+        }
+        space = spaces1 >> 63 != 0;
+        i += 16;
+    }
+    while i + 8 <= n {
+        let (special, spaces) = flags8(load8(src, i));
+        let bad = special | (spaces & ((spaces << 8) | u64::from(space) << 7));
+        if bad != 0 {
+            return stop(i, bad.trailing_zeros(), space);
+        }
+        space = spaces >> 63 != 0;
+        i += 8;
+    }
+    (i, space)
 }
 
 /// A byte below 0x21 or above 0x7F: whitespace, a control or a latin-1 letter.

@@ -15,6 +15,7 @@ use std::ops::Range;
 const SPACE: u8 = 1;
 const ENDS_NAME: u8 = 2;
 const END_NAME_CHAR: u8 = 4;
+const ENDS_ATTR_NAME: u8 = 8;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -37,6 +38,10 @@ static CLASS: [u8; 256] = {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'_') {
             c |= END_NAME_CHAR;
         }
+        // What ends an attribute name in `locatestarttagend_tolerant`.
+        if c & SPACE != 0 || matches!(b, b'/' | b'=' | b'>') {
+            c |= ENDS_ATTR_NAME;
+        }
         t[i] = c;
         i += 1;
     }
@@ -53,6 +58,12 @@ pub(crate) fn is_py_space(b: u8) -> bool {
 #[inline]
 fn ends_tag_name(b: u8) -> bool {
     CLASS[usize::from(b)] & ENDS_NAME != 0
+}
+
+/// Characters that end an attribute name: whitespace, `/`, `=`, `>`.
+#[inline]
+fn ends_attr_name(b: u8) -> bool {
+    CLASS[usize::from(b)] & ENDS_ATTR_NAME != 0
 }
 
 /// `endtagfind`'s name characters after the first: `[-.a-zA-Z0-9:_]`.
@@ -213,7 +224,7 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
             break;
         }
         let mut q = p + 1;
-        while q < n && !(is_py_space(buf[q]) || matches!(buf[q], b'/' | b'=' | b'>')) {
+        while q < n && !ends_attr_name(buf[q]) {
             q += 1;
         }
         if q == n {
@@ -304,7 +315,7 @@ fn attr_value(buf: &[u8], q: usize) -> Result<Option<(Range<usize>, usize)>, ()>
     }
     let range;
     match buf[r] {
-        quote @ (b'\'' | b'"') => match memchr::memchr(quote, &buf[r + 1..]) {
+        quote @ (b'\'' | b'"') => match find_byte(quote, &buf[r + 1..]) {
             Some(k) => {
                 range = r + 1..r + 1 + k;
                 r = r + 1 + k + 1;
