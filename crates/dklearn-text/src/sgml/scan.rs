@@ -221,7 +221,8 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
     if let Some(a) = attrs.as_deref_mut() {
         a.clear();
     }
-    let mut p = i + 2;
+    // Letters never end a tag or attribute name: skipped 8 at a time first.
+    let mut p = i + 2 + leading_letters(buf, i + 2);
     while p < n && !ends_tag_name(buf[p]) {
         p += 1;
     }
@@ -246,7 +247,7 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
         if is_py_space(c) || c == b'/' || c == b'>' {
             break;
         }
-        let mut q = p + 1;
+        let mut q = p + 1 + leading_letters(buf, p + 1);
         while q < n && !ends_attr_name(buf[q]) {
             q += 1;
         }
