@@ -4,9 +4,9 @@
 //! reference machine; the target is ≥ 300 MB/s. Measured here (shared 2-core box):
 //! 83 ms sequential (317 MiB/s, 32x the reference), 68 ms on 2 threads (390 MiB/s)
 //! before the single-pass text path (body collapsed while copied, reused buffers,
-//! `<name>`/`</name>` recognised without the general scanner); after it, 693 -> 449 M
-//! instructions for the 22 files (callgrind) and 1.4-1.6x the throughput in an
-//! interleaved A/B on the same loaded box (best runs 316 -> 490 MiB/s).
+//! `<name>`/`</name>` recognised without the general scanner); after it, 693 -> 429 M
+//! instructions for the 22 files (callgrind) and 1.4-1.7x the throughput in
+//! interleaved A/B runs on the same loaded box (best runs 321 -> 490 MiB/s).
 //!
 //! The files are read into memory first, so the figures are the parser's. The data
 //! is looked for in `$DKLEARN_DATA`, then `../shared/data/reuters21578` and
