@@ -169,7 +169,7 @@ fn leading_letters(buf: &[u8], from: usize) -> usize {
     const HI: u64 = LO * 0x80;
     // `| 0x20` maps exactly the two cases of a letter onto the lowercase one; the
     // sums stay within each byte (7-bit operands), so each byte's flag is exact.
-    let low = (x | LO * 0x20) & !HI;
+    let low = (x | (LO * 0x20)) & !HI;
     let ge_a = low + LO * (0x80 - b'a' as u64);
     let gt_z = low + LO * (0x80 - b'z' as u64 - 1);
     let letters = ge_a & !gt_z & !x & HI;
