@@ -20,6 +20,7 @@
 //!   or, in strict mode (the default), stops with an [`Error`] naming the source and
 //!   line.
 
+mod collapse;
 mod entities;
 mod scan;
 mod unescape;
@@ -30,8 +31,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
-use scan::{construct_at, find_cdata_end, is_py_space, Construct, RawAttr};
-use unescape::{push_latin1, unescape_latin1_into};
+use collapse::Collapsed;
+use scan::{construct_at, find_byte, find_cdata_end, simple_tag, Construct, RawAttr, SimpleTag};
+use unescape::{unescape_latin1_into, Sink, Text};
 
 /// One `<REUTERS>` document.
 ///
@@ -109,28 +111,56 @@ enum Tag {
     Other,
 }
 
+/// Dispatches on the length, then compares the lowercased name with the names of
+/// that length as fixed-size arrays (a few integer compares).
+#[inline]
 fn classify(name: &[u8]) -> Tag {
-    let eq = |s: &[u8]| name.eq_ignore_ascii_case(s);
+    /// `name` (of `N` bytes) with `| 0x20` on every byte: that maps exactly the two
+    /// cases of a letter onto the lowercase one, and every name compared against
+    /// is all lowercase letters, so equality is `eq_ignore_ascii_case`.
+    #[inline]
+    fn lower<const N: usize>(name: &[u8]) -> [u8; N] {
+        let mut a = [0; N];
+        a.copy_from_slice(name);
+        a.map(|b| b | 0x20)
+    }
+    use Category::*;
     match name.len() {
-        1 if eq(b"d") => Tag::D,
-        4 if eq(b"body") => Tag::Body,
-        4 if eq(b"date") => Tag::Date,
-        4 if eq(b"orgs") => Tag::Container(Category::Orgs),
-        5 if eq(b"title") => Tag::Title,
-        5 if eq(b"style") => Tag::Style,
-        6 if eq(b"topics") => Tag::Container(Category::Topics),
-        6 if eq(b"places") => Tag::Container(Category::Places),
-        6 if eq(b"people") => Tag::Container(Category::People),
-        6 if eq(b"script") => Tag::Script,
-        7 if eq(b"reuters") => Tag::Reuters,
-        8 if eq(b"dateline") => Tag::Dateline,
-        9 if eq(b"exchanges") => Tag::Container(Category::Exchanges),
-        9 if eq(b"companies") => Tag::Container(Category::Companies),
+        1 if name[0] | 0x20 == b'd' => Tag::D,
+        4 => match &lower::<4>(name) {
+            b"body" => Tag::Body,
+            b"date" => Tag::Date,
+            b"orgs" => Tag::Container(Orgs),
+            _ => Tag::Other,
+        },
+        5 => match &lower::<5>(name) {
+            b"title" => Tag::Title,
+            b"style" => Tag::Style,
+            _ => Tag::Other,
+        },
+        6 => match &lower::<6>(name) {
+            b"topics" => Tag::Container(Topics),
+            b"places" => Tag::Container(Places),
+            b"people" => Tag::Container(People),
+            b"script" => Tag::Script,
+            _ => Tag::Other,
+        },
+        7 if &lower::<7>(name) == b"reuters" => Tag::Reuters,
+        8 if &lower::<8>(name) == b"dateline" => Tag::Dateline,
+        9 => match &lower::<9>(name) {
+            b"exchanges" => Tag::Container(Exchanges),
+            b"companies" => Tag::Container(Companies),
+            _ => Tag::Other,
+        },
         _ => Tag::Other,
     }
 }
 
 /// The parser's per-document state: `ReutersParser`'s fields plus the extras.
+///
+/// The text fields are gathered in buffers that live as long as the reader (their
+/// capacity is reused from one document to the next); each finished field is copied
+/// out once into an exactly-sized `String`. The body is collapsed as it is appended.
 #[derive(Debug, Default)]
 struct DocState {
     in_title: bool,
@@ -139,32 +169,38 @@ struct DocState {
     in_dateline: bool,
     in_date: bool,
     category: Option<Category>,
-    d: String,
+    title: Text,
+    dateline: Text,
+    date: Text,
+    body: Collapsed,
+    d: Text,
+    /// The fields set directly: attributes and the `<D>` lists.
     doc: ReutersDocument,
 }
 
 impl DocState {
     /// `handle_data`: `bytes` is latin-1, unescaped unless `raw`.
+    #[inline]
     fn data(&mut self, bytes: &[u8], raw: bool) {
-        let push = |out: &mut String| {
+        fn push<S: Sink>(out: &mut S, bytes: &[u8], raw: bool) {
             if raw {
-                push_latin1(out, bytes)
+                out.push_latin1(bytes)
             } else {
                 unescape_latin1_into(out, bytes)
             }
-        };
+        }
         if self.in_body {
-            push(&mut self.doc.body);
+            push(&mut self.body, bytes, raw);
         } else if self.in_title {
-            push(&mut self.doc.title);
+            push(&mut self.title, bytes, raw);
         } else if self.in_d {
-            push(&mut self.d);
+            push(&mut self.d, bytes, raw);
         }
         if self.in_dateline {
-            push(&mut self.doc.dateline);
+            push(&mut self.dateline, bytes, raw);
         }
         if self.in_date {
-            push(&mut self.doc.date);
+            push(&mut self.date, bytes, raw);
         }
     }
 
@@ -189,7 +225,8 @@ impl DocState {
             Tag::Date => self.in_date = false,
             Tag::D => {
                 self.in_d = false;
-                let value = std::mem::take(&mut self.d);
+                let value = self.d.to_string_exact();
+                self.d.clear();
                 let doc = &mut self.doc;
                 if let Some(c) = self.category {
                     let list = match c {
@@ -213,126 +250,33 @@ impl DocState {
         }
     }
 
-    /// `end_reuters`: the finished document; the state starts afresh (`_reset`).
+    /// `end_reuters`: the finished document; the state starts afresh (`_reset`),
+    /// keeping only the buffers' capacity.
     fn finish(&mut self) -> ReutersDocument {
-        let mut doc = std::mem::take(self).doc;
-        doc.body = collapse_whitespace(std::mem::take(&mut doc.body));
+        let mut doc = std::mem::take(&mut self.doc);
+        doc.title = self.title.to_string_exact();
+        doc.dateline = self.dateline.to_string_exact();
+        doc.date = self.date.to_string_exact();
+        doc.body = self.body.text.to_string_exact();
+        self.in_title = false;
+        self.in_body = false;
+        self.in_d = false;
+        self.in_dateline = false;
+        self.in_date = false;
+        self.category = None;
+        self.title.clear();
+        self.dateline.clear();
+        self.date.clear();
+        self.body.clear();
+        self.d.clear();
         doc
     }
 }
 
-/// Python's `str.isspace` for one character (Rust's `White_Space` plus the
-/// information separators U+001C..U+001F, which Python counts as whitespace).
-fn is_py_whitespace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// `re.sub(r"\s+", " ", s)` with Python's Unicode `\s`, in place: the output is
-/// never longer than the input, so runs are moved down within the same buffer. A
-/// lone `' '` between non-spaces (most of a body) is left where it is.
-fn collapse_whitespace(s: String) -> String {
-    let mut b = s.into_bytes();
-    let n = b.len();
-    let mut read = 0;
-    let mut write = 0;
-    // `b[keep..read]` is pending text to move down to `write`.
-    let mut keep = 0;
-    while read < n {
-        // Most text is ASCII words with single spaces: skip 8 bytes at a time (7 on,
-        // so a pair of spaces across two windows is still seen).
-        while read + 8 <= n && plain_word(load8(&b, read)) {
-            read += 7;
-        }
-        if !MAYBE_SPACE[usize::from(b[read])] {
-            read += 1;
-            continue;
-        }
-        if b[read] == b' '
-            && b.get(read + 1)
-                .is_none_or(|&c| !MAYBE_SPACE[usize::from(c)])
-        {
-            read += 1;
-            continue;
-        }
-        let (space, len) = space_at(&b, read);
-        if !space {
-            read += len;
-            continue;
-        }
-        let run_start = read;
-        read += len;
-        while read < n {
-            let (space, len) = space_at(&b, read);
-            if !space {
-                break;
-            }
-            read += len;
-        }
-        if read - run_start == 1 && b[run_start] == b' ' {
-            continue;
-        }
-        b.copy_within(keep..run_start, write);
-        write += run_start - keep;
-        b[write] = b' ';
-        write += 1;
-        keep = read;
-    }
-    b.copy_within(keep..n, write);
-    write += n - keep;
-    b.truncate(write);
-    // Only whole characters were replaced by `' '`, so this is still UTF-8.
-    String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-fn load8(b: &[u8], i: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[i..i + 8]);
-    u64::from_le_bytes(w)
-}
-
-/// Whether 8 bytes need no change: no byte below 0x20 or above 0x7F (no ASCII
-/// whitespace but `' '`, no non-ASCII character) and no two adjacent spaces.
-#[inline]
-fn plain_word(x: u64) -> bool {
-    let control = x.wrapping_sub(LO * 0x20) & !x & HI;
-    let high = x & HI;
-    let t = x ^ (LO * 0x20);
-    // High bit set exactly in the bytes equal to b' '.
-    let spaces = !(((t & !HI).wrapping_add(!HI)) | t | !HI);
-    (control | high | (spaces & (spaces << 8))) == 0
-}
-
-/// Bytes that may start a Python whitespace character: ASCII whitespace and every
-/// byte of a non-ASCII UTF-8 character.
-static MAYBE_SPACE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = i >= 0x80 || is_py_space(i as u8);
-        i += 1;
-    }
-    t
-};
-
-/// Whether the UTF-8 character at `b[i]` is Python whitespace, and its length.
-#[inline]
-fn space_at(b: &[u8], i: usize) -> (bool, usize) {
-    let c = b[i];
-    if c < 0x80 {
-        return (is_py_space(c), 1);
-    }
-    let len = match c {
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    };
-    let ch = std::str::from_utf8(&b[i..(i + len).min(b.len())])
-        .ok()
-        .and_then(|s| s.chars().next());
-    (ch.is_some_and(is_py_whitespace), len)
+/// Whether `bytes` is ASCII without `&`: text that latin-1 decoding and unescaping
+/// both leave as it is.
+fn plain_ascii(bytes: &[u8]) -> bool {
+    bytes.is_ascii() && !bytes.contains(&b'&')
 }
 
 /// Bytes asked of the underlying reader at a time (at least).
@@ -340,7 +284,8 @@ const CHUNK: usize = 64 * 1024;
 
 /// What one parsing step produced.
 enum Step {
-    Doc(Box<ReutersDocument>),
+    /// A `</REUTERS>` ended a document (taken with `self.state.finish()`).
+    Doc,
     NeedMore,
     Finished,
 }
@@ -398,6 +343,8 @@ pub struct ReutersReader<R> {
     /// The line of the open document's `<REUTERS>`, if one is open.
     open_line: Option<usize>,
     attrs: Vec<RawAttr>,
+    /// The NEWID value being decoded.
+    scratch: Text,
 }
 
 impl<R> fmt::Debug for ReutersReader<R> {
@@ -429,6 +376,7 @@ impl<R: Read> ReutersReader<R> {
             state: DocState::default(),
             open_line: None,
             attrs: Vec::new(),
+            scratch: Text::default(),
         }
     }
 
@@ -535,7 +483,13 @@ impl<R: Read> ReutersReader<R> {
                 }
                 continue;
             }
-            let j = match memchr::memchr(b'<', &self.buf[i..]) {
+            // Markup often follows markup (`</D><D>`): no search then.
+            let found = if self.buf[i] == b'<' {
+                Some(0)
+            } else {
+                find_byte(b'<', &self.buf[i..])
+            };
+            let j = match found {
                 Some(k) => i + k,
                 None if self.eof => n,
                 None => return Ok(Step::NeedMore),
@@ -545,6 +499,20 @@ impl<R: Read> ReutersReader<R> {
                 self.pos = j;
             }
             if j == n {
+                continue;
+            }
+            if let Some(SimpleTag { end_tag, name, end }) = simple_tag(&self.buf, j) {
+                let tag = classify(&self.buf[name]);
+                self.pos = end;
+                if end_tag {
+                    if self.end_tag(tag, j)? {
+                        return Ok(Step::Doc);
+                    }
+                } else {
+                    // As `construct_at` would: the tag has no attributes.
+                    self.attrs.clear();
+                    self.start_tag(tag, j, false)?;
+                }
                 continue;
             }
             let construct = construct_at(&self.buf, j, Some(&mut self.attrs));
@@ -576,30 +544,39 @@ impl<R: Read> ReutersReader<R> {
                     self_closing,
                 } => {
                     let tag = classify(&self.buf[name]);
-                    if tag == Tag::Reuters {
-                        self.start_reuters(j)?;
-                    }
-                    self.state.start(tag);
                     self.pos = end;
-                    if self_closing {
-                        if let Some(doc) = self.end_tag(tag, j)? {
-                            return Ok(Step::Doc(Box::new(doc)));
-                        }
-                    } else if tag == Tag::Script {
-                        self.cdata = Some(b"script");
-                    } else if tag == Tag::Style {
-                        self.cdata = Some(b"style");
+                    if self.start_tag(tag, j, self_closing)? {
+                        return Ok(Step::Doc);
                     }
                 }
                 Construct::EndTag { name, end } => {
                     let tag = classify(&self.buf[name]);
                     self.pos = end;
-                    if let Some(doc) = self.end_tag(tag, j)? {
-                        return Ok(Step::Doc(Box::new(doc)));
+                    if self.end_tag(tag, j)? {
+                        return Ok(Step::Doc);
                     }
                 }
             }
         }
+    }
+
+    /// A start tag at `buf[j]` (`self.pos` already past it, its attributes in
+    /// `self.attrs`); returns whether a self-closing `<REUTERS/>` finished a
+    /// document.
+    #[inline]
+    fn start_tag(&mut self, tag: Tag, j: usize, self_closing: bool) -> Result<bool, Error> {
+        if tag == Tag::Reuters {
+            self.start_reuters(j)?;
+        }
+        self.state.start(tag);
+        if self_closing {
+            return self.end_tag(tag, j);
+        } else if tag == Tag::Script {
+            self.cdata = Some(b"script");
+        } else if tag == Tag::Style {
+            self.cdata = Some(b"style");
+        }
+        Ok(false)
     }
 
     /// `<REUTERS ...>` at `buf[j]`: opens a document and reads its attributes.
@@ -616,27 +593,45 @@ impl<R: Read> ReutersReader<R> {
             }
         }
         self.open_line = Some(line);
-        let mut newid = None;
+        // The last of each attribute counts, so only its value is decoded.
+        let (mut newid, mut lewissplit, mut cgisplit) = (None, None, None);
         for (name, value) in &self.attrs {
             let name = &self.buf[name.clone()];
-            let mut text = String::new();
-            if let Some(v) = value {
-                unescape_latin1_into(&mut text, &self.buf[v.clone()]);
-            }
             if name.eq_ignore_ascii_case(b"newid") {
-                newid = Some(text);
+                newid = Some(value.clone());
             } else if name.eq_ignore_ascii_case(b"lewissplit") {
-                self.state.doc.lewissplit = text;
+                lewissplit = Some(value.clone());
             } else if name.eq_ignore_ascii_case(b"cgisplit") {
-                self.state.doc.cgisplit = text;
+                cgisplit = Some(value.clone());
             }
         }
-        match newid.as_deref().map(str::parse::<u32>) {
-            Some(Ok(id)) => self.state.doc.newid = id,
+        if let Some(v) = lewissplit {
+            self.state.doc.lewissplit = self.decode_attr(v);
+        }
+        if let Some(v) = cgisplit {
+            self.state.doc.cgisplit = self.decode_attr(v);
+        }
+        let Some(newid) = newid else {
+            if self.strict {
+                return Err(self.malformed(line, "<REUTERS> without a NEWID attribute".into()));
+            }
+            self.state.doc.newid = 0;
+            return Ok(());
+        };
+        let value = newid.map_or(&[][..], |v| &self.buf[v]);
+        let parsed = if plain_ascii(value) {
+            // Unescaping would change nothing.
+            std::str::from_utf8(value).map(str::parse::<u32>)
+        } else {
+            self.scratch.clear();
+            unescape_latin1_into(&mut self.scratch, value);
+            std::str::from_utf8(&self.scratch.bytes).map(str::parse::<u32>)
+        };
+        match parsed {
+            Ok(Ok(id)) => self.state.doc.newid = id,
             _ if !self.strict => self.state.doc.newid = 0,
-            None => return Err(self.malformed(line, "<REUTERS> without a NEWID attribute".into())),
-            Some(Err(_)) => {
-                let v = newid.unwrap_or_default();
+            _ => {
+                let v = self.scratch.to_string_exact();
                 return Err(
                     self.malformed(line, format!("<REUTERS> with NEWID={v:?}, not a number"))
                 );
@@ -645,18 +640,37 @@ impl<R: Read> ReutersReader<R> {
         Ok(())
     }
 
-    /// An end tag at `buf[j]`; returns the document `</REUTERS>` finishes.
-    fn end_tag(&mut self, tag: Tag, j: usize) -> Result<Option<ReutersDocument>, Error> {
+    /// An attribute's value, unescaped (empty when written without `=`), decoded
+    /// through the reused `scratch` buffer.
+    fn decode_attr(&mut self, value: Option<std::ops::Range<usize>>) -> String {
+        let bytes = value.clone().map_or(&[][..], |v| &self.buf[v]);
+        if plain_ascii(bytes) {
+            // Unescaping would change nothing.
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                return s.to_owned();
+            }
+        }
+        self.scratch.clear();
+        if let Some(v) = value {
+            unescape_latin1_into(&mut self.scratch, &self.buf[v]);
+        }
+        self.scratch.to_string_exact()
+    }
+
+    /// An end tag at `buf[j]`; returns whether it is a `</REUTERS>` that finishes a
+    /// document (taken with `self.state.finish()`).
+    #[inline]
+    fn end_tag(&mut self, tag: Tag, j: usize) -> Result<bool, Error> {
         if tag != Tag::Reuters {
             self.state.end(tag);
-            return Ok(None);
+            return Ok(false);
         }
         if self.open_line.is_none() && self.strict {
             let line = self.line_at(j);
             return Err(self.malformed(line, "</REUTERS> with no <REUTERS> open".into()));
         }
         self.open_line = None;
-        Ok(Some(self.state.finish()))
+        Ok(true)
     }
 }
 
@@ -666,7 +680,7 @@ impl<R: Read> Iterator for ReutersReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
             let result = match self.step() {
-                Ok(Step::Doc(doc)) => return Some(Ok(*doc)),
+                Ok(Step::Doc) => return Some(Ok(self.state.finish())),
                 Ok(Step::NeedMore) => self.fill(),
                 Ok(Step::Finished) => {
                     self.finished = true;
@@ -718,29 +732,66 @@ mod tests {
     }
 
     #[test]
-    fn collapse_matches_python_whitespace() {
-        let c = |s: &str| collapse_whitespace(s.to_string());
-        assert_eq!(c(" a \t\n b\u{1f}\u{a0}c\u{3000}"), " a b c ");
-        assert_eq!(c("\u{200b}x\u{e9} y  z\u{85}"), "\u{200b}x\u{e9} y z ");
-        assert_eq!(c("one two"), "one two");
-        assert_eq!(c(""), "");
+    fn classify_ignores_ascii_case_only() {
+        let names: [(&[u8], Tag); 15] = [
+            (b"d", Tag::D),
+            (b"body", Tag::Body),
+            (b"date", Tag::Date),
+            (b"orgs", Tag::Container(Category::Orgs)),
+            (b"title", Tag::Title),
+            (b"style", Tag::Style),
+            (b"topics", Tag::Container(Category::Topics)),
+            (b"places", Tag::Container(Category::Places)),
+            (b"people", Tag::Container(Category::People)),
+            (b"script", Tag::Script),
+            (b"reuters", Tag::Reuters),
+            (b"dateline", Tag::Dateline),
+            (b"exchanges", Tag::Container(Category::Exchanges)),
+            (b"companies", Tag::Container(Category::Companies)),
+            (b"text", Tag::Other),
+        ];
+        for (name, tag) in names {
+            assert_eq!(classify(name), tag);
+            assert_eq!(classify(&name.to_ascii_uppercase()), tag);
+            // Any other first byte is no match (`| 0x20` merges only the two cases).
+            for b in 0..=255u8 {
+                let mut near = name.to_vec();
+                near[0] = b;
+                let want = if b.eq_ignore_ascii_case(&name[0]) {
+                    tag
+                } else {
+                    Tag::Other
+                };
+                assert_eq!(classify(&near), want, "{near:?}");
+            }
+        }
+        assert_eq!(classify(b""), Tag::Other);
     }
 
     proptest::proptest! {
         #[test]
-        fn collapse_equals_the_char_by_char_rule(s in "[ a-z\t\n\r\x0b\x0c\x1c-\x1f\u{85}\u{a0}\u{e9}\u{2000}-\u{200c}\u{3000}]{0,60}") {
-            let mut want = String::new();
-            let mut prev = false;
-            for c in s.chars() {
-                let ws = is_py_whitespace(c);
-                if !ws {
-                    want.push(c);
-                } else if !prev {
-                    want.push(' ');
-                }
-                prev = ws;
-            }
-            proptest::prop_assert_eq!(collapse_whitespace(s.clone()), want);
+        fn classify_equals_eq_ignore_ascii_case(name in proptest::collection::vec(proptest::sample::select(b"abcdeghilnoprstuxyABDEPRSTY\x00\x04\x40\x60\xc4\xe4".to_vec()), 0..10)) {
+            let words: [(&[u8], Tag); 14] = [
+                (b"d", Tag::D),
+                (b"body", Tag::Body),
+                (b"date", Tag::Date),
+                (b"orgs", Tag::Container(Category::Orgs)),
+                (b"title", Tag::Title),
+                (b"style", Tag::Style),
+                (b"topics", Tag::Container(Category::Topics)),
+                (b"places", Tag::Container(Category::Places)),
+                (b"people", Tag::Container(Category::People)),
+                (b"script", Tag::Script),
+                (b"reuters", Tag::Reuters),
+                (b"dateline", Tag::Dateline),
+                (b"exchanges", Tag::Container(Category::Exchanges)),
+                (b"companies", Tag::Container(Category::Companies)),
+            ];
+            let want = words
+                .iter()
+                .find(|(w, _)| name.eq_ignore_ascii_case(w))
+                .map_or(Tag::Other, |&(_, t)| t);
+            proptest::prop_assert_eq!(classify(&name), want);
         }
     }
 

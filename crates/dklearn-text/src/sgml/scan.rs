@@ -10,19 +10,78 @@
 
 use std::ops::Range;
 
+/// Byte classes, one bit each, looked up in [`CLASS`] (one load instead of a chain
+/// of comparisons in the scanning loops).
+const SPACE: u8 = 1;
+const ENDS_NAME: u8 = 2;
+const END_NAME_CHAR: u8 = 4;
+const ENDS_ATTR_NAME: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        // Python's `str.isspace` (and regex `\s`) on a latin-1 character.
+        if matches!(
+            b,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0
+        ) {
+            c |= SPACE;
+        }
+        // Characters that end a tag name in `tagfind_tolerant`.
+        if matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | b' ' | b'/' | b'>' | 0) {
+            c |= ENDS_NAME;
+        }
+        // `endtagfind`'s name characters after the first.
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'_') {
+            c |= END_NAME_CHAR;
+        }
+        // What ends an attribute name in `locatestarttagend_tolerant`.
+        if c & SPACE != 0 || matches!(b, b'/' | b'=' | b'>') {
+            c |= ENDS_ATTR_NAME;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
 /// Python's `str.isspace` (and regex `\s`) on a latin-1 character.
 #[inline]
-pub(crate) const fn is_py_space(b: u8) -> bool {
-    matches!(
-        b,
-        b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' | 0x85 | 0xa0
-    )
+pub(crate) fn is_py_space(b: u8) -> bool {
+    CLASS[usize::from(b)] & SPACE != 0
 }
 
 /// Characters that end a tag name in `tagfind_tolerant`.
 #[inline]
 fn ends_tag_name(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | b' ' | b'/' | b'>' | 0)
+    CLASS[usize::from(b)] & ENDS_NAME != 0
+}
+
+/// Characters that end an attribute name: whitespace, `/`, `=`, `>`.
+#[inline]
+fn ends_attr_name(b: u8) -> bool {
+    CLASS[usize::from(b)] & ENDS_ATTR_NAME != 0
+}
+
+/// `endtagfind`'s name characters after the first: `[-.a-zA-Z0-9:_]`.
+#[inline]
+fn end_name_char(b: u8) -> bool {
+    CLASS[usize::from(b)] & END_NAME_CHAR != 0
+}
+
+/// The first `needle` in `hay`: the first 16 bytes looked at one by one, then
+/// `memchr`. Most text runs in the corpus are a line break or a short value,
+/// shorter than `memchr`'s own setup.
+#[inline]
+pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(16);
+    if let Some(k) = hay[..head].iter().position(|&b| b == needle) {
+        return Some(k);
+    }
+    memchr::memchr(needle, &hay[head..]).map(|k| head + k)
 }
 
 /// One attribute of a start tag: the name's and the value's byte ranges (the value
@@ -48,6 +107,73 @@ pub(crate) enum Construct {
     Skip { end: usize },
     /// Runs past the buffer (HTMLParser returns -1).
     Incomplete,
+}
+
+/// A start or end tag with nothing but its name (`<name>`, `</name>`), most of
+/// the Reuters markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SimpleTag {
+    /// Whether it is an end tag.
+    pub(crate) end_tag: bool,
+    pub(crate) name: Range<usize>,
+    /// One past the `>`.
+    pub(crate) end: usize,
+}
+
+/// The construct at `buf[i] == b'<'` if it is a [`SimpleTag`]: then
+/// [`construct_at`] would answer `StartTag { self_closing: false, .. }` (with no
+/// attributes) or `EndTag` with the same name and end. A quick look before the
+/// general scanner, which is asked otherwise.
+#[inline]
+pub(crate) fn simple_tag(buf: &[u8], i: usize) -> Option<SimpleTag> {
+    let end_tag = *buf.get(i + 1)? == b'/';
+    let start = if end_tag { i + 2 } else { i + 1 };
+    if !buf.get(start)?.is_ascii_alphabetic() {
+        return None;
+    }
+    // ASCII letters are name characters for both loops below: skip them 8 at a
+    // time first (Reuters tag names are all letters).
+    let mut p = start + leading_letters(buf, start);
+    if end_tag {
+        // `endtagfind` with no space: its `>` is then the first one.
+        while p < buf.len() && end_name_char(buf[p]) {
+            p += 1;
+        }
+    } else {
+        // `tagfind_tolerant`, then nothing but the `>`.
+        while p < buf.len() && !ends_tag_name(buf[p]) {
+            p += 1;
+        }
+    }
+    if *buf.get(p)? != b'>' {
+        return None;
+    }
+    Some(SimpleTag {
+        end_tag,
+        name: start..p,
+        end: p + 1,
+    })
+}
+
+/// How many ASCII letters start `buf[from..]`, counted up to 8; 0 when fewer than
+/// 8 bytes are left (an undercount is always safe: the caller's byte loop goes on).
+#[inline]
+fn leading_letters(buf: &[u8], from: usize) -> usize {
+    let Some(bytes) = buf.get(from..from + 8) else {
+        return 0;
+    };
+    let mut w = [0; 8];
+    w.copy_from_slice(bytes);
+    let x = u64::from_le_bytes(w);
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = LO * 0x80;
+    // `| 0x20` maps exactly the two cases of a letter onto the lowercase one; the
+    // sums stay within each byte (7-bit operands), so each byte's flag is exact.
+    let low = (x | (LO * 0x20)) & !HI;
+    let ge_a = low + LO * (0x80 - b'a' as u64);
+    let gt_z = low + LO * (0x80 - b'z' as u64 - 1);
+    let letters = ge_a & !gt_z & !x & HI;
+    ((!letters & HI).trailing_zeros() / 8) as usize
 }
 
 /// Classifies the construct at `buf[i] == b'<'` as `HTMLParser.goahead` does.
@@ -95,7 +221,8 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
     if let Some(a) = attrs.as_deref_mut() {
         a.clear();
     }
-    let mut p = i + 2;
+    // Letters never end a tag or attribute name: skipped 8 at a time first.
+    let mut p = i + 2 + leading_letters(buf, i + 2);
     while p < n && !ends_tag_name(buf[p]) {
         p += 1;
     }
@@ -120,8 +247,8 @@ fn start_tag(buf: &[u8], i: usize, mut attrs: Option<&mut Vec<RawAttr>>) -> Cons
         if is_py_space(c) || c == b'/' || c == b'>' {
             break;
         }
-        let mut q = p + 1;
-        while q < n && !(is_py_space(buf[q]) || matches!(buf[q], b'/' | b'=' | b'>')) {
+        let mut q = p + 1 + leading_letters(buf, p + 1);
+        while q < n && !ends_attr_name(buf[q]) {
             q += 1;
         }
         if q == n {
@@ -212,7 +339,7 @@ fn attr_value(buf: &[u8], q: usize) -> Result<Option<(Range<usize>, usize)>, ()>
     }
     let range;
     match buf[r] {
-        quote @ (b'\'' | b'"') => match memchr::memchr(quote, &buf[r + 1..]) {
+        quote @ (b'\'' | b'"') => match find_byte(quote, &buf[r + 1..]) {
             Some(k) => {
                 range = r + 1..r + 1 + k;
                 r = r + 1 + k + 1;
@@ -253,9 +380,7 @@ fn end_tag(buf: &[u8], i: usize) -> Construct {
     if p < gt && buf[p].is_ascii_alphabetic() {
         let start = p;
         p += 1;
-        while p < gt
-            && (buf[p].is_ascii_alphanumeric() || matches!(buf[p], b'-' | b'.' | b':' | b'_'))
-        {
+        while p < gt && end_name_char(buf[p]) {
             p += 1;
         }
         let stop = p;
@@ -441,5 +566,75 @@ mod tests {
     fn cdata_end() {
         assert_eq!(find_cdata_end(b"a</b></ SCRIPT >", 0, b"script"), Some(5));
         assert_eq!(find_cdata_end(b"a</scrip", 0, b"script"), None);
+    }
+
+    #[test]
+    fn find_byte_looks_past_the_head() {
+        let mut s = vec![b'a'; 40];
+        assert_eq!(find_byte(b'<', &s), None);
+        for at in [0, 15, 16, 17, 39] {
+            s[at] = b'<';
+            assert_eq!(find_byte(b'<', &s), Some(at));
+            s[at] = b'a';
+        }
+        assert_eq!(find_byte(b'<', b""), None);
+    }
+
+    #[test]
+    fn leading_letters_counts_exactly() {
+        assert_eq!(leading_letters(b"abcdefgh", 0), 8);
+        assert_eq!(leading_letters(b"REUTERS NEWID", 0), 7);
+        assert_eq!(leading_letters(b"abc", 0), 0);
+        for b in 0..=255u8 {
+            let mut s = *b"xxxxxxxx";
+            s[3] = b;
+            let want = if b.is_ascii_alphabetic() { 8 } else { 3 };
+            assert_eq!(leading_letters(&s, 0), want, "{b}");
+        }
+    }
+
+    #[test]
+    fn simple_tags() {
+        let t = |s: &[u8]| simple_tag(s, 0);
+        let tag = |end_tag, name, end| Some(SimpleTag { end_tag, name, end });
+        assert_eq!(t(b"<D>x"), tag(false, 1..2, 3));
+        assert_eq!(t(b"</TOPICS>"), tag(true, 2..8, 9));
+        assert_eq!(t(b"<a\x85b>"), tag(false, 1..4, 5));
+        assert_eq!(t(b"</a\x85b>"), None);
+        assert_eq!(t(b"<br/>"), None);
+        assert_eq!(t(b"</d x>"), None);
+        assert_eq!(t(b"<D"), None);
+        assert_eq!(t(b"<"), None);
+        assert_eq!(t(b"<1>"), None);
+    }
+
+    proptest::proptest! {
+        /// A simple tag is what the general scanner says it is, on tag-like soup
+        /// cut at any length.
+        #[test]
+        fn simple_tags_agree_with_the_general_scanner(
+            s in proptest::collection::vec(
+                proptest::sample::select(b"<</>  aDd9-._:=/'\"x\t\n\0\x85\xa0\xe4[`@{ZzAaRrEeUuTtSs".to_vec()),
+                0..24,
+            )
+        ) {
+            let mut buf = b"<".to_vec();
+            buf.extend_from_slice(&s);
+            for end in 1..=buf.len() {
+                let cut = &buf[..end];
+                let Some(simple) = simple_tag(cut, 0) else {
+                    continue;
+                };
+                let mut attrs = vec![(0..1, None)];
+                let general = construct_at(cut, 0, Some(&mut attrs));
+                let want = if simple.end_tag {
+                    Construct::EndTag { name: simple.name, end: simple.end }
+                } else {
+                    proptest::prop_assert!(attrs.is_empty());
+                    Construct::StartTag { name: simple.name, end: simple.end, self_closing: false }
+                };
+                proptest::prop_assert_eq!(general, want, "{:?}", cut);
+            }
+        }
     }
 }
