@@ -251,6 +251,9 @@ struct Scratch {
     /// Scratch of [`bucket_sort`].
     sorted: Vec<u32>,
     counts: Vec<u32>,
+    /// Summed signs of the distinct columns of the current row; only ever
+    /// grows, so a row costs no clearing.
+    sums: Vec<i32>,
 }
 
 impl HashingVectorizer {
@@ -302,26 +305,20 @@ impl HashingVectorizer {
         (i.to_vec(), v.to_vec())
     }
 
+    /// Wraps the rows [`row_into`](Self::row_into) built (already
+    /// binarised and normalised) into a matrix.
     fn finish(
         &self,
         n_rows: usize,
         indptr: Vec<usize>,
         indices: Vec<usize>,
-        mut data: Vec<f64>,
+        data: Vec<f64>,
     ) -> CsrMatrix {
-        if self.p.binary {
-            data.iter_mut().for_each(|v| *v = 1.0);
-        }
         // Built row by row with sorted, in-bounds, distinct columns.
-        let mut x = match CsrMatrix::try_from_csr(n_rows, self.p.n_features, indptr, indices, data)
-        {
+        match CsrMatrix::try_from_csr(n_rows, self.p.n_features, indptr, indices, data) {
             Ok(x) => x,
             Err(e) => unreachable!("HashingVectorizer built an invalid CSR matrix: {e}"),
-        };
-        if let Some(norm) = self.p.norm {
-            x.normalize(norm);
         }
-        x
     }
 
     /// Appends the sorted, summed columns and values of `doc` to
@@ -344,29 +341,19 @@ impl HashingVectorizer {
         // Packed keys are < 2 * n_features <= 2**32.
         let key_bits = 64 - (2 * self.p.n_features as u64 - 1).leading_zeros();
         bucket_sort(&mut s.packed, &mut s.sorted, &mut s.counts, key_bits);
-        // Sum duplicates (+1 or -1 per occurrence, exact in f64) without a
-        // branch per feature: a feature either opens the next slot or adds
-        // to the current one.
-        let base = indices.len();
-        indices.resize(base + s.packed.len(), 0);
-        data.resize(base + s.packed.len(), 0.0);
-        let (idx, val) = (&mut indices[base..], &mut data[base..]);
-        let mut n = 0usize;
-        let mut last = u32::MAX; // no column: columns are < 2**31
-        for &x in &s.packed {
-            let col = x >> 1;
-            let sign = 1.0 - 2.0 * f64::from(x & 1);
-            let new = col != last;
-            // new: slot n (n <= k, in bounds); else slot n - 1 (n >= 1).
-            let pos = n + usize::from(new) - 1;
-            let prev = if new { 0.0 } else { val[pos] };
-            val[pos] = prev + sign;
-            idx[pos] = col as usize;
-            n += usize::from(new);
-            last = col;
+        let n = sum_runs(&mut s.packed, &mut s.sums);
+        let (cols, sums) = (&s.packed[..n], &s.sums[..n]);
+        indices.extend(cols.iter().map(|&c| c as usize));
+        // A sum of +1s and -1s is an integer of magnitude below 2**31, so
+        // it is the same as the f64 sum scikit-learn makes (zero included:
+        // 0.0 + -1.0 + 1.0 is +0.0). `binary` then stores 1 for every
+        // column, cancelled ones too, as `X.data.fill(1)` does.
+        let value = |c: i32| if self.p.binary { 1.0 } else { f64::from(c) };
+        let base = data.len();
+        data.extend(sums.iter().map(|&c| value(c)));
+        if let Some(norm) = self.p.norm {
+            normalize_row(&mut data[base..], norm);
         }
-        indices.truncate(base + n);
-        data.truncate(base + n);
     }
 
     /// `padded` is `text`'s bytes followed by at least eight more.
@@ -385,22 +372,32 @@ impl HashingVectorizer {
 
     #[inline]
     fn push_hash(&self, h: i32, packed: &mut Vec<u32>) {
+        packed.push(self.pack(h));
+    }
+
+    /// The packed feature of hash `h`: `(column << 1) | negative`.
+    #[inline(always)]
+    fn pack(&self, h: i32) -> u32 {
         // |i32::MIN| is 2**31, as scikit-learn's special case gives.
         let col = self.modulo.rem(h.unsigned_abs());
         let neg = self.p.alternate_sign && h < 0;
-        packed.push(col << 1 | u32::from(neg));
+        col << 1 | u32::from(neg)
     }
 
     fn word_features(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         let (min_n, max_n) = self.p.ngram_range;
         if (min_n, max_n) == (1, 1) && text.is_ascii() {
-            // The common case, in one pass: hash each token as it is found.
-            let b = text.as_bytes();
-            let packed = &mut s.packed;
-            // Tokens end by `b.len()`, and `padded` has 8 more bytes.
-            for_each_ascii_token(b, |start, end| {
-                self.push_hash(murmurhash3_32_padded(padded, start, end) as i32, packed)
-            });
+            // The common case: find the tokens, then hash them in a tight
+            // loop (hashing inside the scanner's callback would not inline).
+            let tokens = &mut s.tokens;
+            tokens.clear();
+            for_each_ascii_token(text.as_bytes(), |a, b| tokens.push((a, b)));
+            // Tokens end by `text.len()`, and `padded` has 8 more bytes.
+            s.packed.extend(
+                tokens
+                    .iter()
+                    .map(|&(a, b)| self.pack(murmurhash3_32_padded(padded, a, b) as i32)),
+            );
             return;
         }
         s.tokens.clear();
@@ -508,6 +505,50 @@ pub fn decode_ignore(bytes: &[u8]) -> String {
         out.push_str(chunk.valid());
     }
     out
+}
+
+/// Sums the duplicates of the sorted packed features in `keys`
+/// (`(column << 1) | negative`): afterwards `keys[..n]` holds the `n`
+/// distinct columns, ascending, and `sums[..n]` the sum of their signs.
+/// Branch-free per feature (duplicates are unpredictable): each feature
+/// either opens the next slot or adds to the current one.
+#[inline]
+fn sum_runs(keys: &mut [u32], sums: &mut Vec<i32>) -> usize {
+    if sums.len() < keys.len() {
+        sums.resize(keys.len(), 0);
+    }
+    let sums = &mut sums[..keys.len()];
+    let mut n = 0usize;
+    let mut last = u32::MAX; // no column: columns are < 2**31
+    for i in 0..keys.len() {
+        let x = keys[i];
+        let col = x >> 1;
+        let sign = 1 - 2 * (x & 1) as i32;
+        let new = col != last;
+        // new: slot n (n <= i, in bounds); else slot n - 1 (n >= 1). The
+        // slot is never past i, so writing `keys` in place is safe.
+        let pos = n + usize::from(new) - 1;
+        let prev = if new { 0 } else { sums[pos] };
+        sums[pos] = prev + sign;
+        keys[pos] = col;
+        n += usize::from(new);
+        last = col;
+    }
+    n
+}
+
+/// Divides `row` by its norm, as [`CsrMatrix::normalize`] does (the same
+/// left-to-right sum, a division per value, a zero row left alone), while
+/// the row is still in cache.
+#[inline]
+fn normalize_row(row: &mut [f64], norm: Norm) {
+    let n = match norm {
+        Norm::L1 => row.iter().map(|v| v.abs()).sum::<f64>(),
+        Norm::L2 => row.iter().map(|v| v * v).sum::<f64>().sqrt(),
+    };
+    if n != 0.0 {
+        row.iter_mut().for_each(|v| *v /= n);
+    }
 }
 
 /// Sorts `keys` (each `< 2**key_bits`) ascending. Hashed features are
