@@ -124,8 +124,8 @@ fn word_mask64_swar(chunk: &[u8; 64]) -> u64 {
     m
 }
 
-/// Bit k set where `chunk[k]` matches ASCII `\w`, `[0-9A-Za-z_]` (bytes
-/// >= 0x80 are not word bytes). Written so the compiler vectorizes the
+/// Bit k set where `chunk[k]` matches ASCII `\w`, `[0-9A-Za-z_]` (no byte
+/// from 0x80 up is a word byte). Written so the compiler vectorizes the
 /// classification (a few byte compares per 16 bytes); the flags are then
 /// gathered eight at a time by a multiply.
 #[inline(always)]
@@ -147,16 +147,35 @@ fn word_mask64(chunk: &[u8; 64]) -> u64 {
     m
 }
 
+/// Bit k set where byte `64 * c + k` of `bytes` matches ASCII `\w` (zero
+/// past the end of `bytes`).
+#[inline(always)]
+fn chunk_mask(bytes: &[u8], c: usize) -> u64 {
+    let chunk = &bytes[(64 * c).min(bytes.len())..];
+    match chunk.get(..64) {
+        Some(full) => match full.try_into() {
+            Ok(full) => word_mask64(full),
+            Err(_) => unreachable!("a 64-byte slice"),
+        },
+        None => {
+            // Zero bytes are not word bytes.
+            let mut tail = [0u8; 64];
+            tail[..chunk.len()].copy_from_slice(chunk);
+            word_mask64(&tail)
+        }
+    }
+}
+
 /// The tokens of [`word_tokens`] in ASCII `bytes`, as byte ranges
 /// `starts[i]..ends[i]` for `i < n`, `n` returned: the same spans, found
-/// 64 bytes at a time from a bitmask of the word bytes. The runs' starts
-/// and ends are bits of the mask, written out in two short loops, and runs
-/// of one byte are dropped by a step of 0 or 1 rather than a branch, so the
-/// cost is a few instructions per token and no data-dependent branch per
-/// byte or token. (Bytes >= 0x80 count as non-word; callers pass ASCII
-/// text only.)
+/// 64 bytes at a time from a bitmask of the word bytes. Word bytes without
+/// a word neighbour (runs of one) are cleared from the mask first, so every
+/// run left is a token; its start and end are bits of the mask, written
+/// out by two short loops. The cost is a few instructions per token and no
+/// data-dependent branch per byte or token. (Bytes >= 0x80 count as
+/// non-word; callers pass ASCII text only.)
 ///
-/// `starts` and `ends` only grow (to `bytes.len() / 2 + 1`, the most runs
+/// `starts` and `ends` only grow (to `bytes.len() / 3 + 1`, the most tokens
 /// `bytes` can hold), so nothing is cleared per document; entries past `n`
 /// are stale.
 #[inline]
@@ -165,59 +184,52 @@ pub(crate) fn ascii_token_spans(
     starts: &mut Vec<usize>,
     ends: &mut Vec<usize>,
 ) -> usize {
-    // Runs are separated by a non-word byte: at most ceil(len / 2) of them.
-    let most = bytes.len() / 2 + 1;
+    // A token is two bytes or more, and tokens are separated by a byte.
+    let most = bytes.len() / 3 + 1;
     if starts.len() < most {
         starts.resize(most, 0);
         ends.resize(most, 0);
     }
     let (starts, ends) = (&mut starts[..most], &mut ends[..most]);
     let (mut n_starts, mut n_ends) = (0usize, 0usize);
-    // `carry`: the byte before the current chunk was a word byte.
-    let mut carry = 0u64;
-    let mut tail = [0u8; 64];
-    for (c, chunk) in bytes.chunks(64).enumerate() {
-        let chunk: &[u8; 64] = match chunk.try_into() {
-            Ok(full) => full,
-            Err(_) => {
-                // Zero bytes are not word bytes, so a run reaching the end
-                // of the text ends at `bytes.len()` like any other.
-                tail[..chunk.len()].copy_from_slice(chunk);
-                &tail
-            }
+    let n_chunks = bytes.len().div_ceil(64);
+    // Bit 63 of the previous chunk's word mask and token mask.
+    let (mut word_carry, mut token_carry) = (0u64, 0u64);
+    let mut next = chunk_mask(bytes, 0);
+    for c in 0..n_chunks {
+        let m = next;
+        next = if c + 1 < n_chunks {
+            chunk_mask(bytes, c + 1)
+        } else {
+            0
         };
-        let m = word_mask64(chunk);
-        // Bit k of `before`: byte k - 1 is a word byte.
-        let before = (m << 1) | carry;
-        let (mut run_starts, mut run_ends) = (m & !before, !m & before);
+        // Word bytes with a word byte before or after them.
+        let paired = (m << 1) | word_carry | (m >> 1) | (next << 63);
+        let tokens = m & paired;
+        // Bit k of `before`: byte k - 1 is in a token.
+        let before = (tokens << 1) | token_carry;
+        let (mut token_starts, mut token_ends) = (tokens & !before, !tokens & before);
         let base = c * 64;
-        while run_starts != 0 {
-            starts[n_starts] = base + run_starts.trailing_zeros() as usize;
+        while token_starts != 0 {
+            starts[n_starts] = base + token_starts.trailing_zeros() as usize;
             n_starts += 1;
-            run_starts &= run_starts - 1;
+            token_starts &= token_starts - 1;
         }
-        while run_ends != 0 {
-            ends[n_ends] = base + run_ends.trailing_zeros() as usize;
+        while token_ends != 0 {
+            ends[n_ends] = base + token_ends.trailing_zeros() as usize;
             n_ends += 1;
-            run_ends &= run_ends - 1;
+            token_ends &= token_ends - 1;
         }
-        carry = m >> 63;
+        word_carry = m >> 63;
+        token_carry = tokens >> 63;
     }
-    if carry != 0 {
-        // A run reaches the end of a text of whole chunks.
+    if token_carry != 0 {
+        // A token reaches the end of a text of whole chunks.
         ends[n_ends] = bytes.len();
         n_ends += 1;
     }
     debug_assert_eq!(n_starts, n_ends);
-    // Keep the runs of two or more bytes, in place (k <= i).
-    let mut k = 0usize;
-    for i in 0..n_starts.min(n_ends) {
-        let (a, b) = (starts[i], ends[i]);
-        starts[k] = a;
-        ends[k] = b;
-        k += usize::from(b - a >= 2);
-    }
-    k
+    n_starts.min(n_ends)
 }
 
 /// Appends `re.sub(r"\s\s+", " ", text)` to `out`: each run of two or more
