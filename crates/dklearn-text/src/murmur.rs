@@ -42,9 +42,22 @@ fn round(h: u32, k: u32) -> u32 {
         .wrapping_add(0xe654_6b64)
 }
 
+/// Little-endian `u32` at `buf[i..i + 4]`, with one bounds check.
 #[inline(always)]
 fn load(buf: &[u8], i: usize) -> u32 {
-    u32::from_le_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]])
+    match buf[i..i + 4].try_into() {
+        Ok(b) => u32::from_le_bytes(b),
+        Err(_) => unreachable!("a 4-byte slice"),
+    }
+}
+
+/// Little-endian `u64` at `buf[i..i + 8]`, with one bounds check.
+#[inline(always)]
+fn load8(buf: &[u8], i: usize) -> u64 {
+    match buf[i..i + 8].try_into() {
+        Ok(b) => u64::from_le_bytes(b),
+        Err(_) => unreachable!("an 8-byte slice"),
+    }
 }
 
 /// `if cond { a } else { b }` without a branch: token lengths are random,
@@ -61,12 +74,14 @@ fn select(cond: bool, a: u32, b: u32) -> u32 {
 /// little-endian load masked to its length (a zero tail word leaves the
 /// hash unchanged). Needs `end + 8 <= buf.len()`; the bytes read past `end`
 /// do not affect the result.
-#[inline]
+#[inline(always)]
 pub(crate) fn murmurhash3_32_padded(buf: &[u8], start: usize, end: usize) -> u32 {
     let len = end - start;
-    let h1 = round(0, load(buf, start));
+    // The first two blocks in one load (the padding makes it in bounds).
+    let head = load8(buf, start);
+    let h1 = round(0, head as u32);
     let h = select(len >= 4, h1, 0);
-    let h2 = round(h, load(buf, start + 4));
+    let h2 = round(h, (head >> 32) as u32);
     let mut h = select(len >= 8, h2, h);
     for b in 2..len / 4 {
         h = round(h, load(buf, start + 4 * b));
