@@ -40,6 +40,9 @@ struct Problem {
     bias: Option<f64>,
     /// Variables: active columns, plus one for the bias.
     n_vars: usize,
+    /// Every row once, by number of stored elements: neighbours here have
+    /// similar lengths, so [`Problem::rows_dot`] rarely runs a lone tail.
+    by_len: Vec<usize>,
 }
 
 impl Problem {
@@ -57,12 +60,15 @@ impl Problem {
         assert_eq!(indices.len(), data.len());
         assert!(indptr.first() == Some(&0) && indptr.last() == Some(&indices.len()));
         assert!(indptr.windows(2).all(|w| w[0] <= w[1]));
+        let mut by_len: Vec<usize> = (0..indptr.len() - 1).collect();
+        by_len.sort_by_key(|&i| indptr[i + 1] - indptr[i]);
         Problem {
             indptr,
             indices,
             data,
             bias,
             n_vars: n_active + usize::from(bias.is_some()),
+            by_len,
         }
     }
 
@@ -92,37 +98,33 @@ impl Problem {
         self.add_bias_term(acc, v)
     }
 
-    /// `(x_i · v, x_k · v)`, each summed exactly as [`Problem::row_dot`]
-    /// does; the two independent chains of additions interleave, so the
-    /// second row does not wait for the first one's latency.
+    /// `x_r · v` for the `K` rows `rows`, each summed exactly as
+    /// [`Problem::row_dot`] does; the `K` independent chains of additions
+    /// interleave over the rows' common length, so no row waits for
+    /// another one's latency (the tails run one row after the other).
     #[inline]
-    fn row_dot2(&self, i: usize, k: usize, v: &[f64]) -> (f64, f64) {
+    fn rows_dot<const K: usize>(&self, rows: [usize; K], v: &[f64]) -> [f64; K] {
         assert!(v.len() >= self.n_vars);
-        let (ind0, val0) = self.row(i);
-        let (ind1, val1) = self.row(k);
-        let m = ind0.len().min(ind1.len());
-        let (mut acc0, mut acc1) = (0.0, 0.0);
-        for (((&j0, &x0), &j1), &x1) in ind0[..m]
-            .iter()
-            .zip(&val0[..m])
-            .zip(&ind1[..m])
-            .zip(&val1[..m])
-        {
-            // SAFETY: as in `row_dot`.
-            unsafe {
-                acc0 += *v.get_unchecked(j0 as usize) * x0;
-                acc1 += *v.get_unchecked(j1 as usize) * x1;
+        let segs = rows.map(|i| self.row(i));
+        let m = segs.iter().map(|(ind, _)| ind.len()).min().unwrap_or(0);
+        let mut acc = [0.0; K];
+        for t in 0..m {
+            for (a, (ind, val)) in acc.iter_mut().zip(&segs) {
+                // SAFETY: t < m <= ind.len() == val.len() (a row's slices
+                // have one length, `new` checks it), and ind[t] < n_active
+                // < n_vars <= v.len() (struct invariant and assert above).
+                unsafe {
+                    *a += *v.get_unchecked(*ind.get_unchecked(t) as usize) * *val.get_unchecked(t);
+                }
             }
         }
-        for (&j, &x) in ind0[m..].iter().zip(&val0[m..]) {
-            // SAFETY: as in `row_dot`.
-            acc0 += unsafe { *v.get_unchecked(j as usize) } * x;
+        for (a, (ind, val)) in acc.iter_mut().zip(&segs) {
+            for (&j, &x) in ind[m..].iter().zip(&val[m..]) {
+                // SAFETY: as in `row_dot`.
+                *a += unsafe { *v.get_unchecked(j as usize) } * x;
+            }
         }
-        for (&j, &x) in ind1[m..].iter().zip(&val1[m..]) {
-            // SAFETY: as in `row_dot`.
-            acc1 += unsafe { *v.get_unchecked(j as usize) } * x;
-        }
-        (self.add_bias_term(acc0, v), self.add_bias_term(acc1, v))
+        acc.map(|a| self.add_bias_term(a, v))
     }
 
     #[inline]
@@ -133,19 +135,19 @@ impl Problem {
         }
     }
 
-    /// `out[i] = f(i, x_i · v)` for every row, two rows at a time.
+    /// Calls `f(i, x_i · v)` once for every row, in the order of
+    /// `by_len`, four rows of similar length at a time.
     #[inline]
     fn for_each_row_dot(&self, v: &[f64], mut f: impl FnMut(usize, f64)) {
-        let n = self.n_rows();
-        let mut i = 0;
-        while i + 1 < n {
-            let (d0, d1) = self.row_dot2(i, i + 1, v);
-            f(i, d0);
-            f(i + 1, d1);
-            i += 2;
-        }
-        if i < n {
+        let quads = self.by_len.chunks_exact(4);
+        for &i in quads.remainder() {
             f(i, self.row_dot(i, v));
+        }
+        for q in quads {
+            let rows = [q[0], q[1], q[2], q[3]];
+            for (i, d) in rows.into_iter().zip(self.rows_dot(rows, v)) {
+                f(i, d);
+            }
         }
     }
 
@@ -188,6 +190,8 @@ struct L2rLrFun<'a> {
     /// `C σ(yᵢ wᵀxᵢ)(1 - σ(yᵢ wᵀxᵢ))`, set by `grad`. liblinear multiplies
     /// `C · Dᵢ` before the row product too, so keeping it changes no bit.
     cd: Vec<f64>,
+    /// `C D X s` of the current `hv`, one entry per row (scratch).
+    cdxs: Vec<f64>,
 }
 
 impl TronFunction for L2rLrFun<'_> {
@@ -230,12 +234,14 @@ impl TronFunction for L2rLrFun<'_> {
     }
 
     fn hv(&mut self, s: &[f64], hs: &mut [f64]) {
-        // X^T (C D (X s)) + s, one pass over the rows: each row's product is
-        // scattered as soon as it is known, which sums in the same order as
-        // liblinear's separate Xv and XTv passes.
+        // X^T (C D (X s)) + s as liblinear: every row's product first (in
+        // any order: they are independent), then the scatter in row order.
+        let (prob, cd, cdxs) = (self.prob, &self.cd, &mut self.cdxs);
+        prob.for_each_row_dot(s, |i, xs| cdxs[i] = cd[i] * xs);
         hs.iter_mut().for_each(|v| *v = 0.0);
-        let (prob, cd) = (self.prob, &self.cd);
-        prob.for_each_row_dot(s, |i, xs| prob.row_axpy(i, cd[i] * xs, hs));
+        for (i, &a) in cdxs.iter().enumerate() {
+            prob.row_axpy(i, a, hs);
+        }
         for (h, si) in hs.iter_mut().zip(s) {
             *h += si;
         }
@@ -314,6 +320,7 @@ pub(crate) fn train(
             c,
             z: vec![0.0; l],
             cd: vec![0.0; l],
+            cdxs: vec![0.0; l],
         };
         n_iter.push(tron(&mut fun, &mut w, tol, max_iter, &mut work));
         let mut row = coef.row_mut(m);
@@ -486,13 +493,19 @@ mod tests {
             for i in 0..n {
                 prop_assert_eq!(bits(p.row_dot(i, &v)), bits(plain_dot(&p, i, &v)));
                 for k in 0..n {
-                    let (d0, d1) = p.row_dot2(i, k, &v);
+                    let [d0, d1] = p.rows_dot([i, k], &v);
                     prop_assert_eq!(bits(d0), bits(plain_dot(&p, i, &v)));
                     prop_assert_eq!(bits(d1), bits(plain_dot(&p, k, &v)));
+                    let q = [k, i, (i + k) % n, n - 1 - k];
+                    let d = p.rows_dot(q, &v);
+                    for (r, d) in q.into_iter().zip(d) {
+                        prop_assert_eq!(bits(d), bits(plain_dot(&p, r, &v)));
+                    }
                 }
             }
             let mut seen = Vec::new();
             p.for_each_row_dot(&v, |i, d| seen.push((i, d.to_bits())));
+            seen.sort_unstable();
             let want: Vec<_> = (0..n).map(|i| (i, bits(plain_dot(&p, i, &v)))).collect();
             prop_assert_eq!(seen, want);
             let (mut fast, mut plain) = (v.clone(), v.clone());
@@ -509,7 +522,8 @@ mod tests {
         #[test]
         fn hessian_product_is_bit_identical_to_liblinear_order((p, s, cd) in arb_problem()) {
             let y = vec![1.0; p.n_rows()];
-            let mut f = L2rLrFun { prob: &p, y: &y, c: 0.7, z: vec![0.0; p.n_rows()], cd };
+            let n = p.n_rows();
+            let mut f = L2rLrFun { prob: &p, y: &y, c: 0.7, z: vec![0.0; n], cd, cdxs: vec![0.0; n] };
             let mut hs = vec![f64::NAN; p.n_vars];
             f.hv(&s, &mut hs);
             // liblinear: Xv for all rows, then XTv, then + s.
