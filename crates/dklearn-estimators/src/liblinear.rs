@@ -152,7 +152,9 @@ impl Problem {
     }
 
     /// `out += a · x_i`.
-    #[inline]
+    /// Always inlined: a call per row costs more than the loop for short
+    /// rows.
+    #[inline(always)]
     fn row_axpy(&self, i: usize, a: f64, out: &mut [f64]) {
         assert!(out.len() >= self.n_vars);
         let (ind, val) = self.row(i);
