@@ -152,6 +152,7 @@ impl Problem {
     }
 
     /// `out += a · x_i`.
+    ///
     /// Always inlined: a call per row costs more than the loop for short
     /// rows.
     #[inline(always)]
