@@ -25,6 +25,10 @@ use std::cell::RefCell;
 
 /// The training rows in liblinear's order, on compacted columns, with the
 /// bias as an implicit last variable.
+///
+/// Invariant (checked by [`Problem::new`]): every compact column id is
+/// `< n_vars - usize::from(bias.is_some())`, so any `v` with
+/// `v.len() >= n_vars` can be indexed by them without a check.
 #[derive(Debug)]
 struct Problem {
     indptr: Vec<usize>,
@@ -36,34 +40,142 @@ struct Problem {
     bias: Option<f64>,
     /// Variables: active columns, plus one for the bias.
     n_vars: usize,
+    /// Every row once, by number of stored elements: neighbours here have
+    /// similar lengths, so [`Problem::rows_dot`] rarely runs a lone tail.
+    by_len: Vec<usize>,
 }
 
 impl Problem {
+    /// Wraps rows over `n_active` compact columns; panics if an index is
+    /// out of range (the invariant the unchecked loads rely on) or the row
+    /// pointers are not monotone within `indices`.
+    fn new(
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        data: Vec<f64>,
+        n_active: usize,
+        bias: Option<f64>,
+    ) -> Self {
+        assert!(indices.iter().all(|&j| (j as usize) < n_active));
+        assert_eq!(indices.len(), data.len());
+        assert!(indptr.first() == Some(&0) && indptr.last() == Some(&indices.len()));
+        assert!(indptr.windows(2).all(|w| w[0] <= w[1]));
+        let mut by_len: Vec<usize> = (0..indptr.len() - 1).collect();
+        by_len.sort_by_key(|&i| indptr[i + 1] - indptr[i]);
+        Problem {
+            indptr,
+            indices,
+            data,
+            bias,
+            n_vars: n_active + usize::from(bias.is_some()),
+            by_len,
+        }
+    }
+
     fn n_rows(&self) -> usize {
         self.indptr.len() - 1
+    }
+
+    /// The stored elements of row `i`.
+    #[inline]
+    fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.data[a..b])
     }
 
     /// `x_i · v`, summed in stored order, then the bias term (as liblinear's
     /// feature list with the bias node last).
     #[inline]
     fn row_dot(&self, i: usize, v: &[f64]) -> f64 {
-        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        assert!(v.len() >= self.n_vars);
+        let (ind, val) = self.row(i);
         let mut acc = 0.0;
-        for (&j, &x) in self.indices[a..b].iter().zip(&self.data[a..b]) {
-            acc += v[j as usize] * x;
+        for (&j, &x) in ind.iter().zip(val) {
+            // SAFETY: j < n_active < n_vars <= v.len() (struct invariant,
+            // checked by `new`, and the assert above).
+            acc += unsafe { *v.get_unchecked(j as usize) } * x;
         }
-        if let Some(bias) = self.bias {
-            acc += v[self.n_vars - 1] * bias;
+        self.add_bias_term(acc, v)
+    }
+
+    /// `x_r · v` for the `K` rows `rows`, each summed exactly as
+    /// [`Problem::row_dot`] does; the `K` independent chains of additions
+    /// interleave over the rows' common length, so no row waits for
+    /// another one's latency (the tails run one row after the other).
+    #[inline]
+    fn rows_dot<const K: usize>(&self, rows: [usize; K], v: &[f64]) -> [f64; K] {
+        assert!(v.len() >= self.n_vars);
+        let segs = rows.map(|i| self.row(i));
+        let m = segs.iter().map(|(ind, _)| ind.len()).min().unwrap_or(0);
+        let mut acc = [0.0; K];
+        for t in 0..m {
+            for (a, (ind, val)) in acc.iter_mut().zip(&segs) {
+                // SAFETY: t < m <= ind.len() == val.len() (a row's slices
+                // have one length, `new` checks it), and ind[t] < n_active
+                // < n_vars <= v.len() (struct invariant and assert above).
+                unsafe {
+                    *a += *v.get_unchecked(*ind.get_unchecked(t) as usize) * *val.get_unchecked(t);
+                }
+            }
         }
-        acc
+        for (a, (ind, val)) in acc.iter_mut().zip(&segs) {
+            for (&j, &x) in ind[m..].iter().zip(&val[m..]) {
+                // SAFETY: as in `row_dot`.
+                *a += unsafe { *v.get_unchecked(j as usize) } * x;
+            }
+        }
+        acc.map(|a| self.add_bias_term(a, v))
+    }
+
+    #[inline]
+    fn add_bias_term(&self, acc: f64, v: &[f64]) -> f64 {
+        match self.bias {
+            Some(bias) => acc + v[self.n_vars - 1] * bias,
+            None => acc,
+        }
+    }
+
+    /// Calls `f(i, x_i · v)` once for every row, in the order of
+    /// `by_len`, four rows of similar length at a time.
+    #[inline]
+    fn for_each_row_dot(&self, v: &[f64], mut f: impl FnMut(usize, f64)) {
+        let quads = self.by_len.chunks_exact(4);
+        for &i in quads.remainder() {
+            f(i, self.row_dot(i, v));
+        }
+        for q in quads {
+            let rows = [q[0], q[1], q[2], q[3]];
+            for (i, d) in rows.into_iter().zip(self.rows_dot(rows, v)) {
+                f(i, d);
+            }
+        }
     }
 
     /// `out += a · x_i`.
-    #[inline]
+    ///
+    /// Always inlined: a call per row costs more than the loop for short
+    /// rows.
+    #[inline(always)]
     fn row_axpy(&self, i: usize, a: f64, out: &mut [f64]) {
-        let (lo, hi) = (self.indptr[i], self.indptr[i + 1]);
-        for (&j, &x) in self.indices[lo..hi].iter().zip(&self.data[lo..hi]) {
-            out[j as usize] += a * x;
+        assert!(out.len() >= self.n_vars);
+        let (ind, val) = self.row(i);
+        // Four at a time (the elements of a row are distinct columns, so
+        // the order of the updates does not matter; it is kept anyway).
+        let (ind4, val4) = (ind.chunks_exact(4), val.chunks_exact(4));
+        let (ind_tail, val_tail) = (ind4.remainder(), val4.remainder());
+        for (j, x) in ind4.zip(val4) {
+            // SAFETY: j[k] < n_active < n_vars <= out.len() (struct
+            // invariant, checked by `new`, and the assert above).
+            unsafe {
+                *out.get_unchecked_mut(j[0] as usize) += a * x[0];
+                *out.get_unchecked_mut(j[1] as usize) += a * x[1];
+                *out.get_unchecked_mut(j[2] as usize) += a * x[2];
+                *out.get_unchecked_mut(j[3] as usize) += a * x[3];
+            }
+        }
+        for (&j, &x) in ind_tail.iter().zip(val_tail) {
+            // SAFETY: as above.
+            unsafe { *out.get_unchecked_mut(j as usize) += a * x };
         }
         if let Some(bias) = self.bias {
             out[self.n_vars - 1] += a * bias;
@@ -78,8 +190,11 @@ struct L2rLrFun<'a> {
     c: f64,
     /// `X w` after `fun`; overwritten by `grad`.
     z: Vec<f64>,
-    /// `σ(yᵢ wᵀxᵢ)(1 - σ(yᵢ wᵀxᵢ))`, set by `grad`.
-    d: Vec<f64>,
+    /// `C σ(yᵢ wᵀxᵢ)(1 - σ(yᵢ wᵀxᵢ))`, set by `grad`. liblinear multiplies
+    /// `C · Dᵢ` before the row product too, so keeping it changes no bit.
+    cd: Vec<f64>,
+    /// `C D X s` of the current `hv`, one entry per row (scratch).
+    cdxs: Vec<f64>,
 }
 
 impl TronFunction for L2rLrFun<'_> {
@@ -93,10 +208,10 @@ impl TronFunction for L2rLrFun<'_> {
             f += wi * wi;
         }
         f /= 2.0;
-        for i in 0..self.prob.n_rows() {
-            let zi = self.prob.row_dot(i, w);
-            self.z[i] = zi;
-            let yz = self.y[i] * zi;
+        let z = &mut self.z[..self.prob.n_rows()];
+        self.prob.for_each_row_dot(w, |i, zi| z[i] = zi);
+        for (&zi, &yi) in z.iter().zip(self.y) {
+            let yz = yi * zi;
             if yz >= 0.0 {
                 f += self.c * (1.0 + (-yz).exp()).ln();
             } else {
@@ -109,7 +224,7 @@ impl TronFunction for L2rLrFun<'_> {
     fn grad(&mut self, w: &[f64], g: &mut [f64]) {
         for i in 0..self.prob.n_rows() {
             let s = 1.0 / (1.0 + (-self.y[i] * self.z[i]).exp());
-            self.d[i] = s * (1.0 - s);
+            self.cd[i] = self.c * (s * (1.0 - s));
             self.z[i] = self.c * (s - 1.0) * self.y[i];
         }
         g.iter_mut().for_each(|v| *v = 0.0);
@@ -122,13 +237,13 @@ impl TronFunction for L2rLrFun<'_> {
     }
 
     fn hv(&mut self, s: &[f64], hs: &mut [f64]) {
-        // X^T (C D (X s)) + s, one pass over the rows: each row's product is
-        // scattered as soon as it is known, which sums in the same order as
-        // liblinear's separate Xv and XTv passes.
+        // X^T (C D (X s)) + s as liblinear: every row's product first (in
+        // any order: they are independent), then the scatter in row order.
+        let (prob, cd, cdxs) = (self.prob, &self.cd, &mut self.cdxs);
+        prob.for_each_row_dot(s, |i, xs| cdxs[i] = cd[i] * xs);
         hs.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..self.prob.n_rows() {
-            let wa = self.c * self.d[i] * self.prob.row_dot(i, s);
-            self.prob.row_axpy(i, wa, hs);
+        for (i, &a) in cdxs.iter().enumerate() {
+            prob.row_axpy(i, a, hs);
         }
         for (h, si) in hs.iter_mut().zip(s) {
             *h += si;
@@ -184,13 +299,7 @@ pub(crate) fn train(
     }
 
     let (indptr, indices, data, active) = compact_rows(x, &perm);
-    let prob = Problem {
-        indptr,
-        indices,
-        data,
-        bias,
-        n_vars: active.len() + usize::from(bias.is_some()),
-    };
+    let prob = Problem::new(indptr, indices, data, active.len(), bias);
 
     let n_models = if n_classes == 2 { 1 } else { n_classes };
     let mut coef = Array2::zeros((n_models, x.n_cols()));
@@ -213,7 +322,8 @@ pub(crate) fn train(
             y: &yy,
             c,
             z: vec![0.0; l],
-            d: vec![0.0; l],
+            cd: vec![0.0; l],
+            cdxs: vec![0.0; l],
         };
         n_iter.push(tron(&mut fun, &mut w, tol, max_iter, &mut work));
         let mut row = coef.row_mut(m);
@@ -284,6 +394,7 @@ fn compact_rows(x: &CsrMatrix, perm: &[usize]) -> (Vec<usize>, Vec<u32>, Vec<f64
 mod tests {
     use super::*;
     use ndarray::array;
+    use proptest::prelude::*;
 
     /// A dense, straightforward evaluation of the same objective's gradient.
     fn full_gradient(x: &Array2<f64>, y: &[f64], w: &[f64], b: f64, c: f64) -> Vec<f64> {
@@ -322,6 +433,122 @@ mod tests {
         assert!(g.iter().all(|v| v.abs() < 1e-6), "{g:?}");
         // classes_[1] rows load on column 1.
         assert!(m.coef[[0, 1]] > 0.0);
+    }
+
+    /// A random problem: rows of distinct sorted columns below `n_active`.
+    fn arb_problem() -> impl Strategy<Value = (Problem, Vec<f64>, Vec<f64>)> {
+        (1usize..40, 0usize..12, any::<bool>()).prop_flat_map(|(n_active, n_rows, with_bias)| {
+            let row = proptest::collection::btree_map(
+                0..n_active as u32,
+                -4.0f64..4.0,
+                0..=n_active / 2 + 1,
+            );
+            let n_vars = n_active + usize::from(with_bias);
+            (
+                proptest::collection::vec(row, n_rows),
+                proptest::collection::vec(-3.0f64..3.0, n_vars),
+                proptest::collection::vec(-2.0f64..2.0, n_rows),
+                0.1f64..3.0,
+            )
+                .prop_map(move |(rows, v, a, bias)| {
+                    let mut indptr = vec![0];
+                    let (mut indices, mut data) = (Vec::new(), Vec::new());
+                    for r in rows {
+                        for (j, x) in r {
+                            indices.push(j);
+                            data.push(x);
+                        }
+                        indptr.push(indices.len());
+                    }
+                    let bias = with_bias.then_some(bias);
+                    (Problem::new(indptr, indices, data, n_active, bias), v, a)
+                })
+        })
+    }
+
+    /// liblinear's loops written plainly: one row's dot product, then its
+    /// scatter, element by element in stored order.
+    fn plain_dot(p: &Problem, i: usize, v: &[f64]) -> f64 {
+        let mut acc = 0.0;
+        for k in p.indptr[i]..p.indptr[i + 1] {
+            acc += v[p.indices[k] as usize] * p.data[k];
+        }
+        match p.bias {
+            Some(b) => acc + v[p.n_vars - 1] * b,
+            None => acc,
+        }
+    }
+
+    fn plain_axpy(p: &Problem, i: usize, a: f64, out: &mut [f64]) {
+        for k in p.indptr[i]..p.indptr[i + 1] {
+            out[p.indices[k] as usize] += a * p.data[k];
+        }
+        if let Some(b) = p.bias {
+            out[p.n_vars - 1] += a * b;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fast_row_products_are_bit_identical_to_plain_loops((p, v, a) in arb_problem()) {
+            let bits = |x: f64| x.to_bits();
+            let n = p.n_rows();
+            for i in 0..n {
+                prop_assert_eq!(bits(p.row_dot(i, &v)), bits(plain_dot(&p, i, &v)));
+                for k in 0..n {
+                    let [d0, d1] = p.rows_dot([i, k], &v);
+                    prop_assert_eq!(bits(d0), bits(plain_dot(&p, i, &v)));
+                    prop_assert_eq!(bits(d1), bits(plain_dot(&p, k, &v)));
+                    let q = [k, i, (i + k) % n, n - 1 - k];
+                    let d = p.rows_dot(q, &v);
+                    for (r, d) in q.into_iter().zip(d) {
+                        prop_assert_eq!(bits(d), bits(plain_dot(&p, r, &v)));
+                    }
+                }
+            }
+            let mut seen = Vec::new();
+            p.for_each_row_dot(&v, |i, d| seen.push((i, d.to_bits())));
+            seen.sort_unstable();
+            let want: Vec<_> = (0..n).map(|i| (i, bits(plain_dot(&p, i, &v)))).collect();
+            prop_assert_eq!(seen, want);
+            let (mut fast, mut plain) = (v.clone(), v.clone());
+            for (i, &ai) in a.iter().enumerate() {
+                p.row_axpy(i, ai, &mut fast);
+                plain_axpy(&p, i, ai, &mut plain);
+            }
+            prop_assert_eq!(
+                fast.iter().map(|&x| bits(x)).collect::<Vec<_>>(),
+                plain.iter().map(|&x| bits(x)).collect::<Vec<_>>()
+            );
+        }
+
+        #[test]
+        fn hessian_product_is_bit_identical_to_liblinear_order((p, s, cd) in arb_problem()) {
+            let y = vec![1.0; p.n_rows()];
+            let n = p.n_rows();
+            let mut f = L2rLrFun { prob: &p, y: &y, c: 0.7, z: vec![0.0; n], cd, cdxs: vec![0.0; n] };
+            let mut hs = vec![f64::NAN; p.n_vars];
+            f.hv(&s, &mut hs);
+            // liblinear: Xv for all rows, then XTv, then + s.
+            let xs: Vec<f64> = (0..p.n_rows()).map(|i| f.cd[i] * plain_dot(&p, i, &s)).collect();
+            let mut want = vec![0.0; p.n_vars];
+            for (i, &a) in xs.iter().enumerate() {
+                plain_axpy(&p, i, a, &mut want);
+            }
+            for (w, si) in want.iter_mut().zip(&s) {
+                *w += si;
+            }
+            prop_assert_eq!(
+                hs.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    #[should_panic]
+    fn problem_rejects_a_column_beyond_the_active_ones() {
+        Problem::new(vec![0, 1], vec![3], vec![1.0], 3, None);
     }
 
     #[test]

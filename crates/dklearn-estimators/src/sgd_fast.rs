@@ -190,9 +190,17 @@ struct WeightVector<'a> {
 }
 
 impl<'a> WeightVector<'a> {
-    fn new(v: &'a mut [f64], aw: Option<&'a mut [f64]>) -> Self {
-        let sq_norm = v.iter().map(|x| x * x).sum();
-        let l1_norm = v.iter().map(|x| x.abs()).sum();
+    /// With `track` off the running norms are never read, so they are not
+    /// computed: two passes over all `n_features` weights saved per call.
+    fn new(v: &'a mut [f64], aw: Option<&'a mut [f64]>, track: bool) -> Self {
+        let (sq_norm, l1_norm) = if track {
+            (
+                v.iter().map(|x| x * x).sum(),
+                v.iter().map(|x| x.abs()).sum(),
+            )
+        } else {
+            (0.0, 0.0)
+        };
         WeightVector {
             v,
             aw,
@@ -261,7 +269,9 @@ impl<'a> WeightVector<'a> {
         }
     }
 
-    fn reset_wscale(&mut self) {
+    /// Folds `wscale` into `v` (and the average into `aw`); returns whether
+    /// every weight of `v` was finite before, checked in the same pass.
+    fn reset_wscale(&mut self) -> bool {
         if let Some(aw) = self.aw.as_deref_mut() {
             let a = self.average_a;
             for (m, &x) in aw.iter_mut().zip(self.v.iter()) {
@@ -275,10 +285,22 @@ impl<'a> WeightVector<'a> {
             self.average_b = 1.0;
         }
         let ws = self.wscale;
-        for x in self.v.iter_mut() {
+        // `x * 0` is ±0 for a finite `x` and NaN otherwise; four
+        // independent sums of it let the pass vectorise.
+        let mut lanes = [0.0f64; 4];
+        let mut chunks = self.v.chunks_exact_mut(4);
+        for c in &mut chunks {
+            for (lane, x) in lanes.iter_mut().zip(c.iter_mut()) {
+                *lane += *x * 0.0;
+                *x *= ws;
+            }
+        }
+        for x in chunks.into_remainder() {
+            lanes[0] += *x * 0.0;
             *x *= ws;
         }
         self.wscale = 1.0;
+        lanes.iter().sum::<f64>() == 0.0
     }
 }
 
@@ -324,7 +346,10 @@ pub(crate) fn plain_sgd(
     let indptr = x.indptr();
     let indices = x.indices();
     let data = x.data();
-    let mut w = WeightVector::new(state.coef, state.avg_coef.as_deref_mut());
+    // The objective only steers the stopping rule and the adaptive rate, which
+    // matter only when another epoch may follow.
+    let track = cfg.tol.is_some() && cfg.max_iter > 1;
+    let mut w = WeightVector::new(state.coef, state.avg_coef.as_deref_mut(), track);
     let mut intercept = state.intercept;
     let mut avg_intercept = state.avg_intercept;
 
@@ -341,9 +366,6 @@ pub(crate) fn plain_sgd(
         Vec::new()
     };
     let mut u = 0.0;
-    // The objective only steers the stopping rule and the adaptive rate, which
-    // matter only when another epoch may follow.
-    let track = cfg.tol.is_some() && cfg.max_iter > 1;
     let tol = cfg.tol.unwrap_or(f64::NEG_INFINITY);
     let is_pa = matches!(cfg.rate, Rate::Pa1 | Rate::Pa2);
 
@@ -363,6 +385,9 @@ pub(crate) fn plain_sgd(
     let mut best_objective = f64::INFINITY;
     let mut no_improvement = 0usize;
     let mut epoch = 0usize;
+    // The last epoch, when its check of the weights' finiteness is left to
+    // the final rescaling pass (which reads every weight anyway).
+    let mut check_at_reset = None;
 
     while epoch < cfg.max_iter {
         let mut objective_sum = 0.0;
@@ -429,12 +454,12 @@ pub(crate) fn plain_sgd(
             t += 1.0;
         }
 
-        if !intercept.is_finite() || w.v.iter().any(|v| !v.is_finite()) {
-            return Err(Error::new(ErrorKind::Other(format!(
-                "floating-point under-/overflow occurred at epoch #{}: scaling the input data \
-                 (or a smaller eta0/alpha) might help",
-                epoch + 1
-            ))));
+        // After the last epoch nothing reads the weights before the final
+        // rescaling, which checks them in its pass; an error there drops
+        // the state as one here would.
+        check_at_reset = (epoch + 1 == cfg.max_iter).then_some(epoch);
+        if !intercept.is_finite() || (check_at_reset.is_none() && !all_finite(w.v)) {
+            return Err(overflow_error(epoch));
         }
         let objective = objective_sum / n_samples as f64;
         if tol > f64::NEG_INFINITY && objective > best_objective - tol {
@@ -455,10 +480,39 @@ pub(crate) fn plain_sgd(
         }
         epoch += 1;
     }
-    w.reset_wscale();
+    if let (false, Some(last)) = (w.reset_wscale(), check_at_reset) {
+        return Err(overflow_error(last));
+    }
     state.intercept = intercept;
     state.avg_intercept = avg_intercept;
     Ok((epoch + 1).min(cfg.max_iter))
+}
+
+/// Whether every weight is finite, in one branch-free pass: `x * 0` is ±0
+/// for a finite `x` and NaN otherwise, summed in four independent lanes so
+/// the loop vectorises.
+fn all_finite(v: &[f64]) -> bool {
+    let mut lanes = [0.0f64; 4];
+    let chunks = v.chunks_exact(4);
+    for &x in chunks.remainder() {
+        lanes[0] += x * 0.0;
+    }
+    for c in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(c) {
+            *lane += x * 0.0;
+        }
+    }
+    lanes.iter().sum::<f64>() == 0.0
+}
+
+/// The error of a non-finite weight or intercept after epoch `epoch`
+/// (counted from 0).
+fn overflow_error(epoch: usize) -> Error {
+    Error::new(ErrorKind::Other(format!(
+        "floating-point under-/overflow occurred at epoch #{}: scaling the input data \
+         (or a smaller eta0/alpha) might help",
+        epoch + 1
+    )))
 }
 
 /// Truncated-gradient L1 on the coordinates of one sample: each weight moves
@@ -576,12 +630,90 @@ mod tests {
     #[test]
     fn wscale_trick_equals_plain_weights() {
         let mut v = vec![1.0, -2.0, 3.0];
-        let mut w = WeightVector::new(&mut v, None);
+        let mut w = WeightVector::new(&mut v, None, false);
         w.scale(0.5);
         w.add(&[0, 2], &[1.0, 2.0], 1.0, false);
         assert!((w.dot(&[0, 1, 2], &[1.0, 1.0, 1.0]) - (1.5 - 1.0 + 3.5)).abs() < 1e-15);
         w.reset_wscale();
         assert_eq!(v, vec![1.5, -1.0, 3.5]);
+    }
+}
+
+#[cfg(test)]
+mod finite_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config(max_iter: usize) -> SgdConfig {
+        SgdConfig {
+            loss: LossFn::Hinge(1.0),
+            penalty: PenaltyType::L2,
+            alpha: 1e-4,
+            l1_ratio: 0.15,
+            max_iter,
+            tol: None,
+            n_iter_no_change: 5,
+            // The intercept stays 0: only the weights can overflow.
+            fit_intercept: false,
+            shuffle: false,
+            seed: 1,
+            rate: Rate::Constant,
+            eta0: 1e300,
+            power_t: 0.5,
+            t: 1.0,
+            intercept_decay: 1.0,
+            average: 0,
+        }
+    }
+
+    /// Huge steps on huge features: the weights overflow in the first epoch.
+    fn overflowing_fit(max_iter: usize) -> Result<usize, Error> {
+        let x = CsrMatrix::from_dense(&ndarray::array![[1e300, 1e300], [1e300, 0.0]]);
+        let mut coef = vec![0.0; 2];
+        let mut b = Binary {
+            coef: &mut coef,
+            intercept: 0.0,
+            avg_coef: None,
+            avg_intercept: 0.0,
+        };
+        plain_sgd(&config(max_iter), &x, &[1.0, -1.0], &mut b)
+    }
+
+    #[test]
+    fn overflow_is_reported_at_its_epoch_whether_checked_in_the_loop_or_at_the_end() {
+        // max_iter = 1: the check is the final rescaling's; 3: the loop's.
+        for max_iter in [1, 3] {
+            let e = overflow_error_text(overflowing_fit(max_iter));
+            assert!(e.contains("epoch #1:"), "{e}");
+        }
+    }
+
+    fn overflow_error_text(r: Result<usize, Error>) -> String {
+        r.expect_err("the weights overflow").to_string()
+    }
+
+    proptest! {
+        #[test]
+        fn finiteness_checks_agree_with_is_finite(
+            mut v in proptest::collection::vec(-1e300f64..1e300, 0..23),
+            bad in proptest::option::of((0usize..23, prop_oneof![
+                Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)
+            ])),
+            ws in 1e-9f64..1.0,
+        ) {
+            if let Some((k, x)) = bad {
+                if k < v.len() {
+                    v[k] = x;
+                }
+            }
+            let want = v.iter().all(|x| x.is_finite());
+            prop_assert_eq!(all_finite(&v), want);
+            let scaled: Vec<u64> = v.iter().map(|x| (x * ws).to_bits()).collect();
+            let mut w = WeightVector::new(&mut v, None, false);
+            w.wscale = ws;
+            prop_assert_eq!(w.reset_wscale(), want);
+            prop_assert_eq!(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), scaled);
+        }
     }
 }
 

@@ -89,6 +89,30 @@ fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
+/// `y += alpha * x`, then returns `dot(y, y)`, in one pass: the squares are
+/// summed in exactly [`dot`]'s lanes and order, so the result has the same
+/// bits as the two calls.
+#[inline]
+fn axpy_sq_norm(alpha: f64, x: &[f64], y: &mut [f64]) -> f64 {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &mut y[..n]);
+    let mut acc = [0.0; 4];
+    let mut cy = y.chunks_exact_mut(4);
+    let mut cx = x.chunks_exact(4);
+    for (yc, xc) in (&mut cy).zip(&mut cx) {
+        for ((s, yi), xi) in acc.iter_mut().zip(yc).zip(xc) {
+            *yi += alpha * xi;
+            *s += *yi * *yi;
+        }
+    }
+    let mut sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (yi, xi) in cy.into_remainder().iter_mut().zip(cx.remainder()) {
+        *yi += alpha * xi;
+        sum += *yi * *yi;
+    }
+    sum
+}
+
 /// Minimises `fun_obj` from `w = 0` (overwriting `w`) and returns the number
 /// of accepted steps, as liblinear's `TRON::tron` (which scikit-learn reports
 /// as `n_iter_`).
@@ -121,8 +145,11 @@ pub(crate) fn tron<F: TronFunction>(
     while iter <= max_iter && search {
         trcg(fun_obj, delta, work);
 
-        work.w_new.copy_from_slice(w);
-        axpy(1.0, &work.s, &mut work.w_new);
+        // w_new = w + s in one pass (liblinear copies, then adds `1.0 * s`,
+        // which is `s` exactly).
+        for ((wn, wi), si) in work.w_new.iter_mut().zip(w.iter()).zip(&work.s) {
+            *wn = wi + si;
+        }
 
         let gs = dot(&work.g, &work.s);
         let prered = -0.5 * (gs - dot(&work.s, &work.r));
@@ -194,8 +221,7 @@ fn trcg<F: TronFunction>(fun_obj: &mut F, delta: f64, work: &mut TronWork) -> us
         fun_obj.hv(d, hd);
 
         let mut alpha = rtr / dot(d, hd);
-        axpy(alpha, d, s);
-        if nrm2(s) > delta {
+        if axpy_sq_norm(alpha, d, s).sqrt() > delta {
             // Step back, then go to the boundary along d: the positive root
             // of ‖s + τ d‖ = delta, written to avoid cancellation.
             axpy(-alpha, d, s);
@@ -213,8 +239,7 @@ fn trcg<F: TronFunction>(fun_obj: &mut F, delta: f64, work: &mut TronWork) -> us
             axpy(-alpha, hd, r);
             break;
         }
-        axpy(-alpha, hd, r);
-        let rnew = dot(r, r);
+        let rnew = axpy_sq_norm(-alpha, hd, r);
         let beta = rnew / rtr;
         for (di, ri) in d.iter_mut().zip(r.iter()) {
             *di = beta * *di + ri;
@@ -227,6 +252,7 @@ fn trcg<F: TronFunction>(fun_obj: &mut F, delta: f64, work: &mut TronWork) -> us
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// f(w) = ½ wᵀ A w - bᵀ w with A diagonal positive: the minimiser is b / A.
     struct Quadratic {
@@ -254,6 +280,24 @@ mod tests {
             for i in 0..s.len() {
                 hs[i] = self.a[i] * s[i];
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn fused_axpy_sq_norm_equals_axpy_then_dot(
+            xy in proptest::collection::vec((-1e3f64..1e3, -1e3f64..1e3), 0..19),
+            alpha in -10.0f64..10.0,
+        ) {
+            let (x, y0): (Vec<f64>, Vec<f64>) = xy.into_iter().unzip();
+            let (mut fused, mut plain) = (y0.clone(), y0);
+            let got = axpy_sq_norm(alpha, &x, &mut fused);
+            axpy(alpha, &x, &mut plain);
+            prop_assert_eq!(got.to_bits(), dot(&plain, &plain).to_bits());
+            prop_assert_eq!(
+                fused.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                plain.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
         }
     }
 
