@@ -371,7 +371,12 @@ impl HashingVectorizer {
         let key_bits = 64 - (2 * self.p.n_features as u64 - 1).leading_zeros();
         let n_keys = s.packed.len();
         bucket_sort(&s.packed, &mut s.sorted, &mut s.counts, key_bits);
-        let n = group_runs(&s.sorted[..n_keys], &mut s.packed, &mut s.ends);
+        let sorted = &s.sorted[..n_keys];
+        let n = if self.p.alternate_sign {
+            group_runs::<true>(sorted, &mut s.packed, &mut s.ends)
+        } else {
+            group_runs::<false>(sorted, &mut s.packed, &mut s.ends)
+        };
         let (cols, ends) = (&s.packed[..n], &s.ends[..n]);
         indices.extend(cols.iter().map(|&c| c as usize));
         // A sum of +1s and -1s is an integer far below 2**53, so it is the
@@ -587,8 +592,11 @@ pub fn decode_ignore(bytes: &[u8]) -> String {
 /// Branch-free per feature, and with no load of the slot being summed
 /// (duplicates are unpredictable; an `if new` on that load compiles to a
 /// jump): each feature rewrites the slot of its run, the last write wins.
+///
+/// `SIGNED` is `alternate_sign`: without it every feature is `+1` (bit 0 of
+/// each key is clear), so the running sum is a count and needs no sign.
 #[inline]
-fn group_runs(sorted: &[u32], cols: &mut [u32], ends: &mut Vec<i64>) -> usize {
+fn group_runs<const SIGNED: bool>(sorted: &[u32], cols: &mut [u32], ends: &mut Vec<i64>) -> usize {
     if ends.len() < sorted.len() {
         ends.resize(sorted.len(), 0);
     }
@@ -599,7 +607,8 @@ fn group_runs(sorted: &[u32], cols: &mut [u32], ends: &mut Vec<i64>) -> usize {
     let mut last = u32::MAX; // no column: columns are < 2**31
     for &x in sorted {
         let col = x >> 1;
-        total += 1 - 2 * i64::from(x & 1);
+        debug_assert!(SIGNED || x & 1 == 0);
+        total += if SIGNED { 1 - 2 * i64::from(x & 1) } else { 1 };
         n += usize::from(col != last);
         // n is in 1..=(features so far), so the slot is in bounds.
         let pos = n - 1;
