@@ -89,6 +89,17 @@ impl CsrMatrix {
     /// length `n_rows + 1`, starts at 0, is non-decreasing and ends at
     /// `indices.len() == data.len()`, and each row's indices are strictly
     /// increasing and `< n_cols`. sprs' kernels may index unchecked by them.
+    ///
+    /// ```
+    /// use dklearn_sparse::CsrMatrix;
+    /// let (p, i, d) = (vec![0, 2, 2, 3], vec![0, 4, 1], vec![1.0, 2.0, 3.0]);
+    /// let want = CsrMatrix::try_from_csr(3, 5, p.clone(), i.clone(), d.clone())?;
+    /// // SAFETY: `want` accepted the same arrays.
+    /// let x = unsafe { CsrMatrix::from_csr_unchecked(3, 5, p, i, d) };
+    /// assert_eq!(x.to_dense(), want.to_dense());
+    /// assert_eq!(x.row(0), want.row(0));
+    /// # Ok::<(), dklearn_sparse::Error>(())
+    /// ```
     pub unsafe fn from_csr_unchecked(
         n_rows: usize,
         n_cols: usize,
