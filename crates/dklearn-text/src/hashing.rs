@@ -470,7 +470,8 @@ impl HashingVectorizer {
     fn word_features(&self, text: &str, padded: &[u8], s: &mut Scratch) {
         let (min_n, max_n) = self.p.ngram_range;
         if (min_n, max_n) == (1, 1) && text.is_ascii() {
-            // `row_into` takes this case first; kept for other callers.
+            // `row_into` takes ASCII documents first; this is for text
+            // that is ASCII only once lowercased (U+212A KELVIN SIGN -> 'k').
             self.ascii_unigrams(text.as_bytes(), padded, s);
             return;
         }
@@ -839,6 +840,22 @@ mod tests {
                     let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
                     assert_eq!((idx.to_vec(), val), reference_row(&v, &doc));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn text_ascii_only_once_lowercased_equals_the_reference() {
+        for doc in ["\u{212a}elvin AB \u{212a}\u{212a}", "\u{212a} \u{212b}x"] {
+            for lower in [true, false] {
+                let v = HashingVectorizer::params()
+                    .lowercase(lower)
+                    .build()
+                    .unwrap_or_else(|e| unreachable!("{e}"));
+                let x = v.transform(&[doc]);
+                let (idx, val) = x.row(0);
+                let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
+                assert_eq!((idx.to_vec(), val), reference_row(&v, doc), "{doc:?}");
             }
         }
     }
