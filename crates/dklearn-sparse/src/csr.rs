@@ -80,6 +80,48 @@ impl CsrMatrix {
             .map_err(|(_, _, _, e)| Error::new(ErrorKind::InvalidStructure(e.to_string())))
     }
 
+    /// [`try_from_csr`](Self::try_from_csr) without the O(nnz) check, for
+    /// producers that build the arrays valid by construction (the hashing
+    /// vectorizer: the check was ~2% of its time). Debug builds still check.
+    ///
+    /// # Safety
+    /// The caller guarantees what `try_from_csr` checks: `indptr` has
+    /// length `n_rows + 1`, starts at 0, is non-decreasing and ends at
+    /// `indices.len() == data.len()`, and each row's indices are strictly
+    /// increasing and `< n_cols`. sprs' kernels may index unchecked by them.
+    ///
+    /// ```
+    /// use dklearn_sparse::CsrMatrix;
+    /// let (p, i, d) = (vec![0, 2, 2, 3], vec![0, 4, 1], vec![1.0, 2.0, 3.0]);
+    /// let want = CsrMatrix::try_from_csr(3, 5, p.clone(), i.clone(), d.clone())?;
+    /// // SAFETY: `want` accepted the same arrays.
+    /// let x = unsafe { CsrMatrix::from_csr_unchecked(3, 5, p, i, d) };
+    /// assert_eq!(x.to_dense(), want.to_dense());
+    /// assert_eq!(x.row(0), want.row(0));
+    /// # Ok::<(), dklearn_sparse::Error>(())
+    /// ```
+    pub unsafe fn from_csr_unchecked(
+        n_rows: usize,
+        n_cols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Self {
+        debug_assert!(indptr.len() == n_rows + 1 && indices.len() == data.len());
+        // SAFETY: the caller keeps the invariants `CsMat::new` would check.
+        let inner = unsafe {
+            CsMat::new_unchecked(
+                sprs::CompressedStorage::CSR,
+                (n_rows, n_cols),
+                indptr,
+                indices,
+                data,
+            )
+        };
+        debug_assert!(inner.check_compressed_structure().is_ok());
+        CsrMatrix { inner }
+    }
+
     /// Wraps a sprs matrix (converted to CSR order if it is CSC).
     pub fn from_sprs(m: CsMat<f64>) -> Self {
         let inner = if m.is_csr() { m } else { m.to_csr() };
