@@ -341,12 +341,23 @@ pub(crate) fn train(
     })
 }
 
+/// Per-thread scratch of [`compact_rows`], kept so fits over 2**18 features
+/// neither allocate nor page-fault fresh `n_features` tables each time.
+#[derive(Default)]
+struct CompactScratch {
+    /// One bit per column, set while a call scans the stored elements.
+    /// Invariant between calls: every bit is 0 (a call clears the words
+    /// it reads back). 2**18 columns take 32 KB, so the random accesses of
+    /// the scan stay in L1.
+    seen: Vec<u64>,
+    /// Column → compact id. Only the entries of the current call's active
+    /// columns are meaningful (each is written before it is read), so the
+    /// table is never reset.
+    remap: Vec<u32>,
+}
+
 thread_local! {
-    /// Column → compact id table (`u32::MAX` = unseen), kept per thread so
-    /// fits over 2**18 features neither allocate nor page-fault a fresh
-    /// `n_features` table each time. Invariant between calls: every entry
-    /// is `u32::MAX` (a call resets exactly the entries it set).
-    static REMAP: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static COMPACT: RefCell<CompactScratch> = RefCell::new(CompactScratch::default());
 }
 
 /// The rows of `x` in `perm` order on compacted columns: returns
@@ -354,24 +365,36 @@ thread_local! {
 /// original column `active[k]`, `active` sorted (the order of
 /// `CsrMatrix::compact_columns`, so sums over variables skip only zeros).
 /// Requires `x.nnz() < u32::MAX`.
+///
+/// The active columns are found with a bitmap (read back word by word,
+/// which yields them already sorted), and only they get a `remap` entry.
 fn compact_rows(x: &CsrMatrix, perm: &[usize]) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<usize>) {
-    const UNSEEN: u32 = u32::MAX;
-    REMAP.with(|cell| {
-        let mut remap = cell.borrow_mut();
-        if remap.len() < x.n_cols() {
-            remap.resize(x.n_cols(), UNSEEN);
+    COMPACT.with(|cell| {
+        let scratch = &mut *cell.borrow_mut();
+        let n_words = x.n_cols().div_ceil(64);
+        if scratch.seen.len() < n_words {
+            scratch.seen.resize(n_words, 0);
+        }
+        if scratch.remap.len() < x.n_cols() {
+            scratch.remap.resize(x.n_cols(), 0);
+        }
+        let (seen, remap) = (
+            &mut scratch.seen[..n_words],
+            &mut scratch.remap[..x.n_cols()],
+        );
+        for &j in x.indices() {
+            seen[j / 64] |= 1 << (j % 64);
         }
         let mut active = Vec::new();
-        for &j in x.indices() {
-            if remap[j] == UNSEEN {
-                remap[j] = 0;
+        for (w, word) in seen.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let j = w * 64 + bits.trailing_zeros() as usize;
+                // active.len() <= nnz < u32::MAX (checked by the caller).
+                remap[j] = active.len() as u32;
                 active.push(j);
+                bits &= bits - 1;
             }
-        }
-        active.sort_unstable();
-        for (k, &j) in active.iter().enumerate() {
-            // k < nnz < u32::MAX (checked by the caller).
-            remap[j] = k as u32;
         }
         let mut indptr = Vec::with_capacity(perm.len() + 1);
         let mut indices = Vec::with_capacity(x.nnz());
@@ -382,9 +405,6 @@ fn compact_rows(x: &CsrMatrix, perm: &[usize]) -> (Vec<usize>, Vec<u32>, Vec<f64
             indices.extend(ind.iter().map(|&j| remap[j]));
             data.extend_from_slice(val);
             indptr.push(indices.len());
-        }
-        for &j in &active {
-            remap[j] = UNSEEN;
         }
         (indptr, indices, data, active)
     })
@@ -542,6 +562,57 @@ mod tests {
                 hs.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
                 want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
             );
+        }
+    }
+
+    /// `compact_rows` written plainly: the sorted set of stored columns,
+    /// each looked up by binary search.
+    type Compacted = (Vec<usize>, Vec<u32>, Vec<f64>, Vec<usize>);
+    fn plain_compact(x: &CsrMatrix, perm: &[usize]) -> Compacted {
+        let active: Vec<usize> = x
+            .indices()
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+        for &i in perm {
+            let (ind, val) = x.row(i);
+            indices.extend(ind.iter().map(|j| active.binary_search(j).unwrap() as u32));
+            data.extend_from_slice(val);
+            indptr.push(indices.len());
+        }
+        (indptr, indices, data, active)
+    }
+
+    fn arb_csr() -> impl Strategy<Value = (CsrMatrix, Vec<usize>)> {
+        (1usize..200, 1usize..8).prop_flat_map(|(n_cols, n_rows)| {
+            let row = proptest::collection::btree_map(0..n_cols, 0.5f64..2.0, 0..6);
+            (
+                proptest::collection::vec(row, n_rows),
+                Just((0..n_rows).collect::<Vec<_>>()).prop_shuffle(),
+            )
+                .prop_map(move |(rows, perm)| {
+                    let mut d = Array2::zeros((rows.len(), n_cols));
+                    for (i, r) in rows.iter().enumerate() {
+                        for (&j, &v) in r {
+                            d[[i, j]] = v;
+                        }
+                    }
+                    (CsrMatrix::from_dense(&d), perm)
+                })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn compact_rows_equals_the_plain_set_and_search(a in arb_csr(), b in arb_csr()) {
+            // Two calls on one thread: the second relies on the first
+            // leaving its bitmap cleared.
+            for (x, perm) in [&a, &b] {
+                prop_assert_eq!(compact_rows(x, perm), plain_compact(x, perm));
+            }
         }
     }
 
