@@ -90,38 +90,6 @@ impl<E: DecisionFunction> DecisionFunction for AveragedFit<E> {
     }
 }
 
-const NEG_ZERO: u64 = 0x8000_0000_0000_0000;
-
-/// `sum += c` (same shapes), with the bits of ndarray's elementwise `+=`,
-/// reading `sum` only where `c` holds something else than `+0.0`.
-///
-/// A chunk's fit over hashed features is mostly exact zeros (the columns its
-/// chunk never saw), and `s + 0.0 == s` bit for bit for every `s` except
-/// `-0.0` (which becomes `+0.0`) and signalling NaNs (which arithmetic never
-/// produces). So a block of eight weights that are all `+0.0` is skipped
-/// unless `sum` may hold a `-0.0` (`neg_zero`), in which case every element
-/// is added. The blocks keep the full 64-byte cache lines of the skipped
-/// parts of `sum` out of the cache.
-fn add_coef(sum: &mut Array2<f64>, c: &Array2<f64>, neg_zero: bool) {
-    let (Some(s), Some(c)) = (sum.as_slice_mut(), c.as_slice()) else {
-        *sum += c;
-        return;
-    };
-    if neg_zero {
-        s.iter_mut().zip(c).for_each(|(a, b)| *a += b);
-        return;
-    }
-    let mut sb = s.chunks_exact_mut(8);
-    let mut cb = c.chunks_exact(8);
-    for (sb, cb) in (&mut sb).zip(&mut cb) {
-        if cb.iter().fold(0, |acc, v| acc | v.to_bits()) != 0 {
-            sb.iter_mut().zip(cb).for_each(|(a, b)| *a += b);
-        }
-    }
-    let (st, ct) = (sb.into_remainder(), cb.remainder());
-    st.iter_mut().zip(ct).for_each(|(a, b)| *a += b);
-}
-
 fn distinct_at_least_two<L: PartialEq>(y: &[L]) -> bool {
     y.first().is_some_and(|a| y.iter().any(|b| b != a))
 }
@@ -135,9 +103,6 @@ struct Sum<L> {
     first_chunk: usize,
     n_fitted: usize,
     skipped: Vec<usize>,
-    /// Whether `coef` may hold a `-0.0` (see [`add_coef`]). Only the first
-    /// fit can bring one in: an addition gives `-0.0` only from two `-0.0`.
-    neg_zero: bool,
 }
 
 impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
@@ -149,7 +114,6 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
             first_chunk: 0,
             n_fitted: 0,
             skipped: Vec::new(),
-            neg_zero: false,
         }
     }
 
@@ -175,7 +139,6 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
                 self.intercept = b.to_vec();
                 self.classes = k.to_vec();
                 self.first_chunk = chunk;
-                self.neg_zero = c.iter().any(|v| v.to_bits() == NEG_ZERO);
             }
             Some(sum) => {
                 if k != self.classes.as_slice()
@@ -187,7 +150,7 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
                         self.first_chunk, self.classes
                     )));
                 }
-                add_coef(sum, c, self.neg_zero);
+                *sum += c;
                 self.intercept.iter_mut().zip(b).for_each(|(a, b)| *a += b);
             }
         }
@@ -289,60 +252,5 @@ where
         _params: &FitParams<L>,
     ) -> Result<Delayed<AveragedFit<E>>, Error> {
         self.fit(x, y)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// Weights drawn mostly from `+0.0`, with `-0.0`, ±1 and small values
-    /// mixed in (so sums of opposite values cancel to `+0.0` too).
-    fn weight() -> impl Strategy<Value = f64> {
-        prop_oneof![
-            6 => Just(0.0),
-            1 => Just(-0.0),
-            1 => Just(1.0),
-            1 => Just(-1.0),
-            2 => -2.0f64..2.0,
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn running_sum_is_bit_identical_to_dense_addition(
-            (rows, fits) in (1usize..3, 1usize..30).prop_flat_map(|(r, n)| {
-                (Just(r), proptest::collection::vec(
-                    proptest::collection::vec(weight(), r * n), 1..5))
-            })
-        ) {
-            let cols = fits[0].len() / rows;
-            let fits: Vec<Array2<f64>> = fits
-                .into_iter()
-                .map(|v| Array2::from_shape_vec((rows, cols), v).unwrap())
-                .collect();
-            let mut want = fits[0].clone();
-            let mut got = fits[0].clone();
-            let neg_zero = got.iter().any(|v| v.to_bits() == NEG_ZERO);
-            for c in &fits[1..] {
-                want += c;
-                add_coef(&mut got, c, neg_zero);
-            }
-            let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            prop_assert_eq!(bits(&got), bits(&want));
-        }
-    }
-
-    #[test]
-    fn a_negative_zero_meeting_a_positive_zero_becomes_positive() {
-        let first = Array2::from_elem((1, 9), -0.0);
-        let mut sum = first.clone();
-        add_coef(&mut sum, &Array2::zeros((1, 9)), true);
-        assert!(sum.iter().all(|v| v.to_bits() == 0));
-        // Without the flag a block of +0.0 is skipped: callers must set it.
-        let mut skipped = first;
-        add_coef(&mut skipped, &Array2::zeros((1, 9)), false);
-        assert_eq!(skipped[[0, 0]].to_bits(), NEG_ZERO);
     }
 }
