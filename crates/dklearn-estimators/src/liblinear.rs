@@ -22,7 +22,6 @@ use crate::tron::{tron, TronFunction, TronWork};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::cell::RefCell;
-use std::sync::Mutex;
 
 /// The training rows in liblinear's order, on compacted columns, with the
 /// bias as an implicit last variable.
@@ -299,18 +298,16 @@ pub(crate) fn train(
         next[k] += 1;
     }
 
-    let mut scratch = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
-    let (indptr, indices, data, active) = compact_rows(x, &perm, &mut scratch);
+    let (indptr, indices, data, active) = compact_rows(x, &perm);
     let prob = Problem::new(indptr, indices, data, active.len(), bias);
 
     let n_models = if n_classes == 2 { 1 } else { n_classes };
-    let mut coef =
-        Array2::from_shape_vec((n_models, x.n_cols()), zeroed_coef(n_models * x.n_cols()))
-            .expect("the buffer has n_models * n_features elements");
+    let mut coef = Array2::zeros((n_models, x.n_cols()));
     let mut bias_weight = vec![0.0; n_models];
     let mut n_iter = Vec::with_capacity(n_models);
     let mut w = vec![0.0; prob.n_vars];
     let mut yy = vec![0.0; l];
+    let mut work = TronWork::default();
     for (m, bias_m) in bias_weight.iter_mut().enumerate() {
         let pos_class = if n_classes == 2 { 1 } else { m };
         for (k, yk) in yy.iter_mut().enumerate() {
@@ -328,7 +325,7 @@ pub(crate) fn train(
             cd: vec![0.0; l],
             cdxs: vec![0.0; l],
         };
-        n_iter.push(tron(&mut fun, &mut w, tol, max_iter, &mut scratch.work));
+        n_iter.push(tron(&mut fun, &mut w, tol, max_iter, &mut work));
         let mut row = coef.row_mut(m);
         for (k, &j) in active.iter().enumerate() {
             row[j] = w[k];
@@ -337,14 +334,6 @@ pub(crate) fn train(
             *bias_m = w[prob.n_vars - 1];
         }
     }
-    let Problem {
-        indptr,
-        indices,
-        data,
-        ..
-    } = prob;
-    (scratch.indptr, scratch.indices, scratch.data) = (indptr, indices, data);
-    SCRATCH.with(|cell| *cell.borrow_mut() = scratch);
     Ok(TrainedModel {
         coef,
         bias_weight,
@@ -352,72 +341,23 @@ pub(crate) fn train(
     })
 }
 
-/// `coef_` buffers of dropped models, handed to the next fit of the same
-/// size. A fit over 2**18 features needs a fresh 2 MB `coef_`, and memory
-/// the allocator has just returned to the system costs a page fault per
-/// 4 KB page when it is touched again (512 for each fit); zeroing a
-/// recycled buffer costs far less. At most [`COEF_POOL_MAX`] buffers are
-/// kept, so the pool holds a bounded amount of memory.
-static COEF_POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
-const COEF_POOL_MAX: usize = 2;
-/// Smaller buffers are not worth keeping: the allocator reuses them well.
-const COEF_POOL_MIN_LEN: usize = 1 << 16;
-
-/// A vector of `len` zeros, recycled from [`COEF_POOL`] when one of that
-/// length is there.
-fn zeroed_coef(len: usize) -> Vec<f64> {
-    let reused = COEF_POOL.lock().ok().and_then(|mut pool| {
-        let k = pool.iter().position(|v| v.len() == len)?;
-        Some(pool.swap_remove(k))
-    });
-    match reused {
-        Some(mut v) => {
-            v.fill(0.0);
-            v
-        }
-        None => vec![0.0; len],
-    }
-}
-
-/// Offers the buffer of a dropped `coef_` to the next fit (see
-/// [`COEF_POOL`]); its contents do not matter.
-pub(crate) fn recycle_coef(v: Vec<f64>) {
-    if v.len() < COEF_POOL_MIN_LEN {
-        return;
-    }
-    if let Ok(mut pool) = COEF_POOL.lock() {
-        if pool.len() < COEF_POOL_MAX {
-            pool.push(v);
-        }
-    }
-}
-
-/// Per-thread buffers of [`train`], kept between fits so a fit over 2**18
-/// features neither allocates nor page-faults fresh tables and problem
-/// arrays each time: memory freed by one fit is often returned to the
-/// system before the next, and touching it again costs a page fault per
-/// 4 KB page. A fit takes the buffers out (leaving empty ones, so a fit
-/// that panics only loses them) and puts them back when done.
+/// Per-thread scratch of [`compact_rows`], kept so fits over 2**18 features
+/// neither allocate nor page-fault fresh `n_features` tables each time.
 #[derive(Default)]
-struct Scratch {
-    /// One bit per column, set while [`compact_rows`] scans the stored
-    /// elements. Invariant between calls: every bit is 0 (a call clears
-    /// the words it reads back). 2**18 columns take 32 KB, so the random
-    /// accesses of the scan stay in L1.
+struct CompactScratch {
+    /// One bit per column, set while a call scans the stored elements.
+    /// Invariant between calls: every bit is 0 (a call clears the words
+    /// it reads back). 2**18 columns take 32 KB, so the random accesses of
+    /// the scan stay in L1.
     seen: Vec<u64>,
     /// Column → compact id. Only the entries of the current call's active
     /// columns are meaningful (each is written before it is read), so the
     /// table is never reset.
     remap: Vec<u32>,
-    /// The last fit's problem arrays, for their capacity only.
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
-    data: Vec<f64>,
-    work: TronWork,
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    static COMPACT: RefCell<CompactScratch> = RefCell::new(CompactScratch::default());
 }
 
 /// The rows of `x` in `perm` order on compacted columns: returns
@@ -428,52 +368,46 @@ thread_local! {
 ///
 /// The active columns are found with a bitmap (read back word by word,
 /// which yields them already sorted), and only they get a `remap` entry.
-fn compact_rows(
-    x: &CsrMatrix,
-    perm: &[usize],
-    scratch: &mut Scratch,
-) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<usize>) {
-    let n_words = x.n_cols().div_ceil(64);
-    if scratch.seen.len() < n_words {
-        scratch.seen.resize(n_words, 0);
-    }
-    if scratch.remap.len() < x.n_cols() {
-        scratch.remap.resize(x.n_cols(), 0);
-    }
-    let (seen, remap) = (
-        &mut scratch.seen[..n_words],
-        &mut scratch.remap[..x.n_cols()],
-    );
-    for &j in x.indices() {
-        seen[j / 64] |= 1 << (j % 64);
-    }
-    let mut active = Vec::new();
-    for (w, word) in seen.iter_mut().enumerate() {
-        let mut bits = std::mem::take(word);
-        while bits != 0 {
-            let j = w * 64 + bits.trailing_zeros() as usize;
-            // active.len() <= nnz < u32::MAX (checked by the caller).
-            remap[j] = active.len() as u32;
-            active.push(j);
-            bits &= bits - 1;
+fn compact_rows(x: &CsrMatrix, perm: &[usize]) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<usize>) {
+    COMPACT.with(|cell| {
+        let scratch = &mut *cell.borrow_mut();
+        let n_words = x.n_cols().div_ceil(64);
+        if scratch.seen.len() < n_words {
+            scratch.seen.resize(n_words, 0);
         }
-    }
-    let mut indptr = std::mem::take(&mut scratch.indptr);
-    let mut indices = std::mem::take(&mut scratch.indices);
-    let mut data = std::mem::take(&mut scratch.data);
-    indptr.clear();
-    indices.clear();
-    data.clear();
-    indices.reserve(x.nnz());
-    data.reserve(x.nnz());
-    indptr.push(0);
-    for &i in perm {
-        let (ind, val) = x.row(i);
-        indices.extend(ind.iter().map(|&j| remap[j]));
-        data.extend_from_slice(val);
-        indptr.push(indices.len());
-    }
-    (indptr, indices, data, active)
+        if scratch.remap.len() < x.n_cols() {
+            scratch.remap.resize(x.n_cols(), 0);
+        }
+        let (seen, remap) = (
+            &mut scratch.seen[..n_words],
+            &mut scratch.remap[..x.n_cols()],
+        );
+        for &j in x.indices() {
+            seen[j / 64] |= 1 << (j % 64);
+        }
+        let mut active = Vec::new();
+        for (w, word) in seen.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let j = w * 64 + bits.trailing_zeros() as usize;
+                // active.len() <= nnz < u32::MAX (checked by the caller).
+                remap[j] = active.len() as u32;
+                active.push(j);
+                bits &= bits - 1;
+            }
+        }
+        let mut indptr = Vec::with_capacity(perm.len() + 1);
+        let mut indices = Vec::with_capacity(x.nnz());
+        let mut data = Vec::with_capacity(x.nnz());
+        indptr.push(0);
+        for &i in perm {
+            let (ind, val) = x.row(i);
+            indices.extend(ind.iter().map(|&j| remap[j]));
+            data.extend_from_slice(val);
+            indptr.push(indices.len());
+        }
+        (indptr, indices, data, active)
+    })
 }
 
 #[cfg(test)]
@@ -676,50 +610,10 @@ mod tests {
         fn compact_rows_equals_the_plain_set_and_search(a in arb_csr(), b in arb_csr()) {
             // Two calls on one thread: the second relies on the first
             // leaving its bitmap cleared.
-            let mut scratch = Scratch::default();
             for (x, perm) in [&a, &b] {
-                prop_assert_eq!(compact_rows(x, perm, &mut scratch), plain_compact(x, perm));
+                prop_assert_eq!(compact_rows(x, perm), plain_compact(x, perm));
             }
         }
-    }
-
-    #[test]
-    fn recycled_coef_buffers_come_back_zeroed() {
-        let n = COEF_POOL_MIN_LEN;
-        recycle_coef(vec![f64::NAN; n]);
-        recycle_coef(vec![-0.0; n]);
-        for _ in 0..3 {
-            assert!(zeroed_coef(n).iter().all(|v| v.to_bits() == 0));
-        }
-    }
-
-    #[test]
-    fn a_fit_on_recycled_buffers_equals_the_first() {
-        // Wide enough for the coef_ pool; the second fit runs on this
-        // thread's reused scratch and, likely, the first fit's buffer.
-        let n_cols = COEF_POOL_MIN_LEN;
-        let mut d = Array2::zeros((6, n_cols));
-        for (i, j) in [
-            (0, 5),
-            (1, 900),
-            (2, 5),
-            (3, 40_000),
-            (4, 900),
-            (5, n_cols - 1),
-        ] {
-            d[[i, j]] = 1.0 + i as f64;
-        }
-        let x = CsrMatrix::from_dense(&d);
-        let y = [0, 1, 0, 1, 1, 0];
-        let first = train(&x, &y, 2, 1.0, 1e-6, 100, Some(1.0)).unwrap();
-        let want = first.clone();
-        let (buf, _) = first.coef.into_raw_vec_and_offset();
-        recycle_coef(buf);
-        let again = train(&x, &y, 2, 1.0, 1e-6, 100, Some(1.0)).unwrap();
-        let bits = |a: &Array2<f64>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&again.coef), bits(&want.coef));
-        assert_eq!(again.bias_weight, want.bias_weight);
-        assert_eq!(again.n_iter, want.n_iter);
     }
 
     #[test]

@@ -144,16 +144,6 @@ struct Fitted<L> {
     n_iter: Option<Vec<usize>>,
 }
 
-impl<L> Drop for Fitted<L> {
-    /// Hands the `coef_` buffer to the next fit (see
-    /// `liblinear::recycle_coef`): chunked fits drop one model and fit the
-    /// next, and a recycled buffer spares the page faults of a fresh one.
-    fn drop(&mut self) {
-        let (buf, _) = std::mem::take(&mut self.coef).into_raw_vec_and_offset();
-        liblinear::recycle_coef(buf);
-    }
-}
-
 /// Logistic regression with scikit-learn's `solver='liblinear'` (L2 penalty,
 /// primal trust-region Newton, one-vs-rest for more than two classes).
 ///
