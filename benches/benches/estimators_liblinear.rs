@@ -78,6 +78,9 @@ fn synthetic_chunk(chunk: u64) -> (CsrMatrix, Vec<i64>) {
 }
 
 fn bench_liblinear(c: &mut Criterion) {
+    // The malloc settings `cargo xtask` runs with: freed blocks are reused,
+    // not returned to the kernel and faulted back in on every iteration.
+    dklearn_executor::keep_freed_memory();
     let chunks: Vec<(CsrMatrix, Vec<i64>)> = (0..CHUNKS).map(synthetic_chunk).collect();
     let nnz: usize = chunks.iter().map(|(x, _)| x.nnz()).sum();
 

@@ -55,6 +55,9 @@ fn hashed_text(n_rows: usize, seed: u64) -> (CsrMatrix, Vec<u8>) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The malloc settings `cargo xtask` runs with: freed blocks are reused,
+    // not returned to the kernel and faulted back in on every iteration.
+    dklearn_executor::keep_freed_memory();
     let (x, y) = hashed_text(15_000, 42);
     let nnz = x.nnz() as u64;
     let mut g = c.benchmark_group("sgd_partial_fit");

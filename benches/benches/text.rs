@@ -7,6 +7,12 @@
 //! (`DKLEARN_REUTERS`, default `/work/shared/data/reuters21578`) it
 //! vectorizes ~9 MB of seeded synthetic English-like text instead.
 //! scikit-learn 1.9.1 does ≈ 15 MB/s with the example's settings.
+//!
+//! Each iteration returns a ~25 MB matrix (usize indices, f64 values). The
+//! bench runs with the malloc settings `cargo xtask` uses
+//! (`dklearn_executor::keep_freed_memory`); with glibc's defaults that
+//! output is unmapped after every iteration and faulted back in page by page
+//! (~6,000 page faults, about a fifth of the time measured).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dklearn_text::{murmurhash3_32, word_tokens, Analyzer, HashingVectorizer};
@@ -70,6 +76,9 @@ fn synthetic_texts(seed: u64) -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
+    // The malloc settings `cargo xtask` runs with: freed blocks are reused,
+    // not returned to the kernel and faulted back in on every iteration.
+    dklearn_executor::keep_freed_memory();
     let (source, docs) = match reuters_texts() {
         Some(d) => ("reuters", d),
         None => ("synthetic", synthetic_texts(7)),

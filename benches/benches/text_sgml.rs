@@ -66,6 +66,9 @@ fn parse(name: &str, bytes: &[u8]) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
+    // The malloc settings `cargo xtask` runs with: freed blocks are reused,
+    // not returned to the kernel and faulted back in on every iteration.
+    dklearn_executor::keep_freed_memory();
     let files = match load() {
         Ok(f) => f,
         Err(msg) => {

@@ -53,7 +53,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    dklearn_executor::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Reproduce(a) => reproduce::run(a),
@@ -73,41 +73,3 @@ fn main() -> ExitCode {
         }
     }
 }
-
-/// Keeps memory that the job frees for reuse instead of returning it to the
-/// kernel.
-///
-/// glibc's malloc serves blocks from 128 KiB up with `mmap` and gives them
-/// back with `munmap`, and trims its heaps when their free top exceeds a
-/// small threshold. The job allocates and frees the same sizes over and over
-/// (1.2 MB file buffers, 2 MB model arrays, CSR chunks), so each one was
-/// faulted in again page by page: ~25,000 page faults per `reproduce` (about
-/// 100 MB, against a 35 MB peak) and ~15% of its CPU time. With these
-/// thresholds a freed block is reused: ~8,000 faults, the peak's worth.
-/// The library crates leave the allocator to the program using them.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_freed_memory() {
-    use std::os::raw::c_int;
-    extern "C" {
-        fn mallopt(param: c_int, value: c_int) -> c_int;
-    }
-    const M_TRIM_THRESHOLD: c_int = -1;
-    const M_TOP_PAD: c_int = -2;
-    const M_MMAP_THRESHOLD: c_int = -3;
-    for (param, value) in [
-        (M_MMAP_THRESHOLD, 32 << 20), // glibc's maximum on 64-bit
-        (M_TRIM_THRESHOLD, 256 << 20),
-        (M_TOP_PAD, 16 << 20),
-    ] {
-        // SAFETY: `mallopt` only sets glibc malloc's tuning parameters (it
-        // takes malloc's own lock); called first thing in `main`, before any
-        // other thread is started. A refused value (return 0) leaves the
-        // default, which is only slower.
-        unsafe {
-            mallopt(param, value);
-        }
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}

@@ -49,7 +49,8 @@ pub use crate::error::{Error, ErrorKind};
 pub use crate::profiler::{Profiler, TaskRecord};
 pub use crate::progress::ProgressBar;
 pub use crate::resource::{
-    current_rss_bytes, peak_rss_bytes, process_cpu_time, ResourceProfiler, ResourceSample,
+    current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, ResourceProfiler,
+    ResourceSample,
 };
 pub use crate::threaded::Threaded;
 pub use crate::visualize::{render_html, visualize, Profile};

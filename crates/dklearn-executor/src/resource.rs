@@ -44,6 +44,51 @@ pub fn current_rss_bytes() -> Option<u64> {
     status_field_bytes("VmRSS:")
 }
 
+/// Makes the C allocator keep memory a program frees for reuse instead of
+/// returning it to the kernel (glibc on Linux; elsewhere it does nothing).
+/// Call it first thing in `main`, before starting threads.
+///
+/// glibc's malloc serves blocks from 128 KiB up with `mmap` and gives them
+/// back with `munmap`, and trims its heaps when their free top exceeds a
+/// small threshold. The job allocates and frees the same sizes over and over
+/// (1.2 MB file buffers, 2 MB model arrays, CSR chunks), so each one was
+/// faulted in again page by page: ~25,000 page faults per `cargo xtask reproduce` (about
+/// 100 MB, against a 35 MB peak) and ~15% of its CPU time. With these
+/// thresholds a freed block is reused: ~8,000 faults, the peak's worth.
+/// The library crates never call this: the allocator is the program's
+/// choice. `cargo xtask` and the benches call it.
+///
+/// ```
+/// dklearn_executor::keep_freed_memory(); // idempotent, safe to call again
+/// ```
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn keep_freed_memory() {
+    use std::os::raw::c_int;
+    extern "C" {
+        fn mallopt(param: c_int, value: c_int) -> c_int;
+    }
+    const M_TRIM_THRESHOLD: c_int = -1;
+    const M_TOP_PAD: c_int = -2;
+    const M_MMAP_THRESHOLD: c_int = -3;
+    for (param, value) in [
+        (M_MMAP_THRESHOLD, 32 << 20), // glibc's maximum on 64-bit
+        (M_TRIM_THRESHOLD, 256 << 20),
+        (M_TOP_PAD, 16 << 20),
+    ] {
+        // SAFETY: `mallopt` only sets glibc malloc's tuning parameters and
+        // takes malloc's own lock, so it is sound from any thread at any
+        // time. A refused value (return 0) leaves the default, which is only
+        // slower.
+        unsafe {
+            mallopt(param, value);
+        }
+    }
+}
+
+/// Does nothing off glibc (see the glibc version).
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn keep_freed_memory() {}
+
 /// The process's peak resident set size so far in bytes (`VmHWM`, the
 /// "high water mark" of `/proc/self/status`): what a run needed at most,
 /// for benchmarks and scale reports. `None` where `/proc` is not available.
