@@ -145,6 +145,11 @@ impl Graph {
         Arc::ptr_eq(&self.tasks, &other.tasks)
     }
 
+    /// The address of the shared map: equal for graphs that [`ptr_eq`](Self::ptr_eq).
+    pub(crate) fn map_address(&self) -> usize {
+        Arc::as_ptr(&self.tasks) as usize
+    }
+
     /// Adds every task of `other` whose key is not already here.
     ///
     /// Equal keys name the same work, so which of two equal-keyed tasks is
