@@ -706,6 +706,20 @@ mod tests {
     /// `normalize`. What the fast path (ASCII scanner, padded hash, mask or
     /// fast modulo, bucket sort, running sums, per-row norm) must equal bit
     /// for bit.
+    /// Each row of `v.transform(docs)` equals [`reference_row`], bit for bit.
+    fn rows_equal_the_reference(
+        v: &HashingVectorizer,
+        docs: &[String],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let x = v.transform(docs);
+        for (r, doc) in docs.iter().enumerate() {
+            let (idx, val) = x.row(r);
+            let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
+            proptest::prop_assert_eq!((idx.to_vec(), val), reference_row(v, doc), "{:?}", doc);
+        }
+        Ok(())
+    }
+
     fn reference_row(v: &HashingVectorizer, doc: &str) -> (Vec<usize>, Vec<u64>) {
         let p = &v.p;
         let text = if p.lowercase {
@@ -764,12 +778,7 @@ mod tests {
             v in unigram_settings(),
             docs in proptest::collection::vec("[a-cA-C0-9_ .,'\n-]{0,200}|([a-zA-Z_]{1,19}[ .]){0,30}", 0..8),
         ) {
-            let x = v.transform(&docs);
-            for (r, doc) in docs.iter().enumerate() {
-                let (idx, val) = x.row(r);
-                let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
-                prop_assert_eq!((idx.to_vec(), val), reference_row(&v, doc), "{:?}", doc);
-            }
+            rows_equal_the_reference(&v, &docs)?;
         }
 
         #[test]
@@ -780,12 +789,7 @@ mod tests {
             // Every ASCII byte, '@', '[', '`' and '{' (the neighbours of
             // the letters) among word bytes: the one-pass lowercase of the
             // ASCII path against Python's `str.lower`.
-            let x = v.transform(&docs);
-            for (r, doc) in docs.iter().enumerate() {
-                let (idx, val) = x.row(r);
-                let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
-                prop_assert_eq!((idx.to_vec(), val), reference_row(&v, doc), "{:?}", doc);
-            }
+            rows_equal_the_reference(&v, &docs)?;
         }
 
         #[test]
@@ -793,12 +797,7 @@ mod tests {
             v in unigram_settings(),
             docs in proptest::collection::vec(any::<String>(), 0..6),
         ) {
-            let x = v.transform(&docs);
-            for (r, doc) in docs.iter().enumerate() {
-                let (idx, val) = x.row(r);
-                let val: Vec<u64> = val.iter().map(|v| v.to_bits()).collect();
-                prop_assert_eq!((idx.to_vec(), val), reference_row(&v, doc), "{:?}", doc);
-            }
+            rows_equal_the_reference(&v, &docs)?;
         }
     }
 

@@ -731,26 +731,28 @@ mod tests {
         ReutersReader::new(s, "t.sgm").collect()
     }
 
+    /// Every tag name the reader tells apart, lowercase.
+    const NAMED: [(&[u8], Tag); 14] = [
+        (b"d", Tag::D),
+        (b"body", Tag::Body),
+        (b"date", Tag::Date),
+        (b"orgs", Tag::Container(Category::Orgs)),
+        (b"title", Tag::Title),
+        (b"style", Tag::Style),
+        (b"topics", Tag::Container(Category::Topics)),
+        (b"places", Tag::Container(Category::Places)),
+        (b"people", Tag::Container(Category::People)),
+        (b"script", Tag::Script),
+        (b"reuters", Tag::Reuters),
+        (b"dateline", Tag::Dateline),
+        (b"exchanges", Tag::Container(Category::Exchanges)),
+        (b"companies", Tag::Container(Category::Companies)),
+    ];
+
     #[test]
     fn classify_ignores_ascii_case_only() {
-        let names: [(&[u8], Tag); 15] = [
-            (b"d", Tag::D),
-            (b"body", Tag::Body),
-            (b"date", Tag::Date),
-            (b"orgs", Tag::Container(Category::Orgs)),
-            (b"title", Tag::Title),
-            (b"style", Tag::Style),
-            (b"topics", Tag::Container(Category::Topics)),
-            (b"places", Tag::Container(Category::Places)),
-            (b"people", Tag::Container(Category::People)),
-            (b"script", Tag::Script),
-            (b"reuters", Tag::Reuters),
-            (b"dateline", Tag::Dateline),
-            (b"exchanges", Tag::Container(Category::Exchanges)),
-            (b"companies", Tag::Container(Category::Companies)),
-            (b"text", Tag::Other),
-        ];
-        for (name, tag) in names {
+        let other: [(&[u8], Tag); 1] = [(b"text", Tag::Other)];
+        for &(name, tag) in NAMED.iter().chain(&other) {
             assert_eq!(classify(name), tag);
             assert_eq!(classify(&name.to_ascii_uppercase()), tag);
             // Any other first byte is no match (`| 0x20` merges only the two cases).
@@ -771,23 +773,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn classify_equals_eq_ignore_ascii_case(name in proptest::collection::vec(proptest::sample::select(b"abcdeghilnoprstuxyABDEPRSTY\x00\x04\x40\x60\xc4\xe4".to_vec()), 0..10)) {
-            let words: [(&[u8], Tag); 14] = [
-                (b"d", Tag::D),
-                (b"body", Tag::Body),
-                (b"date", Tag::Date),
-                (b"orgs", Tag::Container(Category::Orgs)),
-                (b"title", Tag::Title),
-                (b"style", Tag::Style),
-                (b"topics", Tag::Container(Category::Topics)),
-                (b"places", Tag::Container(Category::Places)),
-                (b"people", Tag::Container(Category::People)),
-                (b"script", Tag::Script),
-                (b"reuters", Tag::Reuters),
-                (b"dateline", Tag::Dateline),
-                (b"exchanges", Tag::Container(Category::Exchanges)),
-                (b"companies", Tag::Container(Category::Companies)),
-            ];
-            let want = words
+            let want = NAMED
                 .iter()
                 .find(|(w, _)| name.eq_ignore_ascii_case(w))
                 .map_or(Tag::Other, |&(_, t)| t);

@@ -222,6 +222,23 @@ mod tests {
         );
     }
 
+    /// The rule, one character at a time: every run of Python whitespace
+    /// becomes one space.
+    fn char_by_char(s: &str) -> String {
+        let mut want = String::new();
+        let mut prev = false;
+        for c in s.chars() {
+            let ws = is_py_whitespace(c);
+            if !ws {
+                want.push(c);
+            } else if !prev {
+                want.push(' ');
+            }
+            prev = ws;
+        }
+        want
+    }
+
     /// Latin-1 bytes rich in whitespace, references and words.
     fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
         use proptest::prelude::*;
@@ -235,18 +252,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn collapse_equals_the_char_by_char_rule(s in "[ a-z\t\n\r\x0b\x0c\x1c-\x1f\u{85}\u{a0}\u{e9}\u{2000}-\u{200c}\u{3000}]{0,60}") {
-            let mut want = String::new();
-            let mut prev = false;
-            for c in s.chars() {
-                let ws = is_py_whitespace(c);
-                if !ws {
-                    want.push(c);
-                } else if !prev {
-                    want.push(' ');
-                }
-                prev = ws;
-            }
-            proptest::prop_assert_eq!(collapse_whitespace(s.clone()), want);
+            proptest::prop_assert_eq!(collapse_whitespace(s.clone()), char_by_char(&s));
         }
 
         /// Collapsing each unescaped piece as it is appended (the 8-byte fast path
@@ -259,19 +265,8 @@ mod tests {
                 unescape_latin1_into(&mut whole, p);
                 unescape_latin1_into(&mut sink, p);
             }
-            let mut want = String::new();
-            let mut prev = false;
-            for c in whole.chars() {
-                let ws = is_py_whitespace(c);
-                if !ws {
-                    want.push(c);
-                } else if !prev {
-                    want.push(' ');
-                }
-                prev = ws;
-            }
             proptest::prop_assert!(std::str::from_utf8(&sink.text.bytes).is_ok());
-            proptest::prop_assert_eq!(sink.text.to_string_exact(), want);
+            proptest::prop_assert_eq!(sink.text.to_string_exact(), char_by_char(&whole));
         }
     }
 }
