@@ -52,8 +52,22 @@ struct SpillDir {
 }
 
 impl SpillDir {
+    /// `target/dklearn/spill-<pid>` of the workspace; first removes the
+    /// spill directories of runs that were killed (their process is gone).
     fn create() -> crate::Result<SpillDir> {
-        let path = PathBuf::from("target/dklearn").join(format!("spill-{}", std::process::id()));
+        let parent = crate::data::workspace_root().join("target/dklearn");
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("spill-")) else {
+                    continue;
+                };
+                if !std::path::Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let path = parent.join(format!("spill-{}", std::process::id()));
         std::fs::create_dir_all(&path)
             .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         Ok(SpillDir { path })
@@ -117,15 +131,23 @@ fn read_spill(path: &std::path::Path) -> Result<(CsrMatrix, Vec<i8>), TaskError>
         *h = usize::try_from(v).map_err(|_| err("size does not fit usize".into()))?;
     }
     let [n_rows, n_cols, nnz] = header;
-    let indptr: Vec<usize> = take(8 * (n_rows + 1))?
+    // Sizes from the header are checked before any arithmetic on them.
+    let bytes_of = |n: usize, width: usize| -> Result<usize, TaskError> {
+        n.checked_mul(width)
+            .ok_or_else(|| err(format!("{n} elements of {width} bytes overflow")))
+    };
+    let indptr_len = n_rows
+        .checked_add(1)
+        .ok_or_else(|| err("row count overflows".into()))?;
+    let indptr: Vec<usize> = take(bytes_of(indptr_len, 8)?)?
         .chunks_exact(8)
         .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")) as usize)
         .collect();
-    let indices: Vec<usize> = take(4 * nnz)?
+    let indices: Vec<usize> = take(bytes_of(nnz, 4)?)?
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")) as usize)
         .collect();
-    let data: Vec<f64> = take(8 * nnz)?
+    let data: Vec<f64> = take(bytes_of(nnz, 8)?)?
         .chunks_exact(8)
         .map(|c| f64::from_bits(u64::from_le_bytes(c.try_into().expect("8 bytes"))))
         .collect();
@@ -420,5 +442,14 @@ mod tests {
         std::fs::write(&p, bad).unwrap();
         assert!(read_spill(&p).is_err());
         assert!(read_spill(&tmp("missing.bin")).is_err());
+        // Header sizes that overflow are errors, not panics.
+        for header in [[u64::MAX, 4, 1], [1, 4, u64::MAX], [u64::MAX / 4, 4, 1]] {
+            let mut bytes = SPILL_MAGIC.to_vec();
+            for h in header {
+                bytes.extend_from_slice(&h.to_le_bytes());
+            }
+            std::fs::write(&p, &bytes).unwrap();
+            assert!(read_spill(&p).unwrap_err().to_string().contains("bad.bin"));
+        }
     }
 }

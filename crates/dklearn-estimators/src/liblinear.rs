@@ -91,7 +91,7 @@ impl Problem {
         let (ind, val) = self.row(i);
         let mut acc = 0.0;
         for (&j, &x) in ind.iter().zip(val) {
-            // SAFETY: j < n_active < n_vars <= v.len() (struct invariant,
+            // SAFETY: j < n_active <= n_vars <= v.len() (struct invariant,
             // checked by `new`, and the assert above).
             acc += unsafe { *v.get_unchecked(j as usize) } * x;
         }
@@ -164,7 +164,7 @@ impl Problem {
         let (ind4, val4) = (ind.chunks_exact(4), val.chunks_exact(4));
         let (ind_tail, val_tail) = (ind4.remainder(), val4.remainder());
         for (j, x) in ind4.zip(val4) {
-            // SAFETY: j[k] < n_active < n_vars <= out.len() (struct
+            // SAFETY: j[k] < n_active <= n_vars <= out.len() (struct
             // invariant, checked by `new`, and the assert above).
             unsafe {
                 *out.get_unchecked_mut(j[0] as usize) += a * x[0];

@@ -631,6 +631,10 @@ impl<R: Read> ReutersReader<R> {
             Ok(Ok(id)) => self.state.doc.newid = id,
             _ if !self.strict => self.state.doc.newid = 0,
             _ => {
+                // The plain-ASCII branch parsed `value` in place: decode it
+                // here so the message shows the value as written.
+                self.scratch.clear();
+                unescape_latin1_into(&mut self.scratch, value);
                 let v = self.scratch.to_string_exact();
                 return Err(
                     self.malformed(line, format!("<REUTERS> with NEWID={v:?}, not a number"))
@@ -832,6 +836,21 @@ mod tests {
         );
         let e = parse(b"<REUTERS>\n</REUTERS>").expect_err("no newid");
         assert!(e.to_string().starts_with("t.sgm:1: "), "{e}");
+        for (attr, shown) in [
+            (&b"NEWID=\"12x\""[..], "NEWID=\"12x\""),
+            (b"NEWID", "NEWID=\"\""),
+            (b"NEWID=\"&#49;x\"", "NEWID=\"1x\""),
+        ] {
+            // An earlier attribute must not leak into the message.
+            let doc = [
+                &b"<REUTERS CGISPLIT=\"&#84;EST\" "[..],
+                attr,
+                b"></REUTERS>",
+            ]
+            .concat();
+            let e = parse(&doc).expect_err("bad NEWID").to_string();
+            assert!(e.contains(shown) && e.contains("not a number"), "{e}");
+        }
         let e = parse(b"<REUTERS NEWID=\"1\">a\n\nb\0</REUTERS>").expect_err("nul");
         assert!(
             matches!(e.kind(), ErrorKind::Malformed { line: 3, .. }),
