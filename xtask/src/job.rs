@@ -11,7 +11,7 @@
 
 use dklearn_estimators::{
     score_chunks, train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
-    LogisticRegression, Matrix, Pipeline, SGDClassifier,
+    LogisticRegression, Matrix, Pipeline, SGDClassifier, TrainTestSplit,
 };
 use dklearn_executor::Threaded;
 use dklearn_graph::{Bag, Delayed, TaskError};
@@ -131,18 +131,31 @@ pub fn sgd(cfg: &JobConfig) -> crate::Result<SGDClassifier<i8>> {
         .map_err(|e| e.to_string())
 }
 
-/// Builds the whole graph (nothing runs).
-pub fn build(cfg: &JobConfig) -> crate::Result<Job> {
-    let docs = documents(&cfg.files);
+/// The job's target: 1 when `topic` is among the document's labels.
+fn label(d: &ReutersDocument, topic: &str) -> i8 {
+    i8::from(d.labels.iter().any(|l| l == topic))
+}
+
+/// Each document's text (`title + "\n\n" + body`) and its label (1 when
+/// `cfg.topic` is among its labels), split per partition with `cfg`'s seed.
+pub fn split(
+    docs: &Bag<ReutersDocument>,
+    cfg: &JobConfig,
+) -> crate::Result<TrainTestSplit<Arc<str>, i8>> {
     // Shared strings: the split copies pointers, not text.
     let x = docs.map("text", |d: &ReutersDocument| Arc::<str>::from(d.text()));
     let topic = cfg.topic.clone();
     let y = Matrix::from_bag(
         &docs.map_with("label", &cfg.topic, move |d: &ReutersDocument| {
-            i8::from(d.labels.contains(&topic))
+            label(d, &topic)
         }),
     );
-    let split = train_test_split(&x, &y, cfg.test_size, cfg.seed).map_err(|e| e.to_string())?;
+    train_test_split(&x, &y, cfg.test_size, cfg.seed).map_err(|e| e.to_string())
+}
+
+/// Builds the whole graph (nothing runs).
+pub fn build(cfg: &JobConfig) -> crate::Result<Job> {
+    let split = split(&documents(&cfg.files), cfg)?;
     let vect = vectorizer()?;
     let sgd = sgd(cfg)?;
     let lr = LogisticRegression::params()
@@ -214,11 +227,7 @@ pub fn time_stages(cfg: &JobConfig, workers: usize) -> crate::Result<Vec<(&'stat
     let topic = cfg.topic.clone();
     let labels: Vec<Vec<i8>> = docs
         .iter()
-        .map(|p| {
-            p.iter()
-                .map(|d| i8::from(d.labels.contains(&topic)))
-                .collect()
-        })
+        .map(|p| p.iter().map(|d| label(d, &topic)).collect())
         .collect();
     drop(docs);
     let vect = vectorizer()?;

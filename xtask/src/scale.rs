@@ -11,8 +11,8 @@
 
 use crate::job::{documents_copies, sgd, vectorizer, JobConfig};
 use dklearn_estimators::{
-    train_test_split, transform_chunks, Averaged, AveragedFit, Chained, FitParams,
-    LogisticRegression, Matrix, Predict, SGDClassifier,
+    transform_chunks, Averaged, AveragedFit, Chained, FitParams, LogisticRegression, Predict,
+    SGDClassifier,
 };
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
@@ -194,16 +194,7 @@ fn run_one(
         |p: &[ReutersDocument]| p.len(),
         |c| c.iter().copied().sum(),
     );
-    let x = docs.map("text", |d: &ReutersDocument| {
-        std::sync::Arc::<str>::from(d.text())
-    });
-    let topic = cfg.topic.clone();
-    let y = Matrix::from_bag(
-        &docs.map_with("label", &cfg.topic, move |d: &ReutersDocument| {
-            i8::from(d.labels.contains(&topic))
-        }),
-    );
-    let split = train_test_split(&x, &y, cfg.test_size, cfg.seed).map_err(|e| e.to_string())?;
+    let split = crate::job::split(&docs, cfg)?;
     let vect = vectorizer()?;
     let xt = transform_chunks(&vect, &split.x_train);
     let err = |e: dklearn_estimators::Error| e.to_string();

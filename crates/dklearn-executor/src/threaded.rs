@@ -423,24 +423,13 @@ impl<'p, 'g> Run<'p, 'g> {
                 continue;
             }
             match self.call(i, 0, &mut []) {
-                Ok(v) => *self.slots[i].value.lock() = Some(v),
+                Ok(v) => self.store(i, v, &mut ready),
                 Err(message) => {
                     self.fail(Error::task_failed(plan.order[i].clone(), message));
                     return;
                 }
             }
-            for &t in plan.dependents_of(i) {
-                if self.slots[t as usize]
-                    .pending
-                    .fetch_sub(1, Ordering::AcqRel)
-                    == 1
-                {
-                    ready.push(t);
-                }
-            }
-            if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-                self.stop_all();
-            }
+            self.count_done();
         }
         ready.sort_unstable();
         for t in ready {
@@ -604,18 +593,8 @@ impl<'p, 'g> Run<'p, 'g> {
                 return None;
             }
         };
-        *self.slots[i].value.lock() = Some(value);
-        // Dependents made ready, in priority order.
         ready.clear();
-        for &t in plan.dependents_of(i) {
-            if self.slots[t as usize]
-                .pending
-                .fetch_sub(1, Ordering::AcqRel)
-                == 1
-            {
-                ready.push(t);
-            }
-        }
+        self.store(i, value, ready);
         let next = ready.first().copied();
         if ready.len() > 1 {
             // Highest priority last, so this worker's LIFO pops it first.
@@ -624,10 +603,30 @@ impl<'p, 'g> Run<'p, 'g> {
             }
             self.notify_one();
         }
+        self.count_done();
+        next
+    }
+
+    /// Stores task `i`'s value and appends the dependents this made ready
+    /// to `ready`, in priority order.
+    fn store(&self, i: usize, value: Value, ready: &mut Vec<u32>) {
+        *self.slots[i].value.lock() = Some(value);
+        for &t in self.plan.dependents_of(i) {
+            if self.slots[t as usize]
+                .pending
+                .fetch_sub(1, Ordering::AcqRel)
+                == 1
+            {
+                ready.push(t);
+            }
+        }
+    }
+
+    /// Counts one task done; the last one ends the run.
+    fn count_done(&self) {
         if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.stop_all();
         }
-        next
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 use crate::profiler::{Profiler, TaskRecord};
 use crate::resource::{ResourceProfiler, ResourceSample};
+use dklearn_graph::xml_escape;
 
 /// Something [`visualize`] can draw: the tasks of a [`Profiler`] (a Gantt
 /// chart, one row per worker) or the samples of a [`ResourceProfiler`] (CPU
@@ -125,7 +126,7 @@ pub fn render_html(profiles: &[Profile<'_>]) -> String {
     html.push_str("svg text { font-family: sans-serif; font-size: 12px; fill: #333; }\n");
     html.push_str("svg rect.task:hover { stroke: #000; stroke-width: 1; }\n");
     html.push_str("</style>\n</head>\n<body>\n<h2>Profile Results</h2>\n");
-    let _ = writeln!(html, "<p>{}</p>", escape(&summary));
+    let _ = writeln!(html, "<p>{}</p>", xml_escape(&summary));
     let _ = writeln!(
         html,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\">",
@@ -249,7 +250,7 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
             r#"<rect class="task" x="{x0:.2}" y="{y:.1}" width="{:.2}" height="{:.1}" fill="{fill}"{stroke}><title>{}&#10;{}{} on worker {}</title></rect>"#,
             (x1 - x0).max(0.5),
             ROW_H - 6.0,
-            escape(r.key.as_str()),
+            xml_escape(r.key.as_str()),
             format_duration(r.duration().as_secs_f64()),
             if r.ok { "" } else { " (failed)" },
             r.worker
@@ -273,7 +274,7 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
             y - 11.0,
             LEGEND_X + 20.0,
             y,
-            escape(if name.is_empty() { "(unnamed)" } else { name }),
+            xml_escape(if name.is_empty() { "(unnamed)" } else { name }),
             format_duration(*total)
         );
     }
@@ -460,23 +461,6 @@ fn format_duration(t: f64) -> String {
     }
 }
 
-/// Escapes text for XML content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,7 +488,7 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&#39;");
+        assert_eq!(xml_escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&#39;");
     }
 
     #[test]

@@ -41,7 +41,13 @@ fn dot_quote(s: &str) -> String {
     out
 }
 
-fn xml_escape(s: &str) -> String {
+/// Escapes text for XML/HTML content and attribute values; control
+/// characters other than tab and newline, which XML 1.0 forbids, are dropped.
+///
+/// ```
+/// assert_eq!(dklearn_graph::xml_escape("a<b & 'c'\u{1}"), "a&lt;b &amp; &#39;c&#39;");
+/// ```
+pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -50,6 +56,7 @@ fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
             c => out.push(c),
         }
     }
