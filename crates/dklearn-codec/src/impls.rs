@@ -421,3 +421,16 @@ impl<T: Encode> Encode for Array2<T> {
         Array2::from_shape_vec((rows, cols), v).map_err(|e| Error::invalid(e.to_string()))
     }
 }
+
+impl<T: ?Sized> Encode for std::marker::PhantomData<T> {
+    fn type_tag() -> Cow<'static, str> {
+        Cow::Borrowed("PhantomData")
+    }
+    fn encoded_len(&self) -> usize {
+        0
+    }
+    fn encode(&self, _out: &mut Vec<u8>) {}
+    fn decode(_r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(std::marker::PhantomData)
+    }
+}

@@ -28,6 +28,7 @@
 mod error;
 mod frame;
 mod impls;
+mod macros;
 mod reader;
 #[cfg(feature = "serde")]
 mod serde_impl;

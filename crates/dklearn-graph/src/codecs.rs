@@ -4,7 +4,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use dklearn_codec::{parse_frame, write_frame, Encode, Frame};
 
@@ -21,6 +21,8 @@ struct Entry {
     encode: EncodeFn,
     decode: DecodeFn,
 }
+
+static GLOBAL: OnceLock<RwLock<Arc<Codecs>>> = OnceLock::new();
 
 /// Encodings for values, keyed by their concrete type.
 ///
@@ -189,6 +191,44 @@ impl Codecs {
             Some(e) => (e.decode)(frame),
             None => Err(dklearn_codec::Error::UnknownTag(frame.tag.to_string())),
         }
+    }
+
+    /// The process-wide registry schedulers use unless given their own: a
+    /// snapshot, so a run sees one fixed set of types. Starts as
+    /// [`Codecs::std`]; library crates add their types with
+    /// [`install_global`](Self::install_global) (the lazy layer does so the
+    /// first time it builds a graph) and so can a program for its own types.
+    pub fn global() -> Arc<Codecs> {
+        let lock = GLOBAL.get_or_init(|| RwLock::new(Arc::new(Codecs::std())));
+        match lock.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Adds types to the [`global`](Self::global) registry (copy on write:
+    /// runs already started keep their snapshot).
+    ///
+    /// ```
+    /// use dklearn_graph::Codecs;
+    /// #[derive(Debug)]
+    /// struct Mine { w: Vec<f64> }
+    /// impl dklearn_graph::codec::Encode for Mine {
+    ///     dklearn_graph::codec::encode_fields!("my::Mine"; w);
+    /// }
+    /// Codecs::install_global(|c| { c.register::<Mine>(); });
+    /// let v: dklearn_graph::Value = std::sync::Arc::new(Mine { w: vec![] });
+    /// assert!(Codecs::global().can_encode(&v));
+    /// ```
+    pub fn install_global(add: impl FnOnce(&mut Codecs)) {
+        let lock = GLOBAL.get_or_init(|| RwLock::new(Arc::new(Codecs::std())));
+        let mut g = match lock.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = Codecs::clone(&g);
+        add(&mut next);
+        *g = Arc::new(next);
     }
 
     /// Registry of the std types the graph layer itself produces and the
