@@ -42,6 +42,7 @@ mod error;
 mod profiler;
 mod progress;
 mod resource;
+mod spill;
 mod threaded;
 mod visualize;
 
@@ -52,5 +53,6 @@ pub use crate::resource::{
     current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, ResourceProfiler,
     ResourceSample,
 };
+pub use crate::spill::{DiskFiles, SpillFiles};
 pub use crate::threaded::Threaded;
 pub use crate::visualize::{render_html, visualize, Profile};

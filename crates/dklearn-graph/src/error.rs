@@ -34,21 +34,63 @@ pub enum ErrorKind {
         /// The expected type's name.
         expected: &'static str,
     },
+    /// A value could not be written to or read back from the spill
+    /// directory of a memory-limited run (disk full, directory not
+    /// writable, file corrupt or removed). The cause is [`Error::source`](std::error::Error::source).
+    Spill {
+        /// The key whose value was being spilled or read back.
+        key: Key,
+        /// The spill file.
+        path: String,
+        /// `"spilling"` or `"reading back"`.
+        action: &'static str,
+        /// The cause, as text.
+        message: String,
+    },
     /// The scheduler itself failed (e.g. could not start a worker thread).
     Scheduler(String),
 }
 
 /// The error of `dklearn-graph` and of schedulers implementing
 /// [`Scheduler`](crate::Scheduler).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+/// Errors compare by kind (the cause is already in the kind's message).
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        self.kind == other.kind
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// An error of the given kind.
     pub fn new(kind: ErrorKind) -> Error {
-        Error { kind }
+        Error { kind, source: None }
+    }
+
+    /// An [`ErrorKind::Spill`] naming `key` and `path`, keeping `cause` as
+    /// the [`source`](std::error::Error::source).
+    pub fn spill(
+        key: Key,
+        path: impl Into<String>,
+        action: &'static str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error {
+            kind: ErrorKind::Spill {
+                key,
+                path: path.into(),
+                action,
+                message: cause.to_string(),
+            },
+            source: Some(std::sync::Arc::new(cause)),
+        }
     }
 
     /// What went wrong.
@@ -86,7 +128,8 @@ impl Error {
             ErrorKind::MissingKey(key)
             | ErrorKind::MissingDependency { key, .. }
             | ErrorKind::TaskFailed { key, .. }
-            | ErrorKind::TypeMismatch { key, .. } => Some(key),
+            | ErrorKind::TypeMismatch { key, .. }
+            | ErrorKind::Spill { key, .. } => Some(key),
             ErrorKind::Scheduler(_) => None,
         }
     }
@@ -119,6 +162,12 @@ impl fmt::Display for Error {
             ErrorKind::TypeMismatch { key, expected } => {
                 write!(f, "value of {key} is not a {expected}")
             }
+            ErrorKind::Spill {
+                key,
+                path,
+                action,
+                message,
+            } => write!(f, "{action} the value of {key} ({path}) failed: {message}"),
             ErrorKind::Scheduler(message) => write!(f, "scheduler failed: {message}"),
         }
     }
@@ -130,7 +179,13 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -37,7 +37,7 @@ pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
 pub use crate::render::{to_dot, to_html, to_svg, xml_escape};
-pub use crate::scheduler::{Callback, Scheduler, Sequential};
+pub use crate::scheduler::{Callback, Scheduler, Sequential, SpillEvent, SpillKind};
 pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, Token, TokenHasher, Tokenize};
 pub use dklearn_codec as codec;
