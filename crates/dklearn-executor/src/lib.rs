@@ -47,7 +47,7 @@ mod threaded;
 mod visualize;
 
 pub use crate::error::{Error, ErrorKind};
-pub use crate::profiler::{Profiler, TaskRecord};
+pub use crate::profiler::{Profiler, SpillRecord, TaskRecord};
 pub use crate::progress::ProgressBar;
 pub use crate::resource::{
     current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, ResourceProfiler,

@@ -212,6 +212,7 @@ struct Control {
 /// ```
 pub struct ResourceProfiler {
     interval: Duration,
+    memory_limit: Mutex<Option<u64>>,
     shared: Arc<Shared>,
     control: Mutex<Control>,
 }
@@ -221,6 +222,7 @@ impl ResourceProfiler {
     pub fn new(interval: Duration) -> ResourceProfiler {
         ResourceProfiler {
             interval: interval.max(MIN_INTERVAL),
+            memory_limit: Mutex::new(None),
             shared: Arc::default(),
             control: Mutex::default(),
         }
@@ -234,6 +236,12 @@ impl ResourceProfiler {
     /// The samples so far, in time order.
     pub fn results(&self) -> Vec<ResourceSample> {
         self.shared.samples.lock().clone()
+    }
+
+    /// The memory limit of the last memory-limited run seen (reported by the
+    /// scheduler), drawn as a line in [`visualize`](crate::visualize).
+    pub fn memory_limit(&self) -> Option<u64> {
+        *self.memory_limit.lock()
     }
 
     /// The instant sample times are measured from (the first `start`).
@@ -298,6 +306,10 @@ impl Callback for ResourceProfiler {
             });
         // If no thread can be started the compute still runs, unprofiled.
         c.thread = spawned.ok();
+    }
+
+    fn memory_limit(&self, bytes: usize) {
+        *self.memory_limit.lock() = Some(bytes as u64);
     }
 
     fn finish(&self, _ok: bool) {

@@ -344,3 +344,31 @@ fn decode_of_unregistered_tag_reads_as_error() {
     let mut r = Reader::new(&[]);
     assert!(Blob::decode(&mut r).is_err());
 }
+
+#[test]
+fn profile_page_shows_spills_and_the_limit() {
+    use dklearn_executor::{render_html, Profiler, ResourceProfiler};
+    let (g, keys) = fan();
+    let base = test_base("profile");
+    let prof = Profiler::new();
+    let rprof = ResourceProfiler::new(std::time::Duration::from_millis(5));
+    let s = Threaded::new(2)
+        .memory_limit(25_000)
+        .spill_dir(&base)
+        .codecs(codecs());
+    s.get(&g, &keys, &[&prof, &rprof]).unwrap();
+    let (written, read) = prof.spill_bytes();
+    assert!(written > 0 && written == read, "{written} {read}");
+    let spills = prof.spills();
+    assert!(spills.iter().any(|r| r.kind == SpillKind::Spill));
+    assert!(spills
+        .iter()
+        .all(|r| r.end >= r.start && r.key.as_str().starts_with("node-")));
+    assert_eq!(rprof.memory_limit(), Some(25_000));
+    let html = render_html(&[(&prof).into(), (&rprof).into()]);
+    assert!(html.contains(r#"class="task spill""#), "spill bars");
+    assert!(html.contains(r#"class="task unspill""#), "unspill bars");
+    assert!(html.contains("spill to disk (") && html.contains("MB written in"));
+    assert!(html.contains(r#"class="memory-limit""#) && html.contains("memory limit 0.0 MB"));
+    let _ = std::fs::remove_dir_all(&base);
+}
