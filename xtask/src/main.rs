@@ -16,6 +16,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod size;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.

@@ -30,6 +30,14 @@ pub struct Args {
     /// Also print the N slowest tasks (key, duration, start, worker) on stderr.
     #[arg(long, default_value_t = 0)]
     pub slowest: usize,
+    /// Keep the values between tasks under SIZE (`128MB`, `64MiB` or bytes)
+    /// by spilling to `target/dklearn/spill` (see `Threaded::memory_limit`).
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Do not give the Chained SGD its classes: they are found by a pass
+    /// over every training label chunk first, as a user who gives none.
+    #[arg(long)]
+    pub no_classes: bool,
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
@@ -50,6 +58,13 @@ pub struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// The `--memory-limit` in MB (1e6 bytes), if any.
+    pub memory_limit_mb: Option<f64>,
+    /// Whether the Chained SGD was given its classes.
+    pub classes_given: bool,
+    /// MB written to the spill directory and read back (0 without a limit).
+    pub spilled_mb: f64,
+    pub unspilled_mb: f64,
 }
 
 /// Default number of workers: every core.
@@ -63,9 +78,20 @@ pub fn run_once(
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
+    run_limited(cfg, workers, None, callbacks)
+}
+
+/// [`run_once`] with an optional memory limit (spilling as `scale` does).
+pub fn run_limited(
+    cfg: &JobConfig,
+    workers: usize,
+    memory_limit: Option<usize>,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
     let t0 = Instant::now();
+    let sched: Threaded = crate::scale::scheduler(workers, memory_limit);
     let r = build(cfg)
-        .and_then(|job| job.compute(&Threaded::new(workers), callbacks))
+        .and_then(|job| job.compute(&sched, callbacks))
         .msg()?;
     Ok(Outcome {
         chained_sgd: r.chained_sgd,
@@ -80,12 +106,17 @@ pub fn run_once(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        memory_limit_mb: memory_limit.map(|b| b as f64 / 1e6),
+        classes_given: cfg.classes,
+        spilled_mb: 0.0,
+        unspilled_mb: 0.0,
     })
 }
 
 pub fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    let mut cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    cfg.classes = !args.no_classes;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     if !args.json {
         println!(
@@ -103,7 +134,15 @@ pub fn run(args: Args) -> crate::Result<()> {
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
-    let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
+    let mut out = run_limited(
+        &cfg,
+        workers,
+        args.memory_limit,
+        &[&progress, &prof, &rprof],
+    )?;
+    let (spilled, unspilled) = prof.spill_bytes();
+    out.spilled_mb = spilled as f64 / 1e6;
+    out.unspilled_mb = unspilled as f64 / 1e6;
     if args.slowest > 0 {
         // Where the time went, task by task (stderr, so --json stays one object).
         let mut tasks = prof.results();
@@ -157,6 +196,12 @@ pub fn run(args: Args) -> crate::Result<()> {
     );
     if let Some(mb) = out.peak_rss_mb {
         println!("  {:<28} {:.0} MB", "peak RSS", mb);
+    }
+    if let Some(limit) = out.memory_limit_mb {
+        println!(
+            "  {:<28} {:.0} MB: {:.1} MB spilled, {:.1} MB read back",
+            "memory limit", limit, out.spilled_mb, out.unspilled_mb
+        );
     }
     println!("  {:<28} {}", "profile", path.display());
     Ok(())
