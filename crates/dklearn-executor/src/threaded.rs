@@ -9,7 +9,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Task, Value};
+use dklearn_graph::{Callback, Error, Graph, Key, Scheduler, Task, TaskError, Value};
 use parking_lot::{Condvar, Mutex};
 
 /// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
@@ -394,7 +394,7 @@ impl<'p, 'g> Run<'p, 'g> {
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -449,7 +449,7 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Err(payload) = result {
             self.fail(Error::scheduler(format!(
                 "worker {id} panicked outside a task: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )));
         }
     }
