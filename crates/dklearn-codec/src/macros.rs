@@ -26,6 +26,9 @@ macro_rules! encode_fields {
         fn encoded_len(&self) -> usize {
             0 $(+ $crate::Encode::encoded_len(&self.$field))*
         }
+        fn size_hint(&self) -> usize {
+            0 $(+ $crate::Encode::size_hint(&self.$field))*
+        }
         fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
             $($crate::Encode::encode(&self.$field, out);)*
         }

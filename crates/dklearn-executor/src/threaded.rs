@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use dklearn_graph::{
-    panic_message, Callback, Codecs, Error, Graph, Key, Scheduler, SpillEvent, SpillKind, Task,
-    Value,
+    Callback, Codecs, Error, Graph, Key, Scheduler, SpillEvent, SpillKind, Task, TaskError, Value,
 };
 use parking_lot::{Condvar, Mutex};
 
@@ -503,7 +502,7 @@ impl<'p, 'g> Run<'p, 'g> {
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -558,7 +557,7 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Err(payload) = result {
             self.fail(Error::scheduler(format!(
                 "worker {id} panicked outside a task: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )));
         }
     }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::profiler::{Profiler, SpillRecord, TaskRecord};
+use crate::render::xml_escape;
 use crate::resource::{ResourceProfiler, ResourceSample};
-use dklearn_graph::xml_escape;
 use dklearn_graph::SpillKind;
 
 /// Something [`visualize`] can draw: the tasks of a [`Profiler`] (a Gantt
