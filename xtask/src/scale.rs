@@ -99,9 +99,13 @@ pub fn scheduler(workers: usize, memory_limit: Option<usize>) -> Threaded {
     install_codecs();
     let s = Threaded::new(workers);
     match memory_limit {
-        Some(limit) => s
-            .memory_limit(limit)
-            .spill_dir(crate::data::workspace_root().join("target/dklearn/spill")),
+        // One malloc arena: what a worker frees, the other reuses (a lower
+        // peak, which is the point of a limit).
+        Some(limit) => {
+            dklearn_executor::single_malloc_arena();
+            s.memory_limit(limit)
+                .spill_dir(crate::data::workspace_root().join("target/dklearn/spill"))
+        }
         None => s,
     }
 }

@@ -148,11 +148,13 @@ impl PartialEq for MemoryConfig {
 /// `resident` holds `(next_use, slot)` of every in-memory value that may be
 /// spilled; the last element is the one needed latest. `entry[slot]` is
 /// `Some((next_use, size))` exactly when the slot is in `resident`, and
-/// `live` is the sum of those sizes. Every change happens under the slot's
+/// `live` is the sum of those sizes plus `in_flight`, the inputs running
+/// tasks took (counted until the task is done, never spillable). Every change happens under the slot's
 /// own lock first (slot, then this), so a value is counted once.
 #[derive(Debug, Default)]
 pub(crate) struct Accounts {
     pub live: usize,
+    pub in_flight: usize,
     pub peak: usize,
     resident: BTreeSet<(u32, u32)>,
     entry: Vec<Option<(u32, usize)>>,
@@ -183,6 +185,19 @@ impl Accounts {
         self.resident.remove(&(next, slot));
         self.live -= size;
         Some(size)
+    }
+
+    /// A running task took `size` bytes of inputs.
+    pub(crate) fn pin(&mut self, size: usize) {
+        self.in_flight += size;
+        self.live += size;
+        self.peak = self.peak.max(self.live);
+    }
+
+    /// A task is done with `size` bytes of taken inputs.
+    pub(crate) fn unpin(&mut self, size: usize) {
+        self.in_flight -= size;
+        self.live -= size;
     }
 
     /// `slot`'s value is next read by task `next`.
@@ -267,6 +282,12 @@ mod tests {
         assert_eq!(a.forget(2), Some(10));
         assert_eq!(a.forget(2), None);
         assert_eq!((a.live, a.peak), (0, 30));
+        a.admit(3, 10, 1);
+        a.pin(25);
+        assert_eq!(a.victim(30), Some((3, 10)), "in-flight bytes count");
+        assert_eq!(a.victim(0), None, "in-flight bytes are not spillable");
+        a.unpin(25);
+        assert_eq!((a.live, a.in_flight), (0, 0));
     }
 
     #[test]

@@ -664,11 +664,16 @@ impl<'p, 'g> Run<'p, 'g> {
         for cb in self.callbacks {
             cb.pretask(key, worker);
         }
+        let mut pinned = 0;
         for &d in plan.deps_of(i) {
             match self.read_input(d as usize, i, worker) {
-                Ok(v) => inputs.push(v),
+                Ok((v, p)) => {
+                    inputs.push(v);
+                    pinned += p;
+                }
                 Err(e) => {
                     inputs.clear();
+                    self.unpin(pinned);
                     self.fail(e);
                     return None;
                 }
@@ -676,11 +681,13 @@ impl<'p, 'g> Run<'p, 'g> {
         }
         if let Err(e) = self.enforce_limit(worker) {
             inputs.clear();
+            self.unpin(pinned);
             self.fail(e);
             return None;
         }
         let value = self.run_and_report(i, worker, inputs);
         inputs.clear();
+        self.unpin(pinned);
         let value = match value {
             Ok(v) => v,
             Err(message) => {
@@ -751,7 +758,11 @@ impl<'p, 'g> Run<'p, 'g> {
     /// racing a reader that has counted itself but not yet cloned. A
     /// spilled value is read back here, under that lock, so one reader
     /// reads it and the others find it in memory.
-    fn read_input(&self, d: usize, i: usize, worker: usize) -> Result<Value, Error> {
+    ///
+    /// Returns the value and the bytes it pins: a value taken by its last
+    /// reader stays counted (as in flight, not spillable) until the task
+    /// is done with it.
+    fn read_input(&self, d: usize, i: usize, worker: usize) -> Result<(Value, usize), Error> {
         let plan = self.plan;
         let mut slot = self.slots[d].value.lock();
         let last = self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1;
@@ -759,20 +770,24 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Stored::Disk(path, bytes) = &*slot {
             let v = self.unspill(d, path, *bytes, worker)?;
             if let Some(m) = &self.memory {
-                if !take {
-                    if let Some(size) = m.codecs.size_of(&v) {
-                        m.accounts.lock().admit(d as u32, size, self.next_use(d));
-                    }
+                if let Some(size) = m.codecs.size_of(&v) {
+                    // Counted as resident; a taker moves it to in flight below.
+                    m.accounts.lock().admit(d as u32, size, self.next_use(d));
                 }
             }
             *slot = Stored::Memory(v);
         }
+        let mut pinned = 0;
         let v = match &*slot {
             Stored::Memory(v) if take => {
                 let v = Arc::clone(v);
                 *slot = Stored::Empty;
                 if let Some(m) = &self.memory {
-                    m.accounts.lock().forget(d as u32);
+                    let mut a = m.accounts.lock();
+                    if let Some(size) = a.forget(d as u32) {
+                        a.pin(size);
+                        pinned = size;
+                    }
                 }
                 v
             }
@@ -789,7 +804,16 @@ impl<'p, 'g> Run<'p, 'g> {
                 )))
             }
         };
-        Ok(v)
+        Ok((v, pinned))
+    }
+
+    /// Stops counting `bytes` of inputs a task took (it is done with them).
+    fn unpin(&self, bytes: usize) {
+        if let Some(m) = &self.memory {
+            if bytes > 0 {
+                m.accounts.lock().unpin(bytes);
+            }
+        }
     }
 
     /// Reads back slot `d`'s spilled value from `path` and removes the file.
