@@ -214,10 +214,7 @@ struct FullDisk;
 
 impl SpillFiles for FullDisk {
     fn write(&self, _path: &Path, _bytes: &[u8]) -> io::Result<()> {
-        Err(io::Error::new(
-            io::ErrorKind::Other,
-            "No space left on device (injected)",
-        ))
+        Err(io::Error::other("No space left on device (injected)"))
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         DiskFiles.read(path)
