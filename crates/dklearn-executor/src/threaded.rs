@@ -9,7 +9,9 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Task, Value};
+use dklearn_graph::{
+    panic_message, Callback, Error, Graph, Key, Scheduler, Task, TaskError, Value,
+};
 use parking_lot::{Condvar, Mutex};
 
 /// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
@@ -375,26 +377,25 @@ impl<'p, 'g> Run<'p, 'g> {
     }
 
     /// `pretask`, the task's function under `catch_unwind`, `posttask`.
-    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, String> {
+    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, TaskError> {
         for cb in self.callbacks {
             cb.pretask(&self.plan.order[i], worker);
         }
         self.run_and_report(i, worker, inputs)
     }
 
-    /// The task's function under `catch_unwind`, then `posttask`; a failure
-    /// or panic becomes its message.
+    /// The task's function under `catch_unwind`, then `posttask`; a panic
+    /// becomes a [`TaskError`] with its message.
     fn run_and_report(
         &self,
         i: usize,
         worker: usize,
         inputs: &mut [Value],
-    ) -> Result<Value, String> {
+    ) -> Result<Value, TaskError> {
         let task = self.plan.tasks[i];
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Ok(result) => result,
+            Err(payload) => Err(TaskError::new(panic_message(&*payload))),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -424,8 +425,8 @@ impl<'p, 'g> Run<'p, 'g> {
             }
             match self.call(i, 0, &mut []) {
                 Ok(v) => self.store(i, v, &mut ready),
-                Err(message) => {
-                    self.fail(Error::task_failed(plan.order[i].clone(), message));
+                Err(e) => {
+                    self.fail(Error::task_failed(plan.order[i].clone(), e));
                     return;
                 }
             }
@@ -588,8 +589,8 @@ impl<'p, 'g> Run<'p, 'g> {
         inputs.clear();
         let value = match value {
             Ok(v) => v,
-            Err(message) => {
-                self.fail(Error::task_failed(key.clone(), message));
+            Err(e) => {
+                self.fail(Error::task_failed(key.clone(), e));
                 return None;
             }
         };

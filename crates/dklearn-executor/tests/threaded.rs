@@ -8,7 +8,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use dklearn_executor::Threaded;
-use dklearn_graph::{Callback, ErrorKind, Graph, Key, Scheduler, Sequential, Task, Value};
+use dklearn_graph::{
+    Callback, ErrorKind, Graph, Key, Scheduler, Sequential, Task, TaskError, Value,
+};
 use proptest::prelude::*;
 
 const P: u64 = 1_000_003;
@@ -380,6 +382,49 @@ fn task_error_stops_the_run_and_finish_reports_it() {
     assert_eq!(*log.finished.lock().unwrap(), vec![false]);
     // The run stopped early: not all ~4000 tasks ran.
     assert!(log.post_ok.load(Ordering::SeqCst) < 3999);
+}
+
+#[test]
+fn a_task_error_keeps_its_source_on_both_schedulers() {
+    // A read task using `?` on an io::Error, and one wrapping a parse error
+    // with context: the cause is reachable from the graph's error.
+    let mut g = Graph::new();
+    let read = Key::from_string("read-1");
+    g.insert(
+        read.clone(),
+        Task::new(vec![], |_: &[Value]| {
+            let text = std::fs::read_to_string("/nonexistent/dklearn/input.txt")?;
+            Ok(Arc::new(text) as Value)
+        }),
+    );
+    let parse = Key::from_string("parse-1");
+    g.insert(
+        parse.clone(),
+        Task::new(vec![], |_: &[Value]| {
+            let n: u32 = "12x"
+                .parse()
+                .map_err(|e| TaskError::with_source("parse line 3", e))?;
+            Ok(Arc::new(n) as Value)
+        }),
+    );
+    for workers in [1usize, 2] {
+        let schedulers: [&dyn Scheduler; 2] = [&Sequential, &Threaded::new(workers)];
+        for s in schedulers {
+            let e = s.get(&g, std::slice::from_ref(&read), &[]).unwrap_err();
+            assert_eq!(e.key(), Some(&read));
+            let io = std::error::Error::source(&e)
+                .and_then(|c| c.downcast_ref::<std::io::Error>())
+                .expect("the io::Error is the source");
+            assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+            let e = s.get(&g, std::slice::from_ref(&parse), &[]).unwrap_err();
+            assert_eq!(e.to_string(), "task parse-1 failed: parse line 3");
+            let cause = std::error::Error::source(&e)
+                .and_then(|c| c.downcast_ref::<std::num::ParseIntError>())
+                .expect("the ParseIntError is the source");
+            assert_eq!(cause.kind(), &std::num::IntErrorKind::InvalidDigit);
+        }
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::Error;
 use crate::graph::{Graph, RefKeyMap};
 use crate::key::Key;
-use crate::task::{panic_message, Value};
+use crate::task::{panic_message, TaskError, Value};
 
 /// What a scheduler reports to observers (progress bars, profilers).
 ///
@@ -157,17 +157,17 @@ impl Scheduler for Sequential {
                     values[i] = Some(v);
                     None
                 }
-                Ok(Err(e)) => Some(e.into_message()),
-                Err(payload) => Some(panic_message(&*payload)),
+                Ok(Err(e)) => Some(e),
+                Err(payload) => Some(TaskError::new(panic_message(&*payload))),
             };
             for cb in callbacks {
                 cb.posttask(key, 0, failure.is_none());
             }
-            if let Some(message) = failure {
+            if let Some(e) = failure {
                 for cb in callbacks {
                     cb.finish(false);
                 }
-                return Err(Error::task_failed(key.clone(), message));
+                return Err(Error::task_failed(key.clone(), e));
             }
         }
         for cb in callbacks {
