@@ -487,3 +487,21 @@ fn callbacks_see_every_task_once_on_a_valid_worker() {
     let keys: HashSet<&Key> = pre.iter().map(|(k, _)| k).collect();
     assert_eq!(keys.len(), needed.len());
 }
+
+#[test]
+fn compute_of_many_values_of_one_type_on_threads() {
+    use dklearn_graph::{Compute, Delayed};
+    let x = Delayed::value("x", 2u64);
+    let ys: Vec<Delayed<u64>> = (0..40u64)
+        .map(|i| x.map_with("mul", &i, move |v| v * i))
+        .collect();
+    let want: Vec<u64> = (0..40).map(|i| 2 * i).collect();
+    for workers in [1usize, 2, 4] {
+        let t = Threaded::new(workers);
+        assert_eq!(ys.compute(&t).unwrap(), want);
+        // Duplicates and an array: each requested key gets its value.
+        assert_eq!([&ys[3], &ys[3], &x].compute(&t).unwrap(), [6, 6, 2]);
+        // Nothing requested: nothing computed, no error.
+        assert_eq!(ys[..0].compute(&t).unwrap(), Vec::<u64>::new());
+    }
+}
