@@ -1,5 +1,6 @@
 //! The typed user API: `Delayed<T>`, a lazy value of type `T`.
 
+use std::collections::HashSet;
 use std::any::type_name;
 use std::fmt;
 use std::marker::PhantomData;
@@ -385,15 +386,12 @@ pub fn merge_graphs(items: &[&dyn AnyDelayed]) -> (Graph, Vec<Key>) {
     // Items sharing one map (the chunks of a `Bag`, the outputs of one
     // `GraphBuilder`) merge it once: merging a known graph again would scan
     // it. The items are borrowed, so no address is reused meanwhile.
-    let mut seen: Vec<usize> = Vec::new();
+    let mut seen: HashSet<usize> = HashSet::new();
     for d in items {
         let g = d.graph();
-        let id = g.map_address();
-        if g.is_empty() || seen.contains(&id) {
-            continue;
+        if !g.is_empty() && seen.insert(g.map_address()) {
+            graph.merge(g);
         }
-        seen.push(id);
-        graph.merge(g);
     }
     (graph, items.iter().map(|d| d.key().clone()).collect())
 }
