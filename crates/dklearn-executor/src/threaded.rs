@@ -24,9 +24,10 @@ use parking_lot::{Condvar, Mutex};
 ///   [`Graph::toposort`] (a depth-first post-order from the requested keys,
 ///   dask's ordering idea). A worker that finishes a task runs the first
 ///   dependent it made ready itself and pushes the others to its own LIFO
-///   deque, so a chain is finished before a new one is opened; idle workers
-///   steal from the other end of a busy worker's deque, then take the next
-///   leaf in priority order from a shared FIFO injector.
+///   deque, so a chain is finished before a new one is opened. A worker
+///   whose deque is empty takes the next leaf in priority order from a
+///   shared FIFO injector, and only when that is empty steals the oldest
+///   entry from the other end of a busy worker's deque.
 /// - **Memory is released early.** Each value counts the reads still to
 ///   come; its last reader gets the value itself rather than a shared
 ///   reference (unless the key was requested), so the value is freed when

@@ -1,7 +1,7 @@
 //! The typed user API: `Delayed<T>`, a lazy value of type `T`.
 
-use std::collections::HashSet;
 use std::any::type_name;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
