@@ -2,6 +2,8 @@
 //! Sequential scheduler's per-task overhead on 100,000 no-op tasks.
 //!
 //! `cargo bench -p dklearn-benches --bench graph`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;

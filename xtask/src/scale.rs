@@ -23,7 +23,7 @@ use std::time::Instant;
 
 /// Flags of `cargo xtask scale`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Copies of the corpus, one run each: a list such as `1,4,16,64`.
     #[arg(long, default_value = "1,4,16,64", value_delimiter = ',')]
     pub copies: Vec<u64>,
@@ -161,7 +161,7 @@ fn read_spill(path: &std::path::Path) -> Result<(CsrMatrix, Vec<i8>), TaskError>
 
 /// One run of the series.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub copies: u64,
     pub docs: usize,
     pub bytes: u64,
@@ -297,7 +297,7 @@ fn run_one(
     })
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     let workers = args
