@@ -35,6 +35,6 @@ pub use crate::delayed::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
-pub use crate::scheduler::{Callback, Scheduler, Sequential};
+pub use crate::scheduler::{finish_callbacks, start_callbacks, Callback, Scheduler, Sequential};
 pub use crate::task::{Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
