@@ -85,17 +85,6 @@ impl TaskError {
         self.message
     }
 
-    /// The underlying error, if any (also reachable through
-    /// [`std::error::Error::source`]).
-    pub fn cause(&self) -> Option<&ErrorSource> {
-        self.source.as_ref()
-    }
-
-    /// Consumes the error, returning its message and its source.
-    pub fn into_parts(self) -> (String, Option<ErrorSource>) {
-        (self.message, self.source)
-    }
-
     /// The error of a caught panic (what `catch_unwind` returns), for a
     /// scheduler that runs tasks or callbacks: the message is the `&str` or
     /// `String` payload of `panic!`, otherwise `"task panicked"`.
@@ -107,6 +96,17 @@ impl TaskError {
     /// ```
     pub fn from_panic(payload: &(dyn Any + Send)) -> TaskError {
         TaskError::new(panic_message(payload))
+    }
+
+    /// The underlying error, if any (also reachable through
+    /// [`std::error::Error::source`]).
+    pub fn cause(&self) -> Option<&ErrorSource> {
+        self.source.as_ref()
+    }
+
+    /// Consumes the error, returning its message and its source.
+    pub fn into_parts(self) -> (String, Option<ErrorSource>) {
+        (self.message, self.source)
     }
 }
 
