@@ -27,7 +27,7 @@ use std::time::Instant;
 
 /// Flags of `cargo xtask scale`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Copies of the corpus, one run each: a list such as `1,4,16,64`.
     #[arg(long, default_value = "1,4,16,64", value_delimiter = ',')]
     pub copies: Vec<u64>,
@@ -58,7 +58,7 @@ pub struct Args {
 
 /// One run of the series.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub copies: u64,
     pub docs: usize,
     pub bytes: u64,
@@ -95,7 +95,7 @@ type Hits = (usize, usize, usize);
 /// The scheduler of `reproduce` and `scale`: `workers` threads, and with a
 /// limit, spilling to `target/dklearn/spill` of the workspace (the library's
 /// per-run directories, removed at the end).
-pub fn scheduler(workers: usize, memory_limit: Option<usize>) -> Threaded {
+pub(crate) fn scheduler(workers: usize, memory_limit: Option<usize>) -> Threaded {
     install_codecs();
     let s = Threaded::new(workers);
     match memory_limit {
@@ -219,7 +219,7 @@ fn run_one(
     })
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     cfg.classes = !args.no_classes;

@@ -3,7 +3,7 @@
 /// Parses a size: a number of bytes, or a number followed by `KB`, `MB`,
 /// `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024), case
 /// insensitive, with an optional space and fractional part (`1.5GB`).
-pub fn parse_size(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use dklearn_graph::{
-    Callback, Codecs, Error, Graph, Key, Scheduler, SpillEvent, SpillKind, Task, TaskError, Value,
+    finish_callbacks, start_callbacks, Callback, Codecs, Error, Graph, Key, Scheduler, SpillEvent,
+    SpillKind, Task, TaskError, Value,
 };
 use parking_lot::{Condvar, Mutex};
 
@@ -28,9 +29,10 @@ use crate::spill::{DiskFiles, Memory, MemoryConfig, SpillFiles, Totals};
 ///   [`Graph::toposort`] (a depth-first post-order from the requested keys,
 ///   dask's ordering idea). A worker that finishes a task runs the first
 ///   dependent it made ready itself and pushes the others to its own LIFO
-///   deque, so a chain is finished before a new one is opened; idle workers
-///   steal from the other end of a busy worker's deque, then take the next
-///   leaf in priority order from a shared FIFO injector.
+///   deque, so a chain is finished before a new one is opened. A worker
+///   whose deque is empty takes the next leaf in priority order from a
+///   shared FIFO injector, and only when that is empty steals the oldest
+///   entry from the other end of a busy worker's deque.
 /// - **Memory is released early.** Each value counts the reads still to
 ///   come; its last reader gets the value itself rather than a shared
 ///   reference (unless the key was requested), so the value is freed when
@@ -191,22 +193,25 @@ impl Scheduler for Threaded {
         let plan = Plan::new(graph, &order, keys)?;
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
-            for cb in callbacks {
-                cb.start(&culled, keys);
-            }
+            start_callbacks(callbacks, &culled, keys)?;
         }
         let memory = self
             .memory
             .as_ref()
             .filter(|m| m.limit != usize::MAX)
             .map(|m| Memory::new(m, plan.len()));
-        if let Some(m) = &memory {
-            for cb in callbacks {
-                cb.memory_limit(m.limit);
-            }
-        }
+        let limit = memory.as_ref().map(|m| m.limit);
         let run = Run::new(&plan, self.num_workers, callbacks, memory);
-        let outcome = run.execute().and_then(|()| {
+        // Workers catch panics; this catches a callback panicking on the
+        // calling thread (e.g. `pretask` of a literal), so `finish` still runs.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(limit) = limit {
+                for cb in callbacks {
+                    cb.memory_limit(limit);
+                }
+            }
+            run.execute()?;
+            // Requested values, read back if they were spilled.
             let mut out = Vec::with_capacity(keys.len());
             for k in keys {
                 let value = match plan.index.get(k) {
@@ -219,11 +224,17 @@ impl Scheduler for Threaded {
                 }
             }
             Ok(out)
+        }))
+        .unwrap_or_else(|payload| {
+            Err(Error::scheduler(format!(
+                "a callback panicked: {}",
+                TaskError::from_panic(&*payload).into_message()
+            )))
         });
-        for cb in callbacks {
-            cb.finish(outcome.is_ok());
-        }
-        outcome
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
+        let out = outcome?;
+        finished?;
+        Ok(out)
     }
 }
 
@@ -483,26 +494,25 @@ impl<'p, 'g> Run<'p, 'g> {
     }
 
     /// `pretask`, the task's function under `catch_unwind`, `posttask`.
-    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, String> {
+    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, TaskError> {
         for cb in self.callbacks {
             cb.pretask(&self.plan.order[i], worker);
         }
         self.run_and_report(i, worker, inputs)
     }
 
-    /// The task's function under `catch_unwind`, then `posttask`; a failure
-    /// or panic becomes its message.
+    /// The task's function under `catch_unwind`, then `posttask`; a panic
+    /// becomes a [`TaskError`] with its message.
     fn run_and_report(
         &self,
         i: usize,
         worker: usize,
         inputs: &mut [Value],
-    ) -> Result<Value, String> {
+    ) -> Result<Value, TaskError> {
         let task = self.plan.tasks[i];
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
+            Ok(result) => result,
+            Err(payload) => Err(TaskError::from_panic(&*payload)),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -532,8 +542,8 @@ impl<'p, 'g> Run<'p, 'g> {
             }
             match self.call(i, 0, &mut []) {
                 Ok(v) => self.store(i, v, &mut ready),
-                Err(message) => {
-                    self.fail(Error::task_failed(plan.order[i].clone(), message));
+                Err(e) => {
+                    self.fail(Error::task_failed(plan.order[i].clone(), e));
                     return;
                 }
             }
@@ -690,8 +700,8 @@ impl<'p, 'g> Run<'p, 'g> {
         self.unpin(pinned);
         let value = match value {
             Ok(v) => v,
-            Err(message) => {
-                self.fail(Error::task_failed(key.clone(), message));
+            Err(e) => {
+                self.fail(Error::task_failed(key.clone(), e));
                 return None;
             }
         };
