@@ -34,4 +34,5 @@ pub use params::{Average, LearningRate, Loss, Penalty};
 pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
 pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SgdClassifierParams};
+pub use sgd_core::{SgdAverageState, SgdState};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
