@@ -17,6 +17,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod skops;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -48,6 +49,9 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
+    #[command(hide = true)]
+    SkopsModels(skops::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::SkopsModels(a) => skops::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

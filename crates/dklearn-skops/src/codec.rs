@@ -384,13 +384,19 @@ fn check_n_features(a: &mut Attrs, ncols: usize) -> Result<(), Error> {
 /// aliases them).
 fn read_sgd_state<L: SkopsLabel>(
     a: &mut Attrs,
-    averaging: bool,
+    average: Average,
     loss_ok: &dyn Fn(&str, &[Node]) -> bool,
 ) -> Result<Option<SgdState<L>>, Error> {
     if !a.has("coef_") {
         check_unfitted(a, "coef_", SGD_FITTED)?;
         return Ok(None);
     }
+    let averaging = average != Average::Off;
+    let average_start = match average {
+        Average::Off => 0.0,
+        Average::On => 1.0,
+        Average::From(n) => n as f64,
+    };
     let (coef_loc, icpt_loc) = (a.loc("coef_"), a.loc("intercept_"));
     let (coef_a, coef_id) = a.array("coef_")?;
     let (icpt_a, icpt_id) = a.array("intercept_")?;
@@ -420,31 +426,53 @@ fn read_sgd_state<L: SkopsLabel>(
         }
     }
     let average = if averaging {
-        let mut arr = |key: &str| -> Result<(crate::npy::NpyArray, i64, String), Error> {
+        // scikit-learn keeps the plain and averaged iterates (1-D for two
+        // classes); coef_/intercept_ are the averaged ones once `average <=
+        // t_ - 1`, else the plain ones (a reshaped view for two classes, the
+        // same array for more).
+        let started = average_start <= t - 1.0;
+        let mut arr2 = |key: &str| -> Result<Array2<f64>, Error> {
             let loc = a.loc(key);
-            let (x, id) = a.array(key)?;
-            Ok((x, id, loc))
+            let (x, _) = a.array(key)?;
+            if x.shape.len() == 1 {
+                let v = f64_1d(&x, &loc)?;
+                let n = v.len();
+                Array2::from_shape_vec((1, n), v).map_err(|e| Error::format(format!("{loc}: {e}")))
+            } else {
+                f64_2d(&x, &loc)
+            }
         };
-        let (sc, sc_id, sc_loc) = arr("_standard_coef")?;
-        let (si, si_id, si_loc) = arr("_standard_intercept")?;
-        let (ac, ac_id, ac_loc) = arr("_average_coef")?;
-        let (ai, ai_id, ai_loc) = arr("_average_intercept")?;
-        let coef_is_average = coef_id == ac_id;
-        let intercept_is_average = icpt_id == ai_id;
-        if !coef_is_average && coef_id != sc_id || !intercept_is_average && icpt_id != si_id {
+        let sc = arr2("_standard_coef")?;
+        let ac = arr2("_average_coef")?;
+        let mut arr1 = |key: &str| -> Result<Vec<f64>, Error> {
+            let loc = a.loc(key);
+            f64_1d(&a.array(key)?.0, &loc)
+        };
+        let si = arr1("_standard_intercept")?;
+        let ai = arr1("_average_intercept")?;
+        let same = |x: &[f64], y: &[f64]| {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+        };
+        let (want_c, want_i) = if started { (&ac, &ai) } else { (&sc, &si) };
+        let coef_flat: Vec<f64> = coef.iter().copied().collect();
+        let want_flat: Vec<f64> = want_c.iter().copied().collect();
+        if coef.dim() != want_c.dim() || !same(&coef_flat, &want_flat) || !same(&intercept, want_i)
+        {
             return Err(Error::format(format!(
-                "{coef_loc}: with averaging, coef_ and intercept_ must be the plain or the averaged arrays \
-                 (the same nodes), as scikit-learn keeps them"
+                "{coef_loc}: with averaging, coef_ and intercept_ must equal the {} arrays at t_ = {t} \
+                 (as scikit-learn sets them)",
+                if started { "averaged" } else { "plain" }
             )));
         }
+        let _ = (coef_id, icpt_id, &icpt_loc);
         Some((
-            f64_2d(&sc, &sc_loc)?,
-            f64_1d(&si, &si_loc)?,
+            sc,
+            si,
             SgdAverageState {
-                average_coef: f64_2d(&ac, &ac_loc)?,
-                average_intercept: f64_1d(&ai, &ai_loc)?,
-                coef_is_average,
-                intercept_is_average,
+                average_coef: ac,
+                average_intercept: ai,
+                coef_is_average: started,
+                intercept_is_average: started,
             },
         ))
     } else {
@@ -509,17 +537,37 @@ fn write_sgd_state<L: SkopsLabel>(
     };
     let arr1 = |w: &mut Writer, v: &[f64]| w.array(npy::write_f64(&[v.len()], v));
     let mut out = Vec::new();
-    let sc = arr2(w, &s.standard_coef);
-    let si = arr1(w, &s.standard_intercept);
     match &s.average {
         None => {
-            out.push(("coef_", sc));
-            out.push(("intercept_", si));
+            out.push(("coef_", arr2(w, &s.standard_coef)));
+            out.push(("intercept_", arr1(w, &s.standard_intercept)));
         }
         Some(avg) => {
-            let ac = arr2(w, &avg.average_coef);
+            // Two classes: the iterates are 1-D and coef_ is a (1, n) view of
+            // one, a separate array in the file; more: coef_ is the same array.
+            let binary = s.standard_coef.nrows() == 1;
+            let iterate = |w: &mut Writer, c: &Array2<f64>| {
+                if binary {
+                    let c = c.as_standard_layout();
+                    w.array(npy::write_f64(&[c.ncols()], c.as_slice().unwrap_or(&[])))
+                } else {
+                    arr2(w, c)
+                }
+            };
+            let sc = iterate(w, &s.standard_coef);
+            let si = arr1(w, &s.standard_intercept);
+            let ac = iterate(w, &avg.average_coef);
             let ai = arr1(w, &avg.average_intercept);
-            let coef = if avg.coef_is_average { &ac } else { &sc }.clone();
+            let coef_src = if avg.coef_is_average {
+                (&avg.average_coef, &ac)
+            } else {
+                (&s.standard_coef, &sc)
+            };
+            let coef = if binary {
+                arr2(w, coef_src.0)
+            } else {
+                coef_src.1.clone()
+            };
             let icpt = if avg.intercept_is_average { &ai } else { &si }.clone();
             out.push(("coef_", coef));
             out.push(("intercept_", icpt));
@@ -603,7 +651,7 @@ impl<L: SkopsLabel> Codec for SGDClassifier<L> {
             .average(c.average)
             .build()?;
         let ok = move |class: &str, args: &[Node]| loss_matches(loss, class, args);
-        match read_sgd_state::<L>(a, c.average != Average::Off, &ok)? {
+        match read_sgd_state::<L>(a, c.average, &ok)? {
             None => Ok(est),
             Some(s) => Ok(est.with_fitted_state(s)?),
         }
@@ -665,7 +713,7 @@ impl<L: SkopsLabel> Codec for Perceptron<L> {
             .n_iter_no_change(c.n_iter_no_change)
             .build()?;
         let ok = |class: &str, args: &[Node]| loss_matches(Loss::Perceptron, class, args);
-        match read_sgd_state::<L>(a, false, &ok)? {
+        match read_sgd_state::<L>(a, Average::Off, &ok)? {
             None => Ok(est),
             Some(s) => Ok(est.with_fitted_state(s)?),
         }
@@ -739,7 +787,7 @@ impl<L: SkopsLabel> Codec for PassiveAggressiveClassifier<L> {
             .average(c.average)
             .build()?;
         let ok = |class: &str, args: &[Node]| loss_matches(Loss::Hinge, class, args);
-        match read_sgd_state::<L>(a, c.average != Average::Off, &ok)? {
+        match read_sgd_state::<L>(a, c.average, &ok)? {
             None => Ok(est),
             Some(s) => Ok(est.with_fitted_state(s)?),
         }

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::label::SkopsLabel;
 use crate::schema::{child, show, Node, Writer};
 use dklearn_estimators::{
-    DecisionFunction, LogisticRegression, MultinomialNB, PassiveAggressiveClassifier, Perceptron,
+    DecisionFunction, Fit, LogisticRegression, PartialFit, MultinomialNB, PassiveAggressiveClassifier, Perceptron,
     Predict, SGDClassifier,
 };
 use dklearn_sparse::CsrMatrix;
@@ -63,6 +63,40 @@ impl<L: SkopsLabel> Model<L> {
             Model::LogisticRegression(m) => m.n_features_in(),
             Model::MultinomialNB(m) => m.n_features_in(),
         }
+    }
+
+    /// Fits the model on `x` and `y` (scikit-learn's `fit`), replacing any fit.
+    pub fn fit(&mut self, x: &CsrMatrix, y: &[L]) -> Result<(), Error> {
+        match self {
+            Model::Sgd(m) => m.fit(x, y)?,
+            Model::Perceptron(m) => m.fit(x, y)?,
+            Model::PassiveAggressive(m) => m.fit(x, y)?,
+            Model::LogisticRegression(m) => m.fit(x, y)?,
+            Model::MultinomialNB(m) => m.fit(x, y)?,
+        }
+        Ok(())
+    }
+
+    /// One `partial_fit` call; `LogisticRegression` has none (an error).
+    pub fn partial_fit(
+        &mut self,
+        x: &CsrMatrix,
+        y: &[L],
+        classes: Option<&[L]>,
+    ) -> Result<(), Error> {
+        match self {
+            Model::Sgd(m) => m.partial_fit(x, y, classes)?,
+            Model::Perceptron(m) => m.partial_fit(x, y, classes)?,
+            Model::PassiveAggressive(m) => m.partial_fit(x, y, classes)?,
+            Model::MultinomialNB(m) => m.partial_fit(x, y, classes)?,
+            Model::LogisticRegression(_) => {
+                return Err(Error::unsupported(
+                    "partial_fit",
+                    "LogisticRegression has no partial_fit",
+                ))
+            }
+        }
+        Ok(())
     }
 
     /// One label per row of `x`.
