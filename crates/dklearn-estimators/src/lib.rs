@@ -1,10 +1,15 @@
-//! Linear estimators with scikit-learn parity, over `dklearn-sparse` CSR input,
-//! and (later) the lazy dask-learn layer (Chained, Averaged, Pipeline).
+//! # dklearn-estimators
+//!
+//! Eager linear estimators with scikit-learn parity over `dklearn-sparse` CSR
+//! input: the SGD family (`SGDClassifier`, `Perceptron`,
+//! `PassiveAggressiveClassifier`), liblinear's `LogisticRegression`,
+//! `MultinomialNB`, metrics and labels. Depends on `dklearn-sparse` and
+//! ndarray only: no graphs, no text. The lazy dask-learn layer (`Chained`,
+//! `Averaged`, `Pipeline`) that runs these over chunks is `dklearn-lazy`.
 #![deny(missing_docs)]
 
 mod error;
 mod labels;
-mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
@@ -16,17 +21,11 @@ mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
-mod text;
 mod traits;
 mod tron;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
-pub use lazy::{
-    predict_chunks, score_chunks, train_mask, train_test_split, transform_chunks, Averaged,
-    AveragedFit, Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix,
-    Pipeline, TrainTestSplit,
-};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use naive_bayes::{MultinomialNB, MultinomialNBParams};
