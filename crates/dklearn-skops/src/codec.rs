@@ -825,7 +825,9 @@ impl<L: SkopsLabel> Codec for LogisticRegression<L> {
             attrs.push(("classes_", w.array(cl)));
             if let Some(n) = self.n_iter() {
                 let v: Vec<i64> = n.iter().map(|&x| x as i64).collect();
-                attrs.push(("n_iter_", w.array(npy::write_int(&[v.len()], &v, 4))));
+                // int32 as scikit-learn's liblinear writes it, wider if needed.
+                let width = if v.iter().all(|&x| x <= i64::from(i32::MAX)) { 4 } else { 8 };
+                attrs.push(("n_iter_", w.array(npy::write_int(&[v.len()], &v, width))));
             }
             let c = coef.as_standard_layout();
             attrs.push((

@@ -444,7 +444,10 @@ impl<'a> Reader<'a> {
                         let mut strings = Vec::with_capacity(items.len());
                         for (i, v) in items.iter().enumerate() {
                             match self.node(v, &child(at, &format!("[{i}]")))? {
-                                Node::Json(Value::String(s)) => strings.push(s),
+                                // numpy drops trailing NULs from its strings.
+                                Node::Json(Value::String(s)) if !s.ends_with('\0') => {
+                                    strings.push(s)
+                                }
                                 _ => {
                                     return Err(format!(
                                         "{}: object arrays of anything but strings are not supported",
