@@ -808,7 +808,15 @@ impl<L: SkopsLabel> Codec for LogisticRegression<L> {
             ("dual", w.json(json!(false))),
             ("tol", w.json(jf(self.tol()))),
             ("fit_intercept", w.json(json!(self.fit_intercept()))),
-            ("intercept_scaling", w.json(jf(self.intercept_scaling()))),
+            // scikit-learn's default is the int 1; write it so (repr unchanged).
+            (
+                "intercept_scaling",
+                w.json(if self.intercept_scaling() == 1.0 {
+                    json!(1)
+                } else {
+                    jf(self.intercept_scaling())
+                }),
+            ),
             ("class_weight", w.json(Value::Null)),
             ("random_state", w.json(Value::Null)),
             ("solver", w.json(json!("liblinear"))),
