@@ -13,6 +13,7 @@ mod ci;
 mod data;
 mod parity;
 mod parse_reuters;
+mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
@@ -61,6 +62,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
+    PredictBench(predict_bench::Args),
     /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
     #[command(hide = true)]
     SkopsModels(skops::Args),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::PredictBench(a) => predict_bench::run(a),
         Cmd::SkopsModels(a) => skops::run(a),
     };
     match result {
