@@ -34,4 +34,6 @@ pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParam
 pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SgdClassifierParams};
 pub use sgd_core::{SgdAverageState, SgdState};
-pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
+pub use traits::{
+    DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, PredictProba, Score, Transform,
+};

@@ -461,6 +461,12 @@ impl<L: Clone> Predict<L> for LogisticRegression<L> {
 
 impl<L: Clone + PartialEq> Score<L> for LogisticRegression<L> {}
 
+impl<L> crate::traits::PredictProba for LogisticRegression<L> {
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        LogisticRegression::predict_proba(self, x)
+    }
+}
+
 impl<L: Ord + Clone> LogisticRegression<L> {
     /// A copy of this estimator holding a fitted state given from outside
     /// (a saved model): `coef_`, `intercept_`, `classes_` as

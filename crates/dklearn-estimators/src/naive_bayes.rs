@@ -524,6 +524,12 @@ impl<L: Clone> Predict<L> for MultinomialNB<L> {
 
 impl<L: Clone + PartialEq> Score<L> for MultinomialNB<L> {}
 
+impl<L> crate::traits::PredictProba for MultinomialNB<L> {
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        MultinomialNB::predict_proba(self, x)
+    }
+}
+
 impl<L: Ord + Clone> MultinomialNB<L> {
     /// A copy of this estimator holding a fitted state given from outside (a
     /// saved model), checked: `classes` sorted, distinct, at least two; one

@@ -538,6 +538,14 @@ impl<L: Ord + Clone> SGDClassifier<L> {
     }
 }
 
+impl<L: Ord + Clone> crate::traits::PredictProba for SGDClassifier<L> {
+    /// [`SGDClassifier::predict_proba`]: an error unless `loss` is
+    /// `log_loss` or `modified_huber`.
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        SGDClassifier::predict_proba(self, x)
+    }
+}
+
 /// numpy's `x.sum(axis=1)` of one row of a C-ordered 2-D array (numpy 2.x):
 /// its pairwise sum over the whole row (one running sum below 8 values, 8
 /// accumulators up to 128, halves above), so probabilities normalise as
