@@ -100,7 +100,10 @@ pub fn run(args: Args) -> crate::Result<()> {
         return Err(format!("{} failed ({})", script.display(), out.status));
     }
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).msg()?;
-    let get = |k: &str| r[k].as_f64().ok_or(format!("no {k} in the script's output"));
+    let get = |k: &str| {
+        r[k].as_f64()
+            .ok_or(format!("no {k} in the script's output"))
+    };
     let mb = text_bytes as f64 / 1e6;
     println!(
         "predict-bench: {n_texts} texts, {mb:.1} MB, model {}, fastest of {} runs",

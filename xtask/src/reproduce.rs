@@ -2,10 +2,10 @@
 //! the progress bar, the task profiler and the resource profiler on.
 
 use crate::Msg;
+use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
-use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_reuters::{build, JobConfig};
 use dklearn_skops::{FittedTextPipeline, Model, Skops};
 use std::path::PathBuf;

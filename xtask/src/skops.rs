@@ -58,8 +58,8 @@ pub fn run(args: Args) -> crate::Result<()> {
     for case in &cases {
         let vect = HashingVectorizer::load(args.dir.join(format!("{}.hv.skops", case.name)))
             .map_err(err)?;
-        let mut est = Model::<Label>::load(args.dir.join(format!("{}.est.skops", case.name)))
-            .map_err(err)?;
+        let mut est =
+            Model::<Label>::load(args.dir.join(format!("{}.est.skops", case.name))).map_err(err)?;
         let y: Vec<Label> = case.labels.iter().map(label).collect::<Result<_, _>>()?;
         let x = vect.transform(&case.train);
         if case.chunks == 0 {
@@ -86,11 +86,17 @@ pub fn run(args: Args) -> crate::Result<()> {
             .map_err(|e| format!("{}: {e}", out.display()))?;
         if pipe.est.has_decision_function() {
             let d = pipe.decision_function_texts(&case.test).map_err(err)?;
-            write_npy(args.dir.join(format!("{}.dklearn.decision.npy", case.name)), &d)?;
+            write_npy(
+                args.dir.join(format!("{}.dklearn.decision.npy", case.name)),
+                &d,
+            )?;
         }
         if pipe.est.has_predict_proba() {
             let p = pipe.predict_proba_texts(&case.test).map_err(err)?;
-            write_npy(args.dir.join(format!("{}.dklearn.proba.npy", case.name)), &p)?;
+            write_npy(
+                args.dir.join(format!("{}.dklearn.proba.npy", case.name)),
+                &p,
+            )?;
         }
         println!("skops-models: {} written", case.name);
     }

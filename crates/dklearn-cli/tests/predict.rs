@@ -19,12 +19,13 @@ fn texts() -> Vec<String> {
 
 /// A fitted pipeline saved under a fresh directory of the target dir.
 fn model(name: &str, loss: Loss) -> (PathBuf, FittedTextPipeline<String>) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "predict-{name}-{}",
-        std::process::id()
-    ));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("predict-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let vect = HashingVectorizer::params().n_features(1 << 12).build().unwrap();
+    let vect = HashingVectorizer::params()
+        .n_features(1 << 12)
+        .build()
+        .unwrap();
     let t = texts();
     let y: Vec<String> = (0..t.len())
         .map(|i| ["grain", "crude", "earn"][i % 3].to_string())
@@ -71,7 +72,11 @@ fn predicts_labels_decisions_and_probabilities() {
     let p = path.to_str().unwrap();
     let t = texts();
     let out = run(&["predict", "--model", p], &lines(&t));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -79,7 +84,10 @@ fn predicts_labels_decisions_and_probabilities() {
         .collect();
     assert_eq!(got, pipe.predict_texts(&t).unwrap());
 
-    let out = run(&["predict", "--model", p, "--decision-function", "--proba"], &lines(&t));
+    let out = run(
+        &["predict", "--model", p, "--decision-function", "--proba"],
+        &lines(&t),
+    );
     assert!(out.status.success());
     let dec = pipe.decision_function_texts(&t).unwrap();
     let proba = pipe.predict_proba_texts(&t).unwrap();
@@ -106,7 +114,10 @@ fn bad_lines_are_named_or_skipped() {
     let out = run(&["predict", "--model", p, "--skip-bad-lines"], input);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("skipped stdin line 3") && err.contains("skipped stdin line 4"), "{err}");
+    assert!(
+        err.contains("skipped stdin line 3") && err.contains("skipped stdin line 4"),
+        "{err}"
+    );
     assert!(err.contains("2 of 5 lines skipped"), "{err}");
     let got: Vec<String> = String::from_utf8(out.stdout)
         .unwrap()
@@ -160,6 +171,15 @@ fn a_closed_stdout_ends_quietly() {
     drop(stdout);
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert!(out.status.success(), "{:?} {}", out.status, String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -557,16 +557,28 @@ impl<L: Ord + Clone> MultinomialNB<L> {
             Error::invalid_parameter(name, format!("{WHAT}: {k} classes; got shape {got}"))
         };
         if class_count.len() != k {
-            return Err(bad_shape("class_count_", format!("({},)", class_count.len())));
+            return Err(bad_shape(
+                "class_count_",
+                format!("({},)", class_count.len()),
+            ));
         }
         if class_log_prior.len() != k {
-            return Err(bad_shape("class_log_prior_", format!("({},)", class_log_prior.len())));
+            return Err(bad_shape(
+                "class_log_prior_",
+                format!("({},)", class_log_prior.len()),
+            ));
         }
         if feature_count.nrows() != k || feature_count.ncols() == 0 {
-            return Err(bad_shape("feature_count_", format!("{:?}", feature_count.dim())));
+            return Err(bad_shape(
+                "feature_count_",
+                format!("{:?}", feature_count.dim()),
+            ));
         }
         if feature_log_prob.dim() != feature_count.dim() {
-            return Err(bad_shape("feature_log_prob_", format!("{:?}", feature_log_prob.dim())));
+            return Err(bad_shape(
+                "feature_log_prob_",
+                format!("{:?}", feature_log_prob.dim()),
+            ));
         }
         let counts_ok = |v: &f64| v.is_finite() && *v >= 0.0;
         if !class_count.iter().all(counts_ok) || !feature_count.iter().all(counts_ok) {

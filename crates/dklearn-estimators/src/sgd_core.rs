@@ -354,12 +354,7 @@ pub(crate) fn import_state<L: Ord + Clone>(
     averaging: bool,
     what: &'static str,
 ) -> Result<Fitted<L>, Error> {
-    let base = state_from_coef(
-        s.standard_coef,
-        s.standard_intercept,
-        s.classes,
-        what,
-    )?;
+    let base = state_from_coef(s.standard_coef, s.standard_intercept, s.classes, what)?;
     let finite = |name: &'static str, v: &mut dyn Iterator<Item = &f64>| {
         if v.fold(false, |bad, x| bad | !x.is_finite()) {
             Err(Error::invalid_parameter(
@@ -416,7 +411,9 @@ pub(crate) fn import_state<L: Ord + Clone>(
         (Some(_), false) => {
             return Err(Error::invalid_parameter(
                 "average",
-                format!("{what}: the state has averaged weights but the estimator does not average"),
+                format!(
+                    "{what}: the state has averaged weights but the estimator does not average"
+                ),
             ))
         }
     }

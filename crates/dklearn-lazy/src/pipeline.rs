@@ -1,8 +1,8 @@
 use crate::{estimator_name, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix};
 use dklearn_estimators::{Predict, PredictProba};
-use ndarray::Array2;
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
+use ndarray::Array2;
 use std::fmt;
 
 /// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a

@@ -1,7 +1,7 @@
 //! Lazy `predict_proba` of a fitted pipeline equals the eager
 //! `predict_proba` of its computed model, chunk by chunk, bit for bit.
 
-use dklearn_estimators::{Loss, LogisticRegression, PredictProba, SGDClassifier};
+use dklearn_estimators::{LogisticRegression, Loss, PredictProba, SGDClassifier};
 use dklearn_graph::{Bag, Sequential};
 use dklearn_lazy::{Averaged, Chained, FitParams, Matrix, Pipeline};
 use dklearn_text::HashingVectorizer;
@@ -32,7 +32,10 @@ fn check<M: PredictProba + Clone + Send + Sync + 'static>(
             .predict_proba(&vect.transform(&docs[row..row + n]))
             .unwrap();
         assert_eq!(got.dim(), want.dim());
-        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
         row += n;
     }
     assert_eq!(row, docs.len());
@@ -46,7 +49,10 @@ fn lazy_proba_equals_eager_for_sgd_and_lr() {
         i64::from(d.starts_with("crude")) + 2 * i64::from(d.starts_with("profit"))
     }));
     let y2 = Matrix::from_bag(&x.map("y2", |d: &String| d.starts_with("wheat")));
-    let vect = HashingVectorizer::params().n_features(1 << 10).build().unwrap();
+    let vect = HashingVectorizer::params()
+        .n_features(1 << 10)
+        .build()
+        .unwrap();
     for loss in [Loss::LogLoss, Loss::ModifiedHuber] {
         let sgd = SGDClassifier::params()
             .loss(loss)
@@ -64,7 +70,10 @@ fn lazy_proba_equals_eager_for_sgd_and_lr() {
     let fit = p.fit(&x, &y2, FitParams::new()).unwrap();
     check(&fit, &vect, &x, &docs);
     // A loss without probabilities fails its tasks with the reason.
-    let sgd = SGDClassifier::params().random_state(Some(0)).build().unwrap();
+    let sgd = SGDClassifier::params()
+        .random_state(Some(0))
+        .build()
+        .unwrap();
     let p = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
     let fit = p
         .fit(&x, &y3, FitParams::new().classes(vec![0i64, 1, 2]))

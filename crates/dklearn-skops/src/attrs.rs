@@ -82,7 +82,8 @@ impl Attrs {
 
     pub fn bool(&mut self, key: &str) -> Result<bool, Error> {
         let v = self.json(key)?;
-        v.as_bool().ok_or_else(|| self.bad(key, "True or False", &v))
+        v.as_bool()
+            .ok_or_else(|| self.bad(key, "True or False", &v))
     }
 
     pub fn uint(&mut self, key: &str) -> Result<u64, Error> {
@@ -93,7 +94,8 @@ impl Attrs {
 
     pub fn usize(&mut self, key: &str) -> Result<usize, Error> {
         let n = self.uint(key)?;
-        usize::try_from(n).map_err(|_| Error::format(format!("{}: {n} is too large", self.loc(key))))
+        usize::try_from(n)
+            .map_err(|_| Error::format(format!("{}: {n} is too large", self.loc(key))))
     }
 
     pub fn string(&mut self, key: &str) -> Result<String, Error> {

@@ -179,7 +179,10 @@ impl Codec for HashingVectorizer {
             other => {
                 return Err(Error::unsupported(
                     "dtype",
-                    format!("{dtype_loc} is {}; dklearn computes in float64", other.describe()),
+                    format!(
+                        "{dtype_loc} is {}; dklearn computes in float64",
+                        other.describe()
+                    ),
                 ))
             }
         }
@@ -398,8 +401,8 @@ fn read_sgd_state<L: SkopsLabel>(
         Average::From(n) => n as f64,
     };
     let (coef_loc, icpt_loc) = (a.loc("coef_"), a.loc("intercept_"));
-    let (coef_a, coef_id) = a.array("coef_")?;
-    let (icpt_a, icpt_id) = a.array("intercept_")?;
+    let (coef_a, _) = a.array("coef_")?;
+    let (icpt_a, _) = a.array("intercept_")?;
     let coef = f64_2d(&coef_a, &coef_loc)?;
     let intercept = f64_1d(&icpt_a, &icpt_loc)?;
     let classes = read_classes::<L>(a)?;
@@ -464,7 +467,6 @@ fn read_sgd_state<L: SkopsLabel>(
                 if started { "averaged" } else { "plain" }
             )));
         }
-        let _ = (coef_id, icpt_id, &icpt_loc);
         Some((
             sc,
             si,
@@ -583,7 +585,10 @@ fn write_sgd_state<L: SkopsLabel>(
     out.push(("classes_", w.array(classes)));
     out.push((
         "_expanded_class_weight",
-        w.array(npy::write_f64(&[s.classes.len()], &vec![1.0; s.classes.len()])),
+        w.array(npy::write_f64(
+            &[s.classes.len()],
+            &vec![1.0; s.classes.len()],
+        )),
     ));
     let (module, class, args) = loss_object(loss);
     let args = args.into_iter().map(|x| w.json(jf(x))).collect();
@@ -593,16 +598,20 @@ fn write_sgd_state<L: SkopsLabel>(
 }
 
 impl<L: SkopsLabel> Codec for SGDClassifier<L> {
-    const PY: (&'static str, &'static str) = (
-        "sklearn.linear_model._stochastic_gradient",
-        "SGDClassifier",
-    );
+    const PY: (&'static str, &'static str) =
+        ("sklearn.linear_model._stochastic_gradient", "SGDClassifier");
 
     fn write(&self, w: &mut Writer) -> Result<Value, Error> {
         let mut attrs = vec![
             ("loss", w.json(json!(loss_name(self.loss())))),
-            ("penalty", w.json(opt(self.penalty().map(|p| p.to_string())))),
-            ("learning_rate", w.json(json!(self.learning_rate().to_string()))),
+            (
+                "penalty",
+                w.json(opt(self.penalty().map(|p| p.to_string()))),
+            ),
+            (
+                "learning_rate",
+                w.json(json!(self.learning_rate().to_string())),
+            ),
             ("epsilon", w.json(jf(0.1))),
             ("alpha", w.json(jf(self.alpha()))),
             ("l1_ratio", w.json(jf(self.l1_ratio()))),
@@ -664,7 +673,10 @@ impl<L: SkopsLabel> Codec for Perceptron<L> {
     fn write(&self, w: &mut Writer) -> Result<Value, Error> {
         let mut attrs = vec![
             ("loss", w.json(json!("perceptron"))),
-            ("penalty", w.json(opt(self.penalty().map(|p| p.to_string())))),
+            (
+                "penalty",
+                w.json(opt(self.penalty().map(|p| p.to_string()))),
+            ),
             ("learning_rate", w.json(json!("constant"))),
             ("epsilon", w.json(jf(0.1))),
             ("alpha", w.json(jf(self.alpha()))),
@@ -696,7 +708,11 @@ impl<L: SkopsLabel> Codec for Perceptron<L> {
         let c = read_sgd_common(a)?;
         // Fixed by Perceptron's constructor; anything else is not a Perceptron.
         a.expect("loss", json!("perceptron"), "a Perceptron's loss")?;
-        a.expect("learning_rate", json!("constant"), "a Perceptron's schedule")?;
+        a.expect(
+            "learning_rate",
+            json!("constant"),
+            "a Perceptron's schedule",
+        )?;
         a.expect("average", json!(false), "a Perceptron does not average")?;
         a.ignore(&["power_t"]);
         let penalty = parse_penalty(&a.json("penalty")?)?;
@@ -834,13 +850,20 @@ impl<L: SkopsLabel> Codec for LogisticRegression<L> {
             if let Some(n) = self.n_iter() {
                 let v: Vec<i64> = n.iter().map(|&x| x as i64).collect();
                 // int32 as scikit-learn's liblinear writes it, wider if needed.
-                let width = if v.iter().all(|&x| x <= i64::from(i32::MAX)) { 4 } else { 8 };
+                let width = if v.iter().all(|&x| x <= i64::from(i32::MAX)) {
+                    4
+                } else {
+                    8
+                };
                 attrs.push(("n_iter_", w.array(npy::write_int(&[v.len()], &v, width))));
             }
             let c = coef.as_standard_layout();
             attrs.push((
                 "coef_",
-                w.array(npy::write_f64(&[c.nrows(), c.ncols()], c.as_slice().unwrap_or(&[]))),
+                w.array(npy::write_f64(
+                    &[c.nrows(), c.ncols()],
+                    c.as_slice().unwrap_or(&[]),
+                )),
             ));
             attrs.push(("intercept_", w.array(npy::write_f64(&[icpt.len()], icpt))));
         }
@@ -932,7 +955,10 @@ impl<L: SkopsLabel> Codec for MultinomialNB<L> {
         ) {
             let arr2 = |w: &mut Writer, a: &Array2<f64>| {
                 let a = a.as_standard_layout();
-                w.array(npy::write_f64(&[a.nrows(), a.ncols()], a.as_slice().unwrap_or(&[])))
+                w.array(npy::write_f64(
+                    &[a.nrows(), a.ncols()],
+                    a.as_slice().unwrap_or(&[]),
+                ))
             };
             attrs.push(("n_features_in_", w.json(json!(fc.ncols()))));
             let cl = L::to_npy(classes).map_err(Error::format)?;
@@ -940,7 +966,10 @@ impl<L: SkopsLabel> Codec for MultinomialNB<L> {
             attrs.push(("class_count_", w.array(npy::write_f64(&[cc.len()], cc))));
             attrs.push(("feature_count_", arr2(w, fc)));
             attrs.push(("feature_log_prob_", arr2(w, flp)));
-            attrs.push(("class_log_prior_", w.array(npy::write_f64(&[clp.len()], clp))));
+            attrs.push((
+                "class_log_prior_",
+                w.array(npy::write_f64(&[clp.len()], clp)),
+            ));
         }
         attrs.push(("_sklearn_version", w.json(json!(SKLEARN_VERSION))));
         Ok(w.object(Self::PY.0, Self::PY.1, attrs))

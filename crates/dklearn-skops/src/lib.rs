@@ -142,9 +142,9 @@ fn read_member(
         )));
     }
     let mut buf = Vec::with_capacity(size as usize);
-    f.take(cap + 1).read_to_end(&mut buf).map_err(|e| {
-        Error::format(format!("member {name:?} cannot be read: {e}"))
-    })?;
+    f.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::format(format!("member {name:?} cannot be read: {e}")))?;
     if buf.len() as u64 != size {
         return Err(Error::format(format!(
             "member {name:?} holds {} bytes, not the {size} its header says",
@@ -173,10 +173,13 @@ fn read_root(bytes: &[u8]) -> Result<Node, Error> {
 fn write_file(w: Writer, root: serde_json::Value) -> Result<Vec<u8>, Error> {
     let root = schema::finish_root(root);
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in &w.files {
-        z.start_file(name.as_str(), stored.large_file(bytes.len() as u64 >= u32::MAX as u64))?;
+        z.start_file(
+            name.as_str(),
+            stored.large_file(bytes.len() as u64 >= u32::MAX as u64),
+        )?;
         z.write_all(bytes)?;
     }
     let schema = serde_json::to_vec_pretty(&root).map_err(|e| Error::new(ErrorKind::Json(e)))?;

@@ -47,7 +47,12 @@ pub fn read(bytes: &[u8]) -> Result<NpyArray, String> {
                 12,
             )
         }
-        v => return Err(format!(".npy format version {v}.{} is not supported", bytes[7])),
+        v => {
+            return Err(format!(
+                ".npy format version {v}.{} is not supported",
+                bytes[7]
+            ))
+        }
     };
     let end = start
         .checked_add(header_len)
@@ -94,7 +99,10 @@ pub fn read(bytes: &[u8]) -> Result<NpyArray, String> {
         }
         Kind::Str { chars } => {
             let mut out = Vec::with_capacity(n);
-            for c in body.chunks_exact(4 * chars.max(1)).take(if chars == 0 { 0 } else { n }) {
+            for c in body
+                .chunks_exact(4 * chars.max(1))
+                .take(if chars == 0 { 0 } else { n })
+            {
                 let mut s = String::new();
                 for cp in c.chunks_exact(4) {
                     let u = u32::from_le_bytes([cp[0], cp[1], cp[2], cp[3]]);
@@ -185,7 +193,11 @@ fn parse_header(h: &str) -> Result<(String, bool, Vec<usize>), String> {
     let mut rest = inner.trim_start();
     while !rest.is_empty() {
         let (key, after) = quoted(rest).ok_or_else(bad)?;
-        let after = after.trim_start().strip_prefix(':').ok_or_else(bad)?.trim_start();
+        let after = after
+            .trim_start()
+            .strip_prefix(':')
+            .ok_or_else(bad)?
+            .trim_start();
         let after = match key {
             "descr" => {
                 let (v, a) = quoted(after).ok_or_else(bad)?;
@@ -291,7 +303,12 @@ pub fn write_int(shape: &[usize], data: &[i64], width: usize) -> Vec<u8> {
 
 /// A 1-D Unicode string array (`<U<longest>`, at least `<U1` as numpy).
 pub fn write_str(data: &[String]) -> Vec<u8> {
-    let chars = data.iter().map(|s| s.chars().count()).max().unwrap_or(0).max(1);
+    let chars = data
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut body = Vec::with_capacity(data.len() * chars * 4);
     for s in data {
         let mut k = 0;
@@ -328,7 +345,9 @@ mod tests {
     fn headers_are_aligned_as_numpy() {
         let b = write_f64(&[3, 16], &[0.0; 48]);
         assert_eq!((b.len() - 48 * 8) % 64, 0);
-        assert!(b.starts_with(b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (3, 16), }"));
+        assert!(b.starts_with(
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (3, 16), }"
+        ));
     }
 
     /// `b` with the first `from` replaced by `to` (same length or not).

@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::label::SkopsLabel;
 use crate::schema::{child, show, Node, Writer};
 use dklearn_estimators::{
-    DecisionFunction, Fit, LogisticRegression, PartialFit, MultinomialNB, PassiveAggressiveClassifier, Perceptron,
-    Predict, SGDClassifier,
+    DecisionFunction, Fit, LogisticRegression, MultinomialNB, PartialFit,
+    PassiveAggressiveClassifier, Perceptron, Predict, SGDClassifier,
 };
 use dklearn_sparse::CsrMatrix;
 use dklearn_text::HashingVectorizer;
@@ -391,7 +391,8 @@ impl<L: SkopsLabel> Codec for FittedTextPipeline<L> {
             est_name: parts[1].0.clone(),
             est,
         };
-        p.check().map_err(|e| Error::format(format!("{}: {e}", show(&at))))?;
+        p.check()
+            .map_err(|e| Error::format(format!("{}: {e}", show(&at))))?;
         Ok(p)
     }
 }

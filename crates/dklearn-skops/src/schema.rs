@@ -380,7 +380,11 @@ impl<'a> Reader<'a> {
                 Ok(Node::Dict(out))
             }
             "ListNode" | "TupleNode" => {
-                let expected = if loader == "ListNode" { "list" } else { "tuple" };
+                let expected = if loader == "ListNode" {
+                    "list"
+                } else {
+                    "tuple"
+                };
                 if (module, class) != ("builtins", expected) {
                     return Err(untrusted());
                 }
@@ -450,9 +454,9 @@ impl<'a> Reader<'a> {
                                 }
                                 _ => {
                                     return Err(format!(
-                                        "{}: object arrays of anything but strings are not supported",
-                                        show(at)
-                                    ))
+                                    "{}: object arrays of anything but strings are not supported",
+                                    show(at)
+                                ))
                                 }
                             }
                         }
@@ -542,7 +546,10 @@ impl Node {
             Node::Seq(_) => "a list".into(),
             Node::Type { module, class } => format!("the type {module}.{class}"),
             Node::Array { array, .. } => {
-                format!("an array of dtype {} and shape {:?}", array.descr, array.shape)
+                format!(
+                    "an array of dtype {} and shape {:?}",
+                    array.descr, array.shape
+                )
             }
             Node::Loss { class, .. } => format!("a loss {class}"),
         }

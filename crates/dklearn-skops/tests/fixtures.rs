@@ -59,8 +59,8 @@ fn sklearn_pipelines_predict_identically() {
     let texts = test_texts();
     for name in cases() {
         let path = dir().join(format!("{name}.skops"));
-        let pipe = FittedTextPipeline::<Label>::load(&path)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let pipe =
+            FittedTextPipeline::<Label>::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         let expected: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir().join(format!("{name}.expected.json"))).unwrap(),
         )
@@ -71,7 +71,11 @@ fn sklearn_pipelines_predict_identically() {
             .iter()
             .map(SkopsLabel::to_json)
             .collect();
-        assert_eq!(serde_json::Value::from(pred), expected["predict"], "{name} predict");
+        assert_eq!(
+            serde_json::Value::from(pred),
+            expected["predict"],
+            "{name} predict"
+        );
         match read_npy(&dir().join(format!("{name}.decision.npy"))) {
             Some(want) => {
                 assert!(pipe.est.has_decision_function(), "{name}");
@@ -93,8 +97,8 @@ fn sklearn_pipelines_predict_identically() {
             None => assert!(!pipe.est.has_predict_proba(), "{name}"),
         }
         // dklearn's own file of the same model reads back as the same model.
-        let again = FittedTextPipeline::<Label>::from_skops_bytes(&pipe.to_skops_bytes().unwrap())
-            .unwrap();
+        let again =
+            FittedTextPipeline::<Label>::from_skops_bytes(&pipe.to_skops_bytes().unwrap()).unwrap();
         assert_eq!(again, pipe, "{name} round trip");
     }
 }
@@ -104,7 +108,12 @@ fn typed_labels_load_too() {
     let texts = test_texts();
     let ints = FittedTextPipeline::<i64>::load(dir().join("sgd_hinge_bin_int.skops")).unwrap();
     let small = FittedTextPipeline::<i8>::load(dir().join("sgd_hinge_bin_int.skops")).unwrap();
-    let p: Vec<i8> = ints.predict_texts(&texts).unwrap().iter().map(|&v| v as i8).collect();
+    let p: Vec<i8> = ints
+        .predict_texts(&texts)
+        .unwrap()
+        .iter()
+        .map(|&v| v as i8)
+        .collect();
     assert_eq!(small.predict_texts(&texts).unwrap(), p);
     let strs = FittedTextPipeline::<String>::load(dir().join("sgd_log_3_str.skops")).unwrap();
     assert_eq!(strs.classes(), ["acq", "earn", "grain"]);
@@ -121,8 +130,8 @@ fn standalone_steps_load() {
     let pipe = FittedTextPipeline::<i64>::load(dir().join("sgd_hinge_bin_int.skops")).unwrap();
     assert_eq!(vect, pipe.vect);
     assert_eq!(est, pipe.est);
-    let sgd = dklearn_estimators::SGDClassifier::<i64>::load(dir().join("standalone_sgd.skops"))
-        .unwrap();
+    let sgd =
+        dklearn_estimators::SGDClassifier::<i64>::load(dir().join("standalone_sgd.skops")).unwrap();
     assert_eq!(Model::from(sgd), est);
     assert_eq!(
         est.predict(&vect.transform(&texts)).unwrap(),
@@ -131,5 +140,9 @@ fn standalone_steps_load() {
     // A file holding one class does not load as another.
     let e = dklearn_estimators::Perceptron::<i64>::load(dir().join("standalone_sgd.skops"))
         .unwrap_err();
-    assert!(e.to_string().contains("not a sklearn.linear_model._perceptron.Perceptron"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("not a sklearn.linear_model._perceptron.Perceptron"),
+        "{e}"
+    );
 }

@@ -26,8 +26,8 @@ fn unpack(bytes: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
 
 fn pack(schema: &Value, members: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let o = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let o =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (n, b) in members {
         z.start_file(n.as_str(), o).unwrap();
         z.write_all(b).unwrap();
@@ -38,8 +38,12 @@ fn pack(schema: &Value, members: &[(String, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// The estimator node (steps[1][1]) and the vectorizer node of a pipeline schema.
@@ -80,7 +84,17 @@ fn json_node(v: Value) -> Value {
 fn truncated_files_are_errors() {
     let good = fixture("sgd_log_3_str.skops");
     assert!(FittedTextPipeline::<Label>::from_skops_bytes(&good).is_ok());
-    for cut in [0, 1, 4, 30, 100, good.len() / 3, good.len() / 2, good.len() - 22, good.len() - 1] {
+    for cut in [
+        0,
+        1,
+        4,
+        30,
+        100,
+        good.len() / 3,
+        good.len() / 2,
+        good.len() - 22,
+        good.len() - 1,
+    ] {
         let e = load_err(&good[..cut]);
         assert!(!e.is_empty(), "cut {cut}");
     }
@@ -96,14 +110,20 @@ fn missing_and_malformed_arrays() {
         let file = est(s)["coef_"]["file"].as_str().unwrap().to_string();
         m.retain(|(n, _)| *n != file);
     });
-    assert!(e.contains("steps[1][1].coef_") && e.contains("no member"), "{e}");
+    assert!(
+        e.contains("steps[1][1].coef_") && e.contains("no member"),
+        "{e}"
+    );
 
     // Wrong dtype: classes_ where coef_ should be.
     let e = edited(|s, _| {
         let classes = est(s)["classes_"].clone();
         est(s)["coef_"] = classes;
     });
-    assert!(e.contains("steps[1][1].coef_") && e.contains("float64"), "{e}");
+    assert!(
+        e.contains("steps[1][1].coef_") && e.contains("float64"),
+        "{e}"
+    );
 
     // Wrong shape: intercept_ where coef_ should be (1-D).
     let e = edited(|s, _| {
@@ -152,7 +172,10 @@ fn untrusted_types_are_never_loaded() {
             "__id__": 5});
         let _ = v;
     });
-    assert!(e.contains("untrusted type os.system") && e.contains("steps[1][1].alpha"), "{e}");
+    assert!(
+        e.contains("untrusted type os.system") && e.contains("steps[1][1].alpha"),
+        "{e}"
+    );
     // A scikit-learn class dklearn does not implement.
     let e = edited(|s, _| {
         s["content"]["content"]["steps"]["content"][1]["content"][1]["__class__"] =
@@ -165,7 +188,10 @@ fn untrusted_types_are_never_loaded() {
             "__loader__": "FunctionNode", "content": {"module_path": "mymod", "function": "tok"},
             "__id__": 6});
     });
-    assert!(e.contains("steps[0][1].tokenizer") && e.contains("untrusted"), "{e}");
+    assert!(
+        e.contains("steps[0][1].tokenizer") && e.contains("untrusted"),
+        "{e}"
+    );
     // An unknown loader.
     let e = edited(|s, _| est(s)["t_"]["__loader__"] = json!("ReduceNode"));
     assert!(e.contains("untrusted type"), "{e}");
@@ -200,18 +226,52 @@ fn protocols_and_memo_ids() {
 
 #[test]
 fn unsupported_parameters_name_themselves() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        ("class_weight", Box::new(|s| est(s)["class_weight"] = json_node(json!("balanced")))),
-        ("warm_start", Box::new(|s| est(s)["warm_start"] = json_node(json!(true)))),
-        ("early_stopping", Box::new(|s| est(s)["early_stopping"] = json_node(json!(true)))),
-        ("loss", Box::new(|s| est(s)["loss"] = json_node(json!("huber")))),
-        ("learning_rate", Box::new(|s| est(s)["learning_rate"] = json_node(json!("pa1")))),
-        ("random_state", Box::new(|s| est(s)["random_state"] = json_node(json!(-1)))),
-        ("stop_words", Box::new(|s| vect(s)["stop_words"] = json_node(json!("english")))),
-        ("strip_accents", Box::new(|s| vect(s)["strip_accents"] = json_node(json!("ascii")))),
-        ("token_pattern", Box::new(|s| vect(s)["token_pattern"] = json_node(json!("\\w+")))),
-        ("input", Box::new(|s| vect(s)["input"] = json_node(json!("filename")))),
-        ("norm", Box::new(|s| vect(s)["norm"] = json_node(json!("max")))),
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "class_weight",
+            Box::new(|s| est(s)["class_weight"] = json_node(json!("balanced"))),
+        ),
+        (
+            "warm_start",
+            Box::new(|s| est(s)["warm_start"] = json_node(json!(true))),
+        ),
+        (
+            "early_stopping",
+            Box::new(|s| est(s)["early_stopping"] = json_node(json!(true))),
+        ),
+        (
+            "loss",
+            Box::new(|s| est(s)["loss"] = json_node(json!("huber"))),
+        ),
+        (
+            "learning_rate",
+            Box::new(|s| est(s)["learning_rate"] = json_node(json!("pa1"))),
+        ),
+        (
+            "random_state",
+            Box::new(|s| est(s)["random_state"] = json_node(json!(-1))),
+        ),
+        (
+            "stop_words",
+            Box::new(|s| vect(s)["stop_words"] = json_node(json!("english"))),
+        ),
+        (
+            "strip_accents",
+            Box::new(|s| vect(s)["strip_accents"] = json_node(json!("ascii"))),
+        ),
+        (
+            "token_pattern",
+            Box::new(|s| vect(s)["token_pattern"] = json_node(json!("\\w+"))),
+        ),
+        (
+            "input",
+            Box::new(|s| vect(s)["input"] = json_node(json!("filename"))),
+        ),
+        (
+            "norm",
+            Box::new(|s| vect(s)["norm"] = json_node(json!("max"))),
+        ),
         (
             "new_param",
             Box::new(|s| {
@@ -238,7 +298,10 @@ fn unsupported_parameters_name_themselves() {
     }
     // Class weights show in the fitted attribute too.
     let e = edited(|s, m| {
-        let file = est(s)["_expanded_class_weight"]["file"].as_str().unwrap().to_string();
+        let file = est(s)["_expanded_class_weight"]["file"]
+            .as_str()
+            .unwrap()
+            .to_string();
         for (n, b) in m.iter_mut() {
             if *n == file {
                 let at = b.len() - 8;
@@ -280,8 +343,8 @@ fn half_fitted_and_mismatched_models() {
 
 #[test]
 fn saving_to_a_bad_path_leaves_nothing() {
-    let pipe = FittedTextPipeline::<Label>::from_skops_bytes(&fixture("sgd_log_3_str.skops"))
-        .unwrap();
+    let pipe =
+        FittedTextPipeline::<Label>::from_skops_bytes(&fixture("sgd_log_3_str.skops")).unwrap();
     let e = pipe
         .save("/nonexistent-dir/model.skops")
         .unwrap_err()
