@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,6 +18,7 @@ mod reference;
 mod reproduce;
 mod scale;
 mod skops;
+mod tidy;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -54,7 +55,7 @@ enum Cmd {
     Accuracy(accuracy::Args),
     /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
     Bench(bench::Args),
-    /// fmt check, clippy -D warnings, all tests and doc tests.
+    /// fmt check, clippy -D warnings, tidy, rustdoc -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
     Parity(parity::Args),
@@ -67,6 +68,8 @@ enum Cmd {
     /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
     #[command(hide = true)]
     SkopsModels(skops::Args),
+    /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
+    Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Cmd::Scale(a) => scale::run(a),
         Cmd::PredictBench(a) => predict_bench::run(a),
         Cmd::SkopsModels(a) => skops::run(a),
+        Cmd::Tidy(a) => tidy::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

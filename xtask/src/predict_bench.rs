@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 /// Flags of `cargo xtask predict-bench`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Reuters-21578 directory (default: $DKLEARN_DATA, ../shared/data/reuters21578, ./data/reuters21578).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -33,7 +33,7 @@ pub struct Args {
     pub runs: usize,
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let root = crate::data::workspace_root();
     let dir = root.join("target/dklearn/predict-bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 /// Flags of `cargo xtask skops-models`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The directory with cases.json and the unfitted models.
     #[arg(long)]
     pub dir: PathBuf,
@@ -48,7 +48,7 @@ fn write_npy(path: PathBuf, a: &ndarray::Array2<f64>) -> crate::Result<()> {
     std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let cases_path = args.dir.join("cases.json");
     let text = std::fs::read_to_string(&cases_path)
         .map_err(|e| format!("{}: {e}", cases_path.display()))?;

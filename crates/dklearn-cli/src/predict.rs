@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 /// Flags of `dklearn predict`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// A skops file holding a fitted Pipeline([HashingVectorizer, classifier])
     /// (as `cargo xtask reproduce --save-models` or scikit-learn + skops write).
     #[arg(long)]
@@ -51,7 +51,7 @@ impl std::fmt::Display for LineError {
 impl std::error::Error for LineError {}
 
 /// Runs the subcommand on stdin and stdout.
-pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+pub(crate) fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut err = std::io::stderr();

@@ -1,6 +1,7 @@
 //! The typed user API: `Delayed<T>`, a lazy value of type `T`.
 
 use std::any::type_name;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use crate::graph::Graph;
 use crate::key::Key;
 use crate::scheduler::{Callback, Scheduler};
 use crate::task::{Task, TaskError, Value};
-use crate::token::{Token, TokenHasher, Tokenize};
+use crate::token::{assert_captures_nothing, FnId, Token, TokenHasher, Tokenize};
 
 /// Bound for everything a graph can hold.
 pub trait Data: Send + Sync + 'static {}
@@ -91,7 +92,12 @@ fn unshare<T: Clone>(v: Arc<T>) -> T {
 }
 
 /// The key of the derived work `name(deps..., params)`.
-pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], params: &P) -> Key {
+pub(crate) fn derived_key<P: Tokenize + ?Sized>(
+    name: &str,
+    f: FnId,
+    deps: &[&Key],
+    params: &P,
+) -> Key {
     let mut h = TokenHasher::new();
     h.write_str(name);
     h.write_u64(deps.len() as u64);
@@ -99,6 +105,7 @@ pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], param
         d.tokenize(&mut h);
     }
     params.tokenize(&mut h);
+    f.tokenize(&mut h);
     Key::new(name, h.finish())
 }
 
@@ -108,18 +115,22 @@ pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], param
 /// [`Compute`] trait on tuples) hands the graph to a [`Scheduler`]. Each
 /// operation returns a new `Delayed` whose graph shares the input's tasks.
 ///
-/// Keys are `name-<token>`, the token hashing `name`, the input keys and any
-/// parameters given to a `*_with` method, so asking for the same work twice
-/// gives the same key and merged graphs hold it once. The closure itself is
-/// not hashed: `name` must identify what the closure does, and any value it
-/// captures that changes the result must be passed as `params`.
+/// Keys are `name-<token>`, the token hashing `name`, the input keys, any
+/// parameters given to a `*_with` method and the closure's identity
+/// ([`FnId`]: its type and call site), so asking for the same work twice
+/// gives the same key and merged graphs hold it once, while two different
+/// closures never share a key, whatever they are named. What a closure
+/// captures is not hashed: the bare methods (`map`, `try_map`, `join`)
+/// accept only closures that capture nothing, and a value captured by the
+/// closure of a `*_with` method must be passed as `params`.
 ///
 /// ```
 /// use dklearn_graph::{Compute, Delayed, Sequential};
 /// let x = Delayed::value("x", 3i64);
-/// let sq = x.map("square", |v| v * v);
-/// let again = x.map("square", |v| v * v);
+/// let square = |d: &Delayed<i64>| d.map("square", |v| v * v);
+/// let (sq, again) = (square(&x), square(&x));
 /// assert_eq!(sq.key(), again.key()); // same work, one node
+/// assert_ne!(sq.key(), x.map("square", |v| v * v * v).key()); // another closure
 /// let total = sq.join(&x.map_with("add", &10i64, |v| v + 10), "sum", |a, b| a + b);
 /// assert_eq!(total.compute(&Sequential).unwrap(), 9 + 13);
 /// let (a, b) = (&sq, &total).compute(&Sequential).unwrap();
@@ -180,12 +191,13 @@ impl<T: Data> Delayed<T> {
     }
 
     /// A task of no inputs: `f()` under `name-<tokenize(name, params)>`.
+    #[track_caller]
     pub fn from_fn<P: Tokenize + ?Sized>(
         name: &str,
         params: &P,
         f: impl Fn() -> Result<T, TaskError> + Send + Sync + 'static,
     ) -> Delayed<T> {
-        let key = derived_key(name, &[], params);
+        let key = derived_key(name, FnId::of(&f), &[], params);
         let mut graph = Graph::new();
         graph.insert(
             key.clone(),
@@ -215,43 +227,63 @@ impl<T: Data> Delayed<T> {
         self
     }
 
-    /// `f(self)` as a new lazy value.
-    pub fn map<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> U + Send + Sync + 'static,
-    ) -> Delayed<U> {
-        self.try_map_with(name, &(), move |x| Ok(f(x)))
+    /// `f(self)` as a new lazy value. `f` may capture nothing (a captured
+    /// value that changes the result must go into the key: use
+    /// [`map_with`](Self::map_with)); the key tells closures apart by their
+    /// type and call site ([`FnId`]).
+    #[track_caller]
+    pub fn map<U: Data, F>(&self, name: &str, f: F) -> Delayed<U>
+    where
+        F: Fn(&T) -> U + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_id(name, id, &(), move |x| Ok(f(x)))
     }
 
     /// `f(self)`, where `params` are the values captured by `f` that change
-    /// its result (they go into the key).
+    /// its result (they go into the key, with `f`'s [`FnId`]).
+    #[track_caller]
     pub fn map_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&T) -> U + Send + Sync + 'static,
     ) -> Delayed<U> {
-        self.try_map_with(name, params, move |x| Ok(f(x)))
+        let id = FnId::of(&f);
+        self.map_id(name, id, params, move |x| Ok(f(x)))
     }
 
-    /// `f(self)` for a fallible `f`; an `Err` fails the task (and the compute).
-    pub fn try_map<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
-    ) -> Delayed<U> {
-        self.try_map_with(name, &(), f)
+    /// `f(self)` for a fallible `f` that captures nothing; an `Err` fails the
+    /// task (and the compute).
+    #[track_caller]
+    pub fn try_map<U: Data, F>(&self, name: &str, f: F) -> Delayed<U>
+    where
+        F: Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        self.map_id(name, FnId::of(&f), &(), f)
     }
 
     /// Fallible `f(self)` with key parameters.
+    #[track_caller]
     pub fn try_map_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
     ) -> Delayed<U> {
-        let key = derived_key(name, &[&self.key], params);
+        self.map_id(name, FnId::of(&f), params, f)
+    }
+
+    fn map_id<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        id: FnId,
+        params: &P,
+        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        let key = derived_key(name, id, &[&self.key], params);
         let mut graph = self.graph.clone();
         graph.insert(
             key.clone(),
@@ -263,17 +295,20 @@ impl<T: Data> Delayed<T> {
         Delayed::from_parts(graph, key)
     }
 
-    /// `f(self, other)` as a new lazy value, over the merged graphs.
-    pub fn join<U: Data, V: Data>(
-        &self,
-        other: &Delayed<U>,
-        name: &str,
-        f: impl Fn(&T, &U) -> V + Send + Sync + 'static,
-    ) -> Delayed<V> {
-        self.try_join_with(other, name, &(), move |a, b| Ok(f(a, b)))
+    /// `f(self, other)` as a new lazy value, over the merged graphs (`f`
+    /// captures nothing; see [`try_join_with`](Self::try_join_with)).
+    #[track_caller]
+    pub fn join<U: Data, V: Data, F>(&self, other: &Delayed<U>, name: &str, f: F) -> Delayed<V>
+    where
+        F: Fn(&T, &U) -> V + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.join_id(other, name, id, &(), move |a, b| Ok(f(a, b)))
     }
 
     /// Fallible `f(self, other)` with key parameters.
+    #[track_caller]
     pub fn try_join_with<U: Data, V: Data, P: Tokenize + ?Sized>(
         &self,
         other: &Delayed<U>,
@@ -281,7 +316,18 @@ impl<T: Data> Delayed<T> {
         params: &P,
         f: impl Fn(&T, &U) -> Result<V, TaskError> + Send + Sync + 'static,
     ) -> Delayed<V> {
-        let key = derived_key(name, &[&self.key, &other.key], params);
+        self.join_id(other, name, FnId::of(&f), params, f)
+    }
+
+    fn join_id<U: Data, V: Data, P: Tokenize + ?Sized>(
+        &self,
+        other: &Delayed<U>,
+        name: &str,
+        id: FnId,
+        params: &P,
+        f: impl Fn(&T, &U) -> Result<V, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<V> {
+        let key = derived_key(name, id, &[&self.key, &other.key], params);
         let mut graph = self.graph.clone();
         graph.merge(&other.graph);
         graph.insert(
@@ -308,6 +354,7 @@ impl<T: Data> Delayed<T> {
 
     /// `f(&[items...])` over many lazy values of one type (e.g. averaging
     /// per-chunk fits), in the given order.
+    #[track_caller]
     pub fn gather<U: Data, P: Tokenize + ?Sized>(
         items: &[Delayed<U>],
         name: &str,
@@ -315,7 +362,7 @@ impl<T: Data> Delayed<T> {
         f: impl Fn(&[&U]) -> Result<T, TaskError> + Send + Sync + 'static,
     ) -> Delayed<T> {
         let deps: Vec<&Key> = items.iter().map(|d| &d.key).collect();
-        let key = derived_key(name, &deps, params);
+        let key = derived_key(name, FnId::of(&f), &deps, params);
         let mut graph = Graph::new();
         for d in items {
             graph.merge(&d.graph);
@@ -382,8 +429,15 @@ impl<T> AnyDelayed for Delayed<T> {
 /// The merged graph of `items` and their keys, in order.
 pub fn merge_graphs(items: &[&dyn AnyDelayed]) -> (Graph, Vec<Key>) {
     let mut graph = Graph::new();
+    // Items sharing one map (the chunks of a `Bag`, the outputs of one
+    // `GraphBuilder`) merge it once: merging a known graph again would scan
+    // it. The items are borrowed, so no address is reused meanwhile.
+    let mut seen: HashSet<usize> = HashSet::new();
     for d in items {
-        graph.merge(d.graph());
+        let g = d.graph();
+        if !g.is_empty() && seen.insert(g.map_address()) {
+            graph.merge(g);
+        }
     }
     (graph, items.iter().map(|d| d.key().clone()).collect())
 }
@@ -422,6 +476,7 @@ pub fn compute_many<S: Scheduler + ?Sized>(
 /// });
 /// assert_eq!(r.compute(&Sequential).unwrap(), "ababab");
 /// ```
+#[track_caller]
 pub fn delayed<V: Data, P: Tokenize + ?Sized>(
     name: &str,
     params: &P,
@@ -430,7 +485,7 @@ pub fn delayed<V: Data, P: Tokenize + ?Sized>(
 ) -> Delayed<V> {
     let (mut graph, deps) = merge_graphs(inputs);
     let dep_refs: Vec<&Key> = deps.iter().collect();
-    let key = derived_key(name, &dep_refs, params);
+    let key = derived_key(name, FnId::of(&f), &dep_refs, params);
     graph.insert(
         key.clone(),
         Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
@@ -438,7 +493,8 @@ pub fn delayed<V: Data, P: Tokenize + ?Sized>(
     Delayed::from_parts(graph, key)
 }
 
-/// An element of a tuple given to [`Compute`]: a `Delayed<T>` or a reference to one.
+/// An element of what [`Compute`] computes (a tuple, an array, a `Vec` or a
+/// slice): a `Delayed<T>` or a reference to one.
 pub trait DelayedOutput {
     /// What computing it gives.
     type Output;
@@ -468,11 +524,34 @@ impl<D: DelayedOutput + ?Sized> DelayedOutput for &D {
     }
 }
 
-/// Computing a tuple of lazy values at once over their merged graph:
-/// `(fit1, fit2, score1, score2).compute(&scheduler)`, like dask's
-/// `compute(a, b, c, d)`.
+/// Computing many lazy values at once over their merged graph, in one
+/// scheduler call, so shared work runs once: like dask's `compute(a, b, c, d)`.
+///
+/// Implemented for tuples of up to 12 elements of mixed types
+/// (`(fit1, fit2, score1, score2).compute(&scheduler)`), and for any number
+/// of values of one type: `Vec<Delayed<T>>` and `&[Delayed<T>]` give a
+/// `Vec<T>`, `[Delayed<T>; N]` gives a `[T; N]`. Elements may be references
+/// (`(&a, &b)`, `vec![&a, &b]`).
+///
+/// ```
+/// use dklearn_graph::{Compute, Delayed, Sequential};
+/// let x = Delayed::value("x", 10i64);
+/// let ys: Vec<Delayed<i64>> = (0..20).map(|i| x.map_with("add", &i, move |v| v + i)).collect();
+/// // Any number of one type: a Vec (or a slice) in, a Vec out.
+/// let all = ys.compute(&Sequential).unwrap();
+/// assert_eq!(all.len(), 20);
+/// assert_eq!(all[19], 29);
+/// // An array keeps its length in the type.
+/// let [a, b, c] = [&ys[0], &ys[1], &ys[2]].compute(&Sequential).unwrap();
+/// assert_eq!((a, b, c), (10, 11, 12));
+/// // Mixed types: tuples of up to 12.
+/// let label = x.map("label", |v| format!("x={v}"));
+/// let t = (&ys[0], &ys[1], &ys[2], &ys[3], &ys[4], &ys[5], &ys[6], &label);
+/// let (.., seven, text) = t.compute(&Sequential).unwrap();
+/// assert_eq!((seven, text.as_str()), (16, "x=10"));
+/// ```
 pub trait Compute {
-    /// The tuple of computed values.
+    /// The computed values (a tuple, an array or a `Vec`).
     type Output;
     /// Computes everything in one scheduler call.
     fn compute<S: Scheduler + ?Sized>(&self, scheduler: &S) -> Result<Self::Output, Error> {
@@ -517,6 +596,65 @@ compute_tuple!(3; 0 A, 1 B, 2 C);
 compute_tuple!(4; 0 A, 1 B, 2 C, 3 D);
 compute_tuple!(5; 0 A, 1 B, 2 C, 3 D, 4 E);
 compute_tuple!(6; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
+compute_tuple!(7; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G);
+compute_tuple!(8; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H);
+compute_tuple!(9; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I);
+compute_tuple!(10; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J);
+compute_tuple!(11; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K);
+compute_tuple!(12; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L);
+
+/// Computes `items` in one scheduler call; the values in order.
+fn compute_slice<D: DelayedOutput, S: Scheduler + ?Sized>(
+    items: &[D],
+    scheduler: &S,
+    callbacks: &[&dyn Callback],
+) -> Result<Vec<D::Output>, Error> {
+    let erased: Vec<&dyn AnyDelayed> = items.iter().map(DelayedOutput::any).collect();
+    let out = compute_many(scheduler, &erased, callbacks)?;
+    if out.len() != items.len() {
+        return Err(Error::scheduler(format!(
+            "scheduler returned {} values for {} keys",
+            out.len(),
+            items.len()
+        )));
+    }
+    items.iter().zip(out).map(|(d, v)| d.extract(v)).collect()
+}
+
+impl<D: DelayedOutput> Compute for [D] {
+    type Output = Vec<D::Output>;
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        compute_slice(self, scheduler, callbacks)
+    }
+}
+
+impl<D: DelayedOutput> Compute for Vec<D> {
+    type Output = Vec<D::Output>;
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        compute_slice(self, scheduler, callbacks)
+    }
+}
+
+impl<D: DelayedOutput, const N: usize> Compute for [D; N] {
+    type Output = [D::Output; N];
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        let out = compute_slice(self, scheduler, callbacks)?;
+        <[D::Output; N]>::try_from(out)
+            .map_err(|v| Error::scheduler(format!("{} values for an array of {N}", v.len())))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -529,12 +667,15 @@ mod tests {
     fn shared_work_runs_once() {
         let calls = Arc::new(AtomicUsize::new(0));
         let x = Delayed::value("x", 5u64);
-        let c = calls.clone();
-        let heavy = x.map("heavy", move |v| {
-            c.fetch_add(1, Ordering::SeqCst);
-            v * 2
-        });
-        let heavy_again = x.map("heavy", |v| v * 2);
+        // The same closure at the same call site over the same input: one key.
+        let heavy_of = |x: &Delayed<u64>| {
+            let c = calls.clone();
+            x.map_with("heavy", &(), move |v| {
+                c.fetch_add(1, Ordering::SeqCst);
+                v * 2
+            })
+        };
+        let (heavy, heavy_again) = (heavy_of(&x), heavy_of(&x));
         assert_eq!(heavy.key(), heavy_again.key());
         let a = heavy.map("plus1", |v| v + 1);
         let b = heavy_again.map("plus2", |v| v + 2);
@@ -595,6 +736,80 @@ mod tests {
             format!("task {} failed: no", bad.key())
         );
         assert_eq!(format!("{a:?}"), format!("Delayed('{}')", a.key()));
+    }
+
+    #[test]
+    fn compute_twelve_of_mixed_types_and_any_number_of_one_type() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let x = Delayed::value("x", 3i64);
+        // The counter does not change the result: `()` as params.
+        let shared = x.map_with("shared", &(), move |v| {
+            c.fetch_add(1, Ordering::SeqCst);
+            v * 100
+        });
+        let d: Vec<Delayed<i64>> = (0..11)
+            .map(|i| shared.map_with("plus", &i, move |v| v + i))
+            .collect();
+        let s = shared.map("text", |v| v.to_string());
+        let t = (
+            &d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7], &d[8], &d[9], &d[10], &s,
+        );
+        let out = t.compute(&Sequential).unwrap();
+        assert_eq!(
+            out,
+            (
+                300,
+                301,
+                302,
+                303,
+                304,
+                305,
+                306,
+                307,
+                308,
+                309,
+                310,
+                "300".to_string()
+            )
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "shared work runs once");
+        let seven = (&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6]);
+        assert_eq!(seven.compute(&Sequential).unwrap().6, 306);
+
+        // Vec, slice, array; references; duplicates; empty.
+        let want: Vec<i64> = (300..311).collect();
+        assert_eq!(d.compute(&Sequential).unwrap(), want);
+        assert_eq!(d[2..5].compute(&Sequential).unwrap(), vec![302, 303, 304]);
+        let refs: Vec<&Delayed<i64>> = d.iter().rev().collect();
+        let rev: Vec<i64> = want.iter().rev().copied().collect();
+        assert_eq!(refs.compute(&Sequential).unwrap(), rev);
+        assert_eq!(
+            [&d[1], &d[1], &d[0]].compute(&Sequential).unwrap(),
+            [301, 301, 300]
+        );
+        assert_eq!(
+            [s.clone()].compute(&Sequential).unwrap(),
+            ["300".to_string()]
+        );
+        let none: Vec<Delayed<i64>> = Vec::new();
+        assert_eq!(none.compute(&Sequential).unwrap(), Vec::<i64>::new());
+        assert_eq!(calls.load(Ordering::SeqCst), 7, "one run per compute call");
+    }
+
+    #[test]
+    fn compute_many_of_one_type_reports_a_failure_by_key() {
+        let x = Delayed::value("x", 1i64);
+        let ok = x.map("ok", |v| v + 1);
+        let bad = x.try_map("bad", |_| Err::<i64, _>(TaskError::new("no")));
+        let e = vec![ok.clone(), bad.clone(), ok]
+            .compute(&Sequential)
+            .unwrap_err();
+        assert_eq!(e.key(), Some(bad.key()));
+        // A wrong type behind one element is a TypeMismatch naming it.
+        let wrong: Delayed<String> = Delayed::from_parts(x.graph().clone(), x.key().clone());
+        let e = [wrong.clone(), wrong].compute(&Sequential).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TypeMismatch { .. }), "{e}");
     }
 
     #[test]

@@ -97,13 +97,13 @@ impl Predict<bool> for Lin {
     }
 }
 impl LinearClassifier<bool> for Lin {
-    fn coef(&self) -> Option<&Array2<f64>> {
+    fn coef_(&self) -> Option<&Array2<f64>> {
         self.coef.as_ref()
     }
-    fn intercept(&self) -> Option<&[f64]> {
+    fn intercept_(&self) -> Option<&[f64]> {
         self.intercept.as_deref()
     }
-    fn classes(&self) -> Option<&[bool]> {
+    fn classes_(&self) -> Option<&[bool]> {
         self.classes.as_deref()
     }
     fn with_coef(
@@ -154,8 +154,17 @@ fn split_draws_numpys_numbers_per_partition() {
     assert_eq!(again.x_train.keys(), s.x_train.keys());
     let other = train_test_split(&x, &y, 0.2, 1).unwrap();
     assert_ne!(other.x_train.keys(), s.x_train.keys());
-    assert!(train_test_split(&x, &y, 1.5, 0).is_err());
-    assert!(train_test_split(&x, &y, 0.2, 1 << 40).is_err());
+    for (test_size, seed, bad) in [(1.5, 0, "test_size"), (0.2, 1 << 40, "seed")] {
+        match train_test_split(&x, &y, test_size, seed).map(|_| ()) {
+            Err(e) => match e.kind() {
+                dklearn_lazy::ErrorKind::InvalidParameter { name, .. } => {
+                    assert_eq!(*name, bad, "{e}")
+                }
+                k => panic!("expected InvalidParameter({bad}), got {k:?}"),
+            },
+            Ok(()) => panic!("{bad} accepted"),
+        }
+    }
 }
 
 #[test]

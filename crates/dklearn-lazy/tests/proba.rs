@@ -65,7 +65,7 @@ fn lazy_proba_equals_eager_for_sgd_and_lr() {
             .unwrap();
         check(&fit, &vect, &x, &docs);
     }
-    let lr = LogisticRegression::params().build::<bool>().unwrap();
+    let lr = LogisticRegression::<bool>::params().build().unwrap();
     let p = Pipeline::new(("vect", vect.clone()), ("lr", Averaged::new(lr)));
     let fit = p.fit(&x, &y2, FitParams::new()).unwrap();
     check(&fit, &vect, &x, &docs);

@@ -168,7 +168,7 @@ pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> 
 
 /// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
 pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
-    let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
+    let mut docs = read_reuters_file(path).map_err(TaskError::from_error)?;
     let shift = u32::try_from(copy * 100_000)
         .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
     for d in &mut docs {
@@ -223,7 +223,7 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
     let split = split(&documents(&cfg.files), cfg)?;
     let vect = vectorizer()?;
     let sgd = sgd(cfg)?;
-    let lr = LogisticRegression::params().build::<i8>()?;
+    let lr = LogisticRegression::params().build()?;
     let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
     let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
     let fit1 = pipe1.fit(
@@ -332,7 +332,7 @@ pub fn time_stages<S: Scheduler + ?Sized>(
     run_all(sched, &[score_chunks(&fit, &xte, &yte)?])?;
     out.push(("chained_sgd", t.elapsed().as_secs_f64()));
 
-    let lr = LogisticRegression::params().build::<i8>()?;
+    let lr = LogisticRegression::params().build()?;
     let t = Instant::now();
     let fit = Averaged::new(lr).fit(&xtr, &ytr)?;
     run_all(sched, &[score_chunks(&fit, &xte, &yte)?])?;

@@ -10,14 +10,14 @@ use serde_json::Value;
 /// [`finish`](Attrs::finish) refuses any left over (an attribute dklearn
 /// does not know is never silently dropped).
 pub(crate) struct Attrs {
-    pub owner: &'static str,
-    pub at: String,
+    pub(crate) owner: &'static str,
+    pub(crate) at: String,
     items: Vec<(String, Node)>,
     used: Vec<bool>,
 }
 
 impl Attrs {
-    pub fn new(owner: &'static str, at: &str, items: Vec<(String, Node)>) -> Self {
+    pub(crate) fn new(owner: &'static str, at: &str, items: Vec<(String, Node)>) -> Self {
         let used = vec![false; items.len()];
         Attrs {
             owner,
@@ -27,30 +27,30 @@ impl Attrs {
         }
     }
 
-    pub fn loc(&self, key: &str) -> String {
+    pub(crate) fn loc(&self, key: &str) -> String {
         child(&self.at, key)
     }
 
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.items.iter().any(|(k, _)| k == key)
     }
 
     /// The attribute, if present (marked as used).
-    pub fn get(&mut self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&mut self, key: &str) -> Option<&Node> {
         let i = self.items.iter().position(|(k, _)| k == key)?;
         self.used[i] = true;
         Some(&self.items[i].1)
     }
 
     /// A required attribute.
-    pub fn node(&mut self, key: &str) -> Result<&Node, Error> {
+    pub(crate) fn node(&mut self, key: &str) -> Result<&Node, Error> {
         let (owner, loc) = (self.owner, self.loc(key));
         self.get(key)
             .ok_or_else(|| Error::format(format!("{loc}: the {owner} has no attribute {key}")))
     }
 
     /// A required JSON-valued attribute.
-    pub fn json(&mut self, key: &str) -> Result<Value, Error> {
+    pub(crate) fn json(&mut self, key: &str) -> Result<Value, Error> {
         let loc = self.loc(key);
         match self.node(key)? {
             Node::Json(v) => Ok(v.clone()),
@@ -65,12 +65,12 @@ impl Attrs {
         Error::format(format!("{}: expected {what}, found {v}", self.loc(key)))
     }
 
-    pub fn f64(&mut self, key: &str) -> Result<f64, Error> {
+    pub(crate) fn f64(&mut self, key: &str) -> Result<f64, Error> {
         let v = self.json(key)?;
         v.as_f64().ok_or_else(|| self.bad(key, "a number", &v))
     }
 
-    pub fn opt_f64(&mut self, key: &str) -> Result<Option<f64>, Error> {
+    pub(crate) fn opt_f64(&mut self, key: &str) -> Result<Option<f64>, Error> {
         let v = self.json(key)?;
         if v.is_null() {
             return Ok(None);
@@ -80,25 +80,25 @@ impl Attrs {
             .ok_or_else(|| self.bad(key, "a number or None", &v))
     }
 
-    pub fn bool(&mut self, key: &str) -> Result<bool, Error> {
+    pub(crate) fn bool(&mut self, key: &str) -> Result<bool, Error> {
         let v = self.json(key)?;
         v.as_bool()
             .ok_or_else(|| self.bad(key, "True or False", &v))
     }
 
-    pub fn uint(&mut self, key: &str) -> Result<u64, Error> {
+    pub(crate) fn uint(&mut self, key: &str) -> Result<u64, Error> {
         let v = self.json(key)?;
         v.as_u64()
             .ok_or_else(|| self.bad(key, "a non-negative integer", &v))
     }
 
-    pub fn usize(&mut self, key: &str) -> Result<usize, Error> {
+    pub(crate) fn usize(&mut self, key: &str) -> Result<usize, Error> {
         let n = self.uint(key)?;
         usize::try_from(n)
             .map_err(|_| Error::format(format!("{}: {n} is too large", self.loc(key))))
     }
 
-    pub fn string(&mut self, key: &str) -> Result<String, Error> {
+    pub(crate) fn string(&mut self, key: &str) -> Result<String, Error> {
         let v = self.json(key)?;
         v.as_str()
             .map(str::to_string)
@@ -107,7 +107,7 @@ impl Attrs {
 
     /// Marks attributes that do not change what dklearn computes (`verbose`,
     /// `n_jobs`, `_sklearn_version`, ...) as read, whatever their value, when present.
-    pub fn ignore(&mut self, keys: &[&str]) {
+    pub(crate) fn ignore(&mut self, keys: &[&str]) {
         for k in keys {
             let _ = self.get(k);
         }
@@ -116,7 +116,7 @@ impl Attrs {
     /// A parameter dklearn implements only at `expected` (scikit-learn's
     /// default); any other value is an [`Unsupported`](crate::ErrorKind::Unsupported)
     /// error naming it.
-    pub fn expect(&mut self, key: &str, expected: Value, why: &str) -> Result<(), Error> {
+    pub(crate) fn expect(&mut self, key: &str, expected: Value, why: &str) -> Result<(), Error> {
         let (loc, owner) = (self.loc(key), self.owner);
         let node = self.node(key)?;
         match node {
@@ -132,7 +132,7 @@ impl Attrs {
     }
 
     /// A required array attribute and its node `__id__`.
-    pub fn array(&mut self, key: &str) -> Result<(NpyArray, i64), Error> {
+    pub(crate) fn array(&mut self, key: &str) -> Result<(NpyArray, i64), Error> {
         let loc = self.loc(key);
         match self.node(key)? {
             Node::Array { array, id } => Ok((array.clone(), *id)),
@@ -144,7 +144,7 @@ impl Attrs {
     }
 
     /// Refuses any attribute not read.
-    pub fn finish(self) -> Result<(), Error> {
+    pub(crate) fn finish(self) -> Result<(), Error> {
         let left: Vec<&str> = self
             .items
             .iter()

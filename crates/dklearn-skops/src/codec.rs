@@ -842,12 +842,12 @@ impl<L: SkopsLabel> Codec for LogisticRegression<L> {
             ("n_jobs", w.json(Value::Null)),
         ];
         if let (Some(coef), Some(icpt), Some(classes)) =
-            (self.coef(), self.intercept(), self.classes())
+            (self.coef_(), self.intercept_(), self.classes_())
         {
             attrs.push(("n_features_in_", w.json(json!(coef.ncols()))));
             let cl = L::to_npy(classes).map_err(Error::format)?;
             attrs.push(("classes_", w.array(cl)));
-            if let Some(n) = self.n_iter() {
+            if let Some(n) = self.n_iter_() {
                 let v: Vec<i64> = n.iter().map(|&x| x as i64).collect();
                 // int32 as scikit-learn's liblinear writes it, wider if needed.
                 let width = if v.iter().all(|&x| x <= i64::from(i32::MAX)) {
@@ -896,13 +896,13 @@ impl<L: SkopsLabel> Codec for LogisticRegression<L> {
         a.expect("warm_start", json!(false), "fit always starts from zero")?;
         // No effect on liblinear's primal solver or on the result.
         a.ignore(&["random_state", "verbose", "n_jobs", "_sklearn_version"]);
-        let est = LogisticRegression::params()
+        let est = LogisticRegression::<L>::params()
             .c(a.f64("C")?)
             .tol(a.f64("tol")?)
             .max_iter(a.usize("max_iter")?)
             .fit_intercept(a.bool("fit_intercept")?)
             .intercept_scaling(a.f64("intercept_scaling")?)
-            .build::<L>()?;
+            .build()?;
         if !a.has("coef_") {
             check_unfitted(
                 a,
@@ -947,11 +947,11 @@ impl<L: SkopsLabel> Codec for MultinomialNB<L> {
             ("force_alpha", w.json(json!(self.force_alpha()))),
         ];
         if let (Some(classes), Some(cc), Some(fc), Some(flp), Some(clp)) = (
-            self.classes(),
-            self.class_count(),
-            self.feature_count(),
-            self.feature_log_prob(),
-            self.class_log_prior(),
+            self.classes_(),
+            self.class_count_(),
+            self.feature_count_(),
+            self.feature_log_prob_(),
+            self.class_log_prior_(),
         ) {
             let arr2 = |w: &mut Writer, a: &Array2<f64>| {
                 let a = a.as_standard_layout();
@@ -977,7 +977,7 @@ impl<L: SkopsLabel> Codec for MultinomialNB<L> {
 
     fn read(a: &mut Attrs) -> Result<Self, Error> {
         a.ignore(&["_sklearn_version"]);
-        let mut p = MultinomialNB::params()
+        let mut p = MultinomialNB::<L>::params()
             .alpha(a.f64("alpha")?)
             .fit_prior(a.bool("fit_prior")?)
             .force_alpha(a.bool("force_alpha")?);
@@ -1003,7 +1003,7 @@ impl<L: SkopsLabel> Codec for MultinomialNB<L> {
                 )))
             }
         }
-        let est = p.build::<L>()?;
+        let est = p.build()?;
         if !a.has("feature_log_prob_") {
             check_unfitted(
                 a,

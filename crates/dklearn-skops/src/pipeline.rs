@@ -49,8 +49,8 @@ impl<L: SkopsLabel> Model<L> {
             Model::Sgd(m) => m.classes_(),
             Model::Perceptron(m) => m.classes_(),
             Model::PassiveAggressive(m) => m.classes_(),
-            Model::LogisticRegression(m) => m.classes(),
-            Model::MultinomialNB(m) => m.classes(),
+            Model::LogisticRegression(m) => m.classes_(),
+            Model::MultinomialNB(m) => m.classes_(),
         }
     }
 
@@ -60,8 +60,8 @@ impl<L: SkopsLabel> Model<L> {
             Model::Sgd(m) => m.n_features_in_(),
             Model::Perceptron(m) => m.n_features_in_(),
             Model::PassiveAggressive(m) => m.n_features_in_(),
-            Model::LogisticRegression(m) => m.n_features_in(),
-            Model::MultinomialNB(m) => m.n_features_in(),
+            Model::LogisticRegression(m) => m.n_features_in_(),
+            Model::MultinomialNB(m) => m.n_features_in_(),
         }
     }
 

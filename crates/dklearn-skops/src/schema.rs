@@ -36,11 +36,11 @@ pub const SKOPS_VERSION: &str = "0.16.0";
 pub(crate) struct Writer {
     next_id: u64,
     /// `(member name, bytes)` of every array written.
-    pub files: Vec<(String, Vec<u8>)>,
+    pub(crate) files: Vec<(String, Vec<u8>)>,
 }
 
 impl Writer {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // Ids only need to be distinct within a file; start where they read as ids.
         Writer {
             next_id: 1_000_001,
@@ -55,7 +55,7 @@ impl Writer {
     }
 
     /// A `JsonNode` holding `v`.
-    pub fn json(&mut self, v: Value) -> Value {
+    pub(crate) fn json(&mut self, v: Value) -> Value {
         json!({
             "__class__": "str",
             "__module__": "builtins",
@@ -67,7 +67,7 @@ impl Writer {
     }
 
     /// A `TypeNode`.
-    pub fn type_node(&mut self, module: &str, class: &str) -> Value {
+    pub(crate) fn type_node(&mut self, module: &str, class: &str) -> Value {
         json!({
             "__class__": class,
             "__module__": module,
@@ -77,7 +77,7 @@ impl Writer {
     }
 
     /// A `builtins.dict` with string keys, in the given order.
-    pub fn dict(&mut self, entries: Vec<(&str, Value)>) -> Value {
+    pub(crate) fn dict(&mut self, entries: Vec<(&str, Value)>) -> Value {
         let key_types: Vec<Value> = entries
             .iter()
             .map(|_| self.type_node("builtins", "str"))
@@ -104,7 +104,7 @@ impl Writer {
     }
 
     /// A `builtins.list` or `builtins.tuple` node.
-    pub fn seq(&mut self, tuple: bool, items: Vec<Value>) -> Value {
+    pub(crate) fn seq(&mut self, tuple: bool, items: Vec<Value>) -> Value {
         let (class, loader) = if tuple {
             ("tuple", "TupleNode")
         } else {
@@ -120,7 +120,7 @@ impl Writer {
     }
 
     /// An `NdArrayNode` stored as `<id>.npy`.
-    pub fn array(&mut self, npy_bytes: Vec<u8>) -> Value {
+    pub(crate) fn array(&mut self, npy_bytes: Vec<u8>) -> Value {
         let id = self.id();
         let file = format!("{id}.npy");
         self.files.push((file.clone(), npy_bytes));
@@ -135,7 +135,7 @@ impl Writer {
     }
 
     /// An `ObjectNode` of `module.class` with the given attributes.
-    pub fn object(&mut self, module: &str, class: &str, attrs: Vec<(&str, Value)>) -> Value {
+    pub(crate) fn object(&mut self, module: &str, class: &str, attrs: Vec<(&str, Value)>) -> Value {
         let content = self.dict(attrs);
         json!({
             "__class__": class,
@@ -147,7 +147,7 @@ impl Writer {
     }
 
     /// A `LossNode` of `module.class(args...)`.
-    pub fn loss(&mut self, module: &str, class: &str, args: Vec<Value>) -> Value {
+    pub(crate) fn loss(&mut self, module: &str, class: &str, args: Vec<Value>) -> Value {
         let args = self.seq(true, args);
         let content = self.dict(Vec::new());
         json!({
@@ -247,7 +247,7 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(read_member: &'a mut dyn FnMut(&str) -> Result<Vec<u8>, String>) -> Self {
+    pub(crate) fn new(read_member: &'a mut dyn FnMut(&str) -> Result<Vec<u8>, String>) -> Self {
         Reader {
             read_member,
             seen: HashMap::new(),
@@ -256,7 +256,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Checks the root's protocol, then decodes it.
-    pub fn root(&mut self, v: &Value) -> Result<Node, String> {
+    pub(crate) fn root(&mut self, v: &Value) -> Result<Node, String> {
         let protocol = v.get("protocol").ok_or("schema.json has no \"protocol\"")?;
         match protocol.as_i64() {
             Some(p) if (0..=PROTOCOL).contains(&p) => {}
@@ -530,7 +530,7 @@ pub(crate) fn show(at: &str) -> &str {
 
 impl Node {
     /// The JSON value of a `JsonNode`.
-    pub fn as_json(&self) -> Option<&Value> {
+    pub(crate) fn as_json(&self) -> Option<&Value> {
         match self {
             Node::Json(v) => Some(v),
             _ => None,
@@ -538,7 +538,7 @@ impl Node {
     }
 
     /// A short description for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Node::Json(v) => format!("{v}"),
             Node::Object { module, class, .. } => format!("a {module}.{class}"),
