@@ -9,12 +9,12 @@
 //! give dklearn's values bit for bit. A skops file that scikit-learn wrote for
 //! the same estimators loads here and predicts as scikit-learn does.
 //!
-//! Saved and loaded ([`Skops`]): [`HashingVectorizer`](dklearn_text::HashingVectorizer),
-//! [`SGDClassifier`](dklearn_estimators::SGDClassifier),
-//! [`Perceptron`](dklearn_estimators::Perceptron),
-//! [`PassiveAggressiveClassifier`](dklearn_estimators::PassiveAggressiveClassifier),
-//! [`LogisticRegression`](dklearn_estimators::LogisticRegression),
-//! [`MultinomialNB`](dklearn_estimators::MultinomialNB), any of them as a
+//! Saved and loaded ([`Skops`]): [`HashingVectorizer`],
+//! [`SGDClassifier`],
+//! [`Perceptron`],
+//! [`PassiveAggressiveClassifier`],
+//! [`LogisticRegression`],
+//! [`MultinomialNB`], any of them as a
 //! [`Model`], and a fitted two-step text pipeline ([`FittedTextPipeline`],
 //! scikit-learn's `Pipeline([("vect", HashingVectorizer(...)), ("sgd", SGDClassifier(...))])`).
 //! Labels ([`SkopsLabel`]) are signed integers, strings, or [`Label`] (either,
