@@ -2,10 +2,12 @@
 //! the progress bar, the task profiler and the resource profiler on.
 
 use crate::Msg;
+use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
 use dklearn_reuters::{build, JobConfig};
+use dklearn_skops::{FittedTextPipeline, Model, Skops};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,11 @@ pub(crate) struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
+    /// After the scores, save both fitted pipelines (vectorizer included) as
+    /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
+    /// with skops.io.load in Python and by `dklearn predict`.
+    #[arg(long, value_name = "DIR")]
+    pub save_models: Option<PathBuf>,
 }
 
 /// What one run measured.
@@ -65,6 +72,12 @@ pub(crate) struct Outcome {
     /// MB written to the spill directory and read back (0 without a limit).
     pub spilled_mb: f64,
     pub unspilled_mb: f64,
+    /// The fitted models (Chained SGD, Averaged LR), not printed.
+    #[serde(skip)]
+    pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
+    /// The skops files written by --save-models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saved_models: Vec<String>,
 }
 
 /// Default number of workers: every core.
@@ -110,6 +123,8 @@ pub(crate) fn run_limited(
         classes_given: cfg.classes,
         spilled_mb: 0.0,
         unspilled_mb: 0.0,
+        models: Some((r.chained_sgd_model, r.averaged_lr_model)),
+        saved_models: Vec::new(),
     })
 }
 
@@ -170,6 +185,9 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     }
     visualize(&[(&prof).into(), (&rprof).into()], &path).map_err(|e| e.to_string())?;
     out.profile = Some(path.display().to_string());
+    if let Some(dir) = &args.save_models {
+        out.saved_models = save_models(dir, &mut out)?;
+    }
     if args.json {
         println!(
             "{}",
@@ -204,5 +222,31 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         );
     }
     println!("  {:<28} {}", "profile", path.display());
+    for f in &out.saved_models {
+        println!("  {:<28} {f}", "saved model");
+    }
     Ok(())
+}
+
+/// Writes the two fitted pipelines as skops files in `dir` (created if
+/// needed), with the job's step names; returns their paths.
+fn save_models(dir: &std::path::Path, out: &mut Outcome) -> crate::Result<Vec<String>> {
+    let (sgd, lr) = out
+        .models
+        .take()
+        .ok_or("the run returned no fitted models")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let vect = dklearn_reuters::vectorizer().msg()?;
+    let mut paths = Vec::new();
+    for (file, step, model) in [
+        ("chained_sgd.skops", "sgd", Model::from(sgd)),
+        ("averaged_lr.skops", "logistic", Model::from(lr)),
+    ] {
+        let mut pipe = FittedTextPipeline::new(vect.clone(), model).msg()?;
+        pipe.est_name = step.to_string();
+        let path = dir.join(file);
+        pipe.save(&path).msg()?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
 }
