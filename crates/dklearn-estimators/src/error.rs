@@ -39,6 +39,9 @@ pub enum ErrorKind {
     NotFitted(&'static str),
     /// Negative values where counts are required (MultinomialNB).
     NegativeValues(&'static str),
+    /// A search space or cross-validation setup that cannot run (empty grid,
+    /// unknown parameter, fewer samples or partitions than folds...).
+    InvalidGrid(String),
     /// An error of the lazy layer (graph construction or computation).
     Graph(String),
     /// Anything else, with a message.
@@ -114,6 +117,7 @@ impl fmt::Display for Error {
             ErrorKind::NegativeValues(what) => {
                 write!(f, "negative values in data passed to {what}")
             }
+            ErrorKind::InvalidGrid(msg) => write!(f, "{msg}"),
             ErrorKind::Graph(msg) => write!(f, "{msg}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }
