@@ -172,16 +172,18 @@ impl CrossValidator for StratifiedKFold {
         }
         let mut order = encoded.clone();
         order.sort_unstable();
-        // allocation[f][k]: samples of class k in test fold f (round robin over sorted y).
-        let mut allocation = vec![vec![0usize; n_classes]; self.n_splits];
+        // allocation[k][f]: samples of class k in test fold f (round robin over sorted y).
+        let mut allocation = vec![vec![0usize; self.n_splits]; n_classes];
         for (i, &c) in order.iter().enumerate() {
-            allocation[i % self.n_splits][c] += 1;
+            allocation[c][i % self.n_splits] += 1;
         }
         let mut rng = self.seed.map(Mt19937::new);
         let mut test_fold = vec![0usize; n_samples];
-        for k in 0..n_classes {
-            let mut folds: Vec<usize> = (0..self.n_splits)
-                .flat_map(|f| std::iter::repeat_n(f, allocation[f][k]))
+        for (k, per_fold) in allocation.iter().enumerate() {
+            let mut folds: Vec<usize> = per_fold
+                .iter()
+                .enumerate()
+                .flat_map(|(f, &n)| std::iter::repeat_n(f, n))
                 .collect();
             if let Some(r) = rng.as_mut() {
                 r.shuffle(&mut folds);
