@@ -662,6 +662,157 @@ pub fn sample_without_replacement(
     out
 }
 
+/// Setting hyper-parameters by scikit-learn's name (`set_params(alpha=1e-5)`):
+/// what a search needs of every pipeline step.
+pub trait SetParam: Sized {
+    /// The step's type name as scikit-learn prints it (`SGDClassifier`).
+    fn type_name(&self) -> String;
+
+    /// The parameter names accepted, as scikit-learn spells them.
+    fn param_names(&self) -> Vec<&'static str>;
+
+    /// An unfitted copy with `name` set to `value`; an unknown name or an
+    /// invalid value is an error naming both.
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error>;
+
+    /// An unfitted copy with every `(name, value)` set, in order.
+    fn set_params<'a>(
+        &self,
+        params: impl IntoIterator<Item = (&'a str, &'a ParamValue)>,
+    ) -> Result<Self, Error>
+    where
+        Self: Clone,
+    {
+        let mut out = self.clone();
+        for (k, v) in params {
+            out = out.set_param(k, v)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The error for a parameter a step does not have (scikit-learn's wording).
+pub fn unknown_param<S: SetParam>(step: &S, name: &str) -> Error {
+    search_err(format!(
+        "invalid parameter '{name}' for estimator {}(): valid parameters are {:?}",
+        step.type_name(),
+        step.param_names()
+    ))
+}
+
+/// The error for a value of the wrong type or outside the domain.
+pub fn invalid_value(step: &str, name: &str, value: &ParamValue, why: impl fmt::Display) -> Error {
+    search_err(format!(
+        "invalid value {value} for parameter '{name}' of {step}: {why}"
+    ))
+}
+
+/// Reading a [`ParamValue`] as the type a setter takes (an error names the
+/// step, the parameter and the value).
+pub struct ValueOf<'a> {
+    step: &'a str,
+    name: &'a str,
+    value: &'a ParamValue,
+}
+
+impl<'a> ValueOf<'a> {
+    /// `value` given for `step`'s parameter `name`.
+    pub fn new(step: &'a str, name: &'a str, value: &'a ParamValue) -> Self {
+        ValueOf { step, name, value }
+    }
+
+    fn bad(&self, want: &str) -> Error {
+        invalid_value(self.step, self.name, self.value, format!("expected {want}"))
+    }
+
+    /// A float (an integer is accepted, as Python does).
+    pub fn f64(&self) -> Result<f64, Error> {
+        match self.value {
+            ParamValue::Float(v) => Ok(*v),
+            ParamValue::Int(i) => Ok(*i as f64),
+            _ => Err(self.bad("a float")),
+        }
+    }
+
+    /// A float or `None`.
+    pub fn opt_f64(&self) -> Result<Option<f64>, Error> {
+        match self.value {
+            ParamValue::None => Ok(None),
+            _ => self.f64().map(Some),
+        }
+    }
+
+    /// A non-negative integer.
+    pub fn usize(&self) -> Result<usize, Error> {
+        match self.value {
+            ParamValue::Int(i) if *i >= 0 => Ok(*i as usize),
+            _ => Err(self.bad("a non-negative integer")),
+        }
+    }
+
+    /// A seed (`0..2**32`) or `None`.
+    pub fn opt_u32(&self) -> Result<Option<u32>, Error> {
+        match self.value {
+            ParamValue::None => Ok(None),
+            ParamValue::Int(i) => u32::try_from(*i)
+                .map(Some)
+                .map_err(|_| self.bad("an integer in [0, 2**32)")),
+            _ => Err(self.bad("an integer or None")),
+        }
+    }
+
+    /// A boolean.
+    pub fn bool(&self) -> Result<bool, Error> {
+        match self.value {
+            ParamValue::Bool(b) => Ok(*b),
+            _ => Err(self.bad("True or False")),
+        }
+    }
+
+    /// A string, or `None`.
+    pub fn opt_str(&self) -> Result<Option<&'a str>, Error> {
+        match self.value {
+            ParamValue::Str(s) => Ok(Some(s)),
+            ParamValue::None => Ok(None),
+            _ => Err(self.bad("a string or None")),
+        }
+    }
+
+    /// A string.
+    pub fn str(&self) -> Result<&'a str, Error> {
+        match self.value {
+            ParamValue::Str(s) => Ok(s),
+            _ => Err(self.bad("a string")),
+        }
+    }
+
+    /// A pair of non-negative integers.
+    pub fn pair(&self) -> Result<(usize, usize), Error> {
+        match self.value {
+            ParamValue::Pair(a, b) if *a >= 0 && *b >= 0 => Ok((*a as usize, *b as usize)),
+            _ => Err(self.bad("a pair of non-negative integers")),
+        }
+    }
+
+    /// One of `choices` (by its `Display`), e.g. a loss name.
+    pub fn one_of<T: Copy + fmt::Display>(&self, choices: &[T]) -> Result<T, Error> {
+        let s = self.str()?;
+        choices
+            .iter()
+            .find(|c| c.to_string() == s)
+            .copied()
+            .ok_or_else(|| {
+                let names: Vec<String> = choices.iter().map(|c| format!("'{c}'")).collect();
+                self.bad(&format!("one of {}", names.join(", ")))
+            })
+    }
+
+    /// Wraps a build error of the step as an invalid value.
+    pub fn rejected(&self, e: impl fmt::Display) -> Error {
+        invalid_value(self.step, self.name, self.value, e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -715,5 +866,29 @@ mod tests {
         let s = PartitionKFold::new(3).unwrap().split(7, &[0u8; 0]).unwrap();
         assert_eq!(s[0], (vec![1, 2, 4, 5], vec![0, 3, 6]));
         assert_eq!(s[2], (vec![0, 1, 3, 4, 6], vec![2, 5]));
+    }
+
+    #[test]
+    fn set_param_by_scikit_learn_name() {
+        use crate::{SGDClassifier, TfidfTransformer};
+        let sgd = SGDClassifier::<i8>::default();
+        let s = sgd.set_param("alpha", &ParamValue::Float(1e-5)).unwrap();
+        let s = s.set_param("loss", &"log_loss".into()).unwrap();
+        assert_eq!(format!("{s:?}"), "SGDClassifier(alpha=1e-05, loss='log_loss')");
+        let e = sgd.set_param("alpah", &ParamValue::Float(1.0)).unwrap_err();
+        assert!(e.to_string().contains("invalid parameter 'alpah' for estimator SGDClassifier()"), "{e}");
+        let e = sgd.set_param("alpha", &ParamValue::Float(-1.0)).unwrap_err();
+        assert!(e.to_string().contains("invalid value -1.0 for parameter 'alpha'"), "{e}");
+        let e = sgd.set_param("loss", &"hindge".into()).unwrap_err();
+        assert!(e.to_string().contains("'hinge'"), "{e}");
+        let e = sgd.set_param("alpha", &"x".into()).unwrap_err();
+        assert!(e.to_string().contains("expected a float"), "{e}");
+        let t = TfidfTransformer::params().build().unwrap();
+        let t = t.set_param("norm", &ParamValue::None).unwrap();
+        assert_eq!(format!("{t:?}"), "TfidfTransformer(norm=None)");
+        let v = dklearn_text::HashingVectorizer::params().build().unwrap();
+        let v = v.set_param("ngram_range", &(1, 2).into()).unwrap();
+        assert_eq!(v.get_params().clone(), dklearn_text::HashingVectorizer::params().ngram_range(1, 2));
+        assert!(v.set_param("ngram_range", &(2, 1).into()).is_err());
     }
 }

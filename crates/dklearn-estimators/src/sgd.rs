@@ -597,3 +597,85 @@ mod tests {
             .is_err());
     }
 }
+
+impl<L: Ord + Clone> SGDClassifier<L> {
+    /// The builder holding this classifier's parameters (scikit-learn's
+    /// `get_params`): change some and `build` a new, unfitted one.
+    pub fn get_params(&self) -> SgdClassifierParams<L> {
+        SgdClassifierParams {
+            hp: self.hp,
+            _labels: PhantomData,
+        }
+    }
+}
+
+impl<L: Ord + Clone> crate::model_selection::SetParam for SGDClassifier<L> {
+    fn type_name(&self) -> String {
+        "SGDClassifier".into()
+    }
+
+    fn param_names(&self) -> Vec<&'static str> {
+        vec![
+            "alpha",
+            "average",
+            "eta0",
+            "fit_intercept",
+            "l1_ratio",
+            "learning_rate",
+            "loss",
+            "max_iter",
+            "n_iter_no_change",
+            "penalty",
+            "power_t",
+            "random_state",
+            "shuffle",
+            "tol",
+        ]
+    }
+
+    fn set_param(
+        &self,
+        name: &str,
+        value: &crate::model_selection::ParamValue,
+    ) -> Result<Self, Error> {
+        use crate::model_selection::{unknown_param, ParamValue, ValueOf};
+        let v = ValueOf::new("SGDClassifier", name, value);
+        let p = self.get_params();
+        let p = match name {
+            "alpha" => p.alpha(v.f64()?),
+            "average" => p.average(match value {
+                ParamValue::Bool(false) => Average::Off,
+                ParamValue::Bool(true) => Average::On,
+                _ => Average::From(v.usize()? as u64),
+            }),
+            "eta0" => p.eta0(v.f64()?),
+            "fit_intercept" => p.fit_intercept(v.bool()?),
+            "l1_ratio" => p.l1_ratio(v.f64()?),
+            "learning_rate" => p.learning_rate(v.one_of(&[
+                LearningRate::Optimal,
+                LearningRate::Constant,
+                LearningRate::InvScaling,
+                LearningRate::Adaptive,
+            ])?),
+            "loss" => p.loss(v.one_of(&[
+                Loss::Hinge,
+                Loss::LogLoss,
+                Loss::ModifiedHuber,
+                Loss::SquaredHinge,
+                Loss::Perceptron,
+            ])?),
+            "max_iter" => p.max_iter(v.usize()?),
+            "n_iter_no_change" => p.n_iter_no_change(v.usize()?),
+            "penalty" => p.penalty(match v.opt_str()? {
+                None => None,
+                Some(_) => Some(v.one_of(&[Penalty::L2, Penalty::L1, Penalty::ElasticNet])?),
+            }),
+            "power_t" => p.power_t(v.f64()?),
+            "random_state" => p.random_state(v.opt_u32()?),
+            "shuffle" => p.shuffle(v.bool()?),
+            "tol" => p.tol(v.opt_f64()?),
+            _ => return Err(unknown_param(self, name)),
+        };
+        p.build().map_err(|e| v.rejected(e))
+    }
+}
