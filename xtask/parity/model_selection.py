@@ -7,7 +7,7 @@ Writes crates/dklearn-estimators/tests/fixtures/model_selection.json:
   sampling; and scipy's uniform / loguniform with lists);
 - TfidfTransformer: idf_ and the transformed matrix under all 24 settings, fitted on the
   whole matrix (the Rust test fits it from per-chunk document counts);
-and crates/dklearn-lazy/tests/fixtures/search.json:
+and tests/fixtures/search.json of the crate holding the lazy layer (dklearn-lazy):
 - GridSearchCV / RandomizedSearchCV over Pipeline(HashingVectorizer, TfidfTransformer,
   SGDClassifier) on in-memory synthetic text with KFold / StratifiedKFold / ShuffleSplit:
   every split score, mean/std test score, ranks and best_params_.
@@ -282,13 +282,14 @@ def main():
     est = root / "crates/dklearn-estimators/tests/fixtures/model_selection.json"
     est.write_text(json.dumps(ms))
     written = [est]
-    lazy = root / "crates/dklearn-lazy/tests/fixtures"
-    if lazy.parent.parent.is_dir():
-        lazy.mkdir(parents=True, exist_ok=True)
-        search = {"_regenerate": REGEN, "sklearn_version": sklearn.__version__,
-                  **search_cases()}
-        (lazy / "search.json").write_text(json.dumps(search))
-        written.append(lazy / "search.json")
+    # The search fixture goes to the crate holding the lazy layer.
+    lazy = root / "crates/dklearn-lazy"
+    if not lazy.is_dir():
+        lazy = root / "crates/dklearn-estimators"
+    (lazy / "tests/fixtures").mkdir(parents=True, exist_ok=True)
+    search = {"_regenerate": REGEN, "sklearn_version": sklearn.__version__, **search_cases()}
+    (lazy / "tests/fixtures/search.json").write_text(json.dumps(search))
+    written.append(lazy / "tests/fixtures/search.json")
     sizes = [p.stat().st_size for p in written]
     if max(sizes) > 400_000:
         print(f"model_selection parity: a fixture is {max(sizes)} bytes (> 400 KB)",

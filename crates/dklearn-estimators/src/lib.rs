@@ -25,9 +25,12 @@ mod tron;
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
 pub use lazy::{
-    predict_chunks, score_chunks, train_mask, train_test_split, transform_chunks, Averaged,
-    AveragedFit, Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix,
-    Pipeline, TrainTestSplit,
+    mean_std, numpy_sum, predict_chunks, score_chunks, train_mask, train_test_split,
+    transform_chunks, Averaged, AveragedFit, BestEstimator, Chained, ChunkFitTransformer,
+    ChunkStats, ChunkTransform, ChunkTransformer, CvResults, FirstStep, FitParams, FittedPipeline,
+    FittedTransform, GridSearchCV, LazyEstimator, Matrix, Passthrough, Pipeline, Plain,
+    RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
+    TrainTestSplit,
 };
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;

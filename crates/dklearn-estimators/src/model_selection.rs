@@ -874,11 +874,24 @@ mod tests {
         let sgd = SGDClassifier::<i8>::default();
         let s = sgd.set_param("alpha", &ParamValue::Float(1e-5)).unwrap();
         let s = s.set_param("loss", &"log_loss".into()).unwrap();
-        assert_eq!(format!("{s:?}"), "SGDClassifier(alpha=1e-05, loss='log_loss')");
+        assert_eq!(
+            format!("{s:?}"),
+            "SGDClassifier(alpha=1e-05, loss='log_loss')"
+        );
         let e = sgd.set_param("alpah", &ParamValue::Float(1.0)).unwrap_err();
-        assert!(e.to_string().contains("invalid parameter 'alpah' for estimator SGDClassifier()"), "{e}");
-        let e = sgd.set_param("alpha", &ParamValue::Float(-1.0)).unwrap_err();
-        assert!(e.to_string().contains("invalid value -1.0 for parameter 'alpha'"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("invalid parameter 'alpah' for estimator SGDClassifier()"),
+            "{e}"
+        );
+        let e = sgd
+            .set_param("alpha", &ParamValue::Float(-1.0))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("invalid value -1.0 for parameter 'alpha'"),
+            "{e}"
+        );
         let e = sgd.set_param("loss", &"hindge".into()).unwrap_err();
         assert!(e.to_string().contains("'hinge'"), "{e}");
         let e = sgd.set_param("alpha", &"x".into()).unwrap_err();
@@ -888,7 +901,10 @@ mod tests {
         assert_eq!(format!("{t:?}"), "TfidfTransformer(norm=None)");
         let v = dklearn_text::HashingVectorizer::params().build().unwrap();
         let v = v.set_param("ngram_range", &(1, 2).into()).unwrap();
-        assert_eq!(v.get_params().clone(), dklearn_text::HashingVectorizer::params().ngram_range(1, 2));
+        assert_eq!(
+            v.get_params().clone(),
+            dklearn_text::HashingVectorizer::params().ngram_range(1, 2)
+        );
         assert!(v.set_param("ngram_range", &(2, 1).into()).is_err());
     }
 }

@@ -16,14 +16,20 @@ mod averaged;
 mod chained;
 mod matrix;
 mod pipeline;
+mod search;
 mod split;
 
 pub use averaged::{Averaged, AveragedFit};
 pub use chained::Chained;
 pub use matrix::Matrix;
 pub use pipeline::{
-    predict_chunks, score_chunks, transform_chunks, ChunkTransformer, FitParams, FittedPipeline,
-    LazyEstimator, Pipeline,
+    predict_chunks, score_chunks, transform_chunks, ChunkFitTransformer, ChunkStats,
+    ChunkTransform, ChunkTransformer, FitParams, FittedPipeline, FittedTransform, LazyEstimator,
+    Pipeline,
+};
+pub use search::{
+    mean_std, numpy_sum, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,
+    RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
 };
 pub use split::{train_mask, train_test_split, TrainTestSplit};
 

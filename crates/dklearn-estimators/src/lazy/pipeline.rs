@@ -1,10 +1,13 @@
 use super::matrix::Matrix;
 use super::task_err;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::model_selection::{ParamValue, SetParam};
 use crate::traits::{Predict, Transform};
+use crate::{DocumentFrequency, TfidfTransformer};
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
+use std::sync::Arc;
 
 /// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
 /// graph ([`Chained`](super::Chained), [`Averaged`](super::Averaged)).
@@ -48,14 +51,17 @@ impl<L> FitParams<L> {
     }
 }
 
-/// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a
-/// wrapped estimator, applied chunk by chunk.
+/// A transformer step (stateless, e.g. `HashingVectorizer`), then any number
+/// of transformers fitted over the chunks (e.g. `TfidfTransformer`, added
+/// with [`with_fitted_step`](Pipeline::with_fitted_step)), then a wrapped
+/// estimator, applied chunk by chunk.
 ///
 /// `Debug` reads like scikit-learn's repr:
 /// `Pipeline(steps=[('vect', HashingVectorizer(...)), ('sgd', Chained(SGDClassifier()))])`.
 #[derive(Clone)]
 pub struct Pipeline<V, E> {
     transformer: (String, V),
+    fitted: Vec<(String, Arc<dyn ChunkFitTransformer>)>,
     estimator: (String, E),
 }
 
@@ -63,10 +69,154 @@ impl<V: fmt::Debug, E: fmt::Debug> fmt::Debug for Pipeline<V, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
-            self.transformer.0, self.transformer.1, self.estimator.0, self.estimator.1
-        )
+            "Pipeline(steps=[('{}', {:?}), ",
+            self.transformer.0, self.transformer.1
+        )?;
+        for (n, m) in &self.fitted {
+            write!(f, "('{n}', {m:?}), ")?;
+        }
+        write!(f, "('{}', {:?})])", self.estimator.0, self.estimator.1)
     }
+}
+
+/// A fitted feature transform (what a [`ChunkFitTransformer`] fit gives).
+pub trait ChunkTransform: fmt::Debug + Send + Sync + 'static {
+    /// Transforms one chunk of features.
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, Error>;
+}
+
+/// Per-chunk statistics of a [`ChunkFitTransformer`], type-erased.
+pub type ChunkStats = Arc<dyn std::any::Any + Send + Sync>;
+
+/// A transformer fitted over chunks, between a pipeline's first step and its
+/// estimator (`TfidfTransformer`): statistics per chunk (one task each, keyed
+/// by the chunk alone, so every fold and setting that reads the chunk shares
+/// it), combined into a fitted transform per training set (one task).
+pub trait ChunkFitTransformer: fmt::Debug + Send + Sync + 'static {
+    /// The step's type name as scikit-learn prints it (`TfidfTransformer`).
+    fn type_name(&self) -> String;
+    /// Accepted parameter names.
+    fn param_names(&self) -> Vec<&'static str>;
+    /// A copy with a parameter set (errors as
+    /// [`SetParam::set_param`](crate::model_selection::SetParam::set_param)).
+    fn set_param_boxed(
+        &self,
+        name: &str,
+        value: &ParamValue,
+    ) -> Result<Arc<dyn ChunkFitTransformer>, Error>;
+    /// The name of the statistics task. A chunk's statistics must not depend
+    /// on this step's parameters: they are shared across settings.
+    fn stats_name(&self) -> &'static str;
+    /// Statistics of one chunk.
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, Error>;
+    /// The fitted transform from the statistics of the training chunks, in order.
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, Error>;
+}
+
+impl ChunkTransform for TfidfTransformer {
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, Error> {
+        self.transform(x)
+    }
+}
+
+impl ChunkFitTransformer for TfidfTransformer {
+    fn type_name(&self) -> String {
+        SetParam::type_name(self)
+    }
+    fn param_names(&self) -> Vec<&'static str> {
+        SetParam::param_names(self)
+    }
+    fn set_param_boxed(
+        &self,
+        name: &str,
+        value: &ParamValue,
+    ) -> Result<Arc<dyn ChunkFitTransformer>, Error> {
+        Ok(Arc::new(self.set_param(name, value)?))
+    }
+    fn stats_name(&self) -> &'static str {
+        "document-frequency"
+    }
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, Error> {
+        if x.has_non_finite() {
+            return Err(Error::new(ErrorKind::NonFinite("TfidfTransformer.fit")));
+        }
+        Ok(Arc::new(DocumentFrequency::of(x)))
+    }
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, Error> {
+        let mut total: Option<DocumentFrequency> = None;
+        for s in stats {
+            let df = s.downcast_ref::<DocumentFrequency>().ok_or_else(|| {
+                Error::new(ErrorKind::Graph(
+                    "statistics are not document counts".into(),
+                ))
+            })?;
+            match total.as_mut() {
+                None => total = Some(df.clone()),
+                Some(t) => t.merge(df)?,
+            }
+        }
+        let total = total.ok_or(Error::new(ErrorKind::EmptyInput("TfidfTransformer.fit")))?;
+        Ok(Arc::new(self.fit_df(&total)?))
+    }
+}
+
+/// Fits the fitted steps `steps` in turn on the training chunks `train`
+/// (statistics per chunk, one fit task per step), transforming `train` and
+/// `other` after each. Returns the transformed keys and each step's fitted
+/// transform key. Task names: the statistics' (`document-frequency`),
+/// `<step>-fit`, and `<step>` per transformed chunk.
+pub(crate) fn fit_steps(
+    b: &mut GraphBuilder,
+    steps: &[Arc<dyn ChunkFitTransformer>],
+    mut train: Vec<Key>,
+    mut other: Vec<Key>,
+) -> (Vec<Key>, Vec<Key>, Vec<Key>) {
+    let mut fitted_keys = Vec::with_capacity(steps.len());
+    for m in steps {
+        let repr = format!("{m:?}");
+        let name = super::chained::estimator_name(&repr);
+        let stats: Vec<Key> = train
+            .iter()
+            .map(|k| {
+                let m = m.clone();
+                b.task(m.stats_name(), &(), &[k], move |v| {
+                    m.chunk_stats(downcast_input::<CsrMatrix>(&v[0])?)
+                        .map_err(task_err)
+                })
+            })
+            .collect();
+        let refs: Vec<&Key> = stats.iter().collect();
+        let m2 = m.clone();
+        let fitted = b.task(&format!("{name}-fit"), &repr, &refs, move |v| {
+            let s = v
+                .iter()
+                .map(downcast_input::<ChunkStats>)
+                .collect::<Result<Vec<_>, _>>()?;
+            m2.fit_stats(&s).map_err(task_err)
+        });
+        train = apply_fitted(b, &name, &fitted, &train);
+        other = apply_fitted(b, &name, &fitted, &other);
+        fitted_keys.push(fitted);
+    }
+    (train, other, fitted_keys)
+}
+
+/// One `<name>` task per chunk applying the fitted transform at `fitted`.
+pub(crate) fn apply_fitted(
+    b: &mut GraphBuilder,
+    name: &str,
+    fitted: &Key,
+    keys: &[Key],
+) -> Vec<Key> {
+    keys.iter()
+        .map(|k| {
+            b.task(name, &(), &[fitted, k], |v| {
+                let f = downcast_input::<Arc<dyn ChunkTransform>>(&v[0])?;
+                f.transform_chunk(downcast_input::<CsrMatrix>(&v[1])?)
+                    .map_err(task_err)
+            })
+        })
+        .collect()
 }
 
 /// What a pipeline's transformer must be: a pure function of a chunk of
@@ -86,8 +236,39 @@ impl<V, E> Pipeline<V, E> {
     pub fn new(transformer: (&str, V), estimator: (&str, E)) -> Self {
         Pipeline {
             transformer: (transformer.0.to_string(), transformer.1),
+            fitted: Vec::new(),
             estimator: (estimator.0.to_string(), estimator.1),
         }
+    }
+
+    /// Adds a transformer fitted over the chunks (e.g. `("tfidf",
+    /// TfidfTransformer)`) after the ones before, just before the estimator.
+    pub fn with_fitted_step<F: ChunkFitTransformer>(mut self, step: (&str, F)) -> Self {
+        self.fitted.push((step.0.to_string(), Arc::new(step.1)));
+        self
+    }
+
+    /// The first step, with its name.
+    pub fn first_step(&self) -> (&str, &V) {
+        (&self.transformer.0, &self.transformer.1)
+    }
+
+    /// The fitted steps, with their names, in order.
+    pub fn fitted_steps(&self) -> &[(String, Arc<dyn ChunkFitTransformer>)] {
+        &self.fitted
+    }
+
+    /// The estimator step's name.
+    pub fn estimator_name(&self) -> &str {
+        &self.estimator.0
+    }
+
+    /// Every step's name, in order.
+    pub fn step_names(&self) -> Vec<&str> {
+        let mut v = vec![self.transformer.0.as_str()];
+        v.extend(self.fitted.iter().map(|(n, _)| n.as_str()));
+        v.push(&self.estimator.0);
+        v
     }
 
     /// The transformer step.
@@ -140,9 +321,28 @@ impl<V, E> Pipeline<V, E> {
         E: LazyEstimator<L>,
     {
         let xt = transform_chunks(&self.transformer.1, x);
+        let (xt, fitted) = if self.fitted.is_empty() {
+            (xt, Vec::new())
+        } else {
+            let mut b = GraphBuilder::new();
+            xt.chunks().iter().for_each(|c| b.merge(c));
+            let keys: Vec<Key> = xt.chunks().iter().map(|c| c.key().clone()).collect();
+            let steps: Vec<Arc<dyn ChunkFitTransformer>> =
+                self.fitted.iter().map(|(_, m)| m.clone()).collect();
+            let (train, _, fitted) = fit_steps(&mut b, &steps, keys, Vec::new());
+            let xt = Matrix::from_chunks(train.into_iter().map(|k| b.delayed(k)).collect());
+            let fitted = self
+                .fitted
+                .iter()
+                .zip(fitted)
+                .map(|((n, m), k)| (n.clone(), format!("{m:?}"), b.delayed(k)))
+                .collect();
+            (xt, fitted)
+        };
         let model = self.estimator.1.fit_lazy(&xt, y, &params)?;
         Ok(FittedPipeline {
             transformer: self.transformer.clone(),
+            fitted,
             estimator_name: self.estimator.0.clone(),
             model,
         })
@@ -153,14 +353,20 @@ impl<V, E> Pipeline<V, E> {
 /// Its methods build graphs too; compute them with a scheduler.
 pub struct FittedPipeline<V, M> {
     transformer: (String, V),
+    /// The fitted steps: name, repr, lazy fitted transform.
+    fitted: Vec<(String, String, Delayed<FittedTransform>)>,
     estimator_name: String,
     model: Delayed<M>,
 }
+
+/// A fitted step's transform, as the graph holds it.
+pub type FittedTransform = Arc<dyn ChunkTransform>;
 
 impl<V: Clone, M> Clone for FittedPipeline<V, M> {
     fn clone(&self) -> Self {
         FittedPipeline {
             transformer: self.transformer.clone(),
+            fitted: self.fitted.clone(),
             estimator_name: self.estimator_name.clone(),
             model: self.model.clone(),
         }
@@ -171,9 +377,44 @@ impl<V: fmt::Debug, M> fmt::Debug for FittedPipeline<V, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
-            self.transformer.0, self.transformer.1, self.estimator_name, self.model
-        )
+            "Pipeline(steps=[('{}', {:?}), ",
+            self.transformer.0, self.transformer.1
+        )?;
+        for (n, _, d) in &self.fitted {
+            write!(f, "('{n}', {d:?}), ")?;
+        }
+        write!(f, "('{}', {:?})])", self.estimator_name, self.model)
+    }
+}
+
+impl<V, M> FittedPipeline<V, M> {
+    /// The lazy fitted transforms of the fitted steps, in order.
+    pub fn fitted_transforms(&self) -> Vec<&Delayed<FittedTransform>> {
+        self.fitted.iter().map(|(_, _, d)| d).collect()
+    }
+
+    /// Every transform up to the estimator, chunk by chunk.
+    fn features<T: Data>(&self, x: &Bag<T>) -> Matrix<CsrMatrix>
+    where
+        V: ChunkTransformer<T>,
+    {
+        let xt = transform_chunks(&self.transformer.1, x);
+        if self.fitted.is_empty() {
+            return xt;
+        }
+        let mut b = GraphBuilder::new();
+        xt.chunks().iter().for_each(|c| b.merge(c));
+        let mut keys: Vec<Key> = xt.chunks().iter().map(|c| c.key().clone()).collect();
+        for (_, repr, d) in &self.fitted {
+            b.merge(d);
+            keys = apply_fitted(
+                &mut b,
+                &super::chained::estimator_name(repr),
+                d.key(),
+                &keys,
+            );
+        }
+        Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
     }
 }
 
@@ -189,7 +430,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: Predict<L>,
     {
-        predict_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
+        predict_chunks(&self.model, &self.features(x))
     }
 
     /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
@@ -209,7 +450,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
                 n_labels: y.nchunks(),
             }));
         }
-        score_chunks(&self.model, &transform_chunks(&self.transformer.1, x), y)
+        score_chunks(&self.model, &self.features(x), y)
     }
 }
 
