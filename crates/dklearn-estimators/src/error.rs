@@ -42,8 +42,6 @@ pub enum ErrorKind {
     /// A search space or cross-validation setup that cannot run (empty grid,
     /// unknown parameter, fewer samples or partitions than folds...).
     InvalidGrid(String),
-    /// An error of the lazy layer (graph construction or computation).
-    Graph(String),
     /// Anything else, with a message.
     Other(String),
 }
@@ -118,7 +116,6 @@ impl fmt::Display for Error {
                 write!(f, "negative values in data passed to {what}")
             }
             ErrorKind::InvalidGrid(msg) => write!(f, "{msg}"),
-            ErrorKind::Graph(msg) => write!(f, "{msg}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }
     }

@@ -1,10 +1,16 @@
-//! Linear estimators with scikit-learn parity, over `dklearn-sparse` CSR input,
-//! and (later) the lazy dask-learn layer (Chained, Averaged, Pipeline).
+//! # dklearn-estimators
+//!
+//! Eager linear estimators with scikit-learn parity over `dklearn-sparse` CSR
+//! input: the SGD family (`SGDClassifier`, `Perceptron`,
+//! `PassiveAggressiveClassifier`), liblinear's `LogisticRegression`,
+//! `MultinomialNB`, `TfidfTransformer`, metrics, labels, and model selection's
+//! eager parts (cross-validation splitters, parameter grids and samplers). Depends on `dklearn-sparse` and
+//! ndarray only: no graphs, no text. The lazy dask-learn layer (`Chained`,
+//! `Averaged`, `Pipeline`) that runs these over chunks is `dklearn-lazy`.
 #![deny(missing_docs)]
 
 mod error;
 mod labels;
-mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
@@ -17,21 +23,12 @@ mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
-mod text;
 mod tfidf;
 mod traits;
 mod tron;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
-pub use lazy::{
-    mean_std, numpy_sum, predict_chunks, score_chunks, train_mask, train_test_split,
-    transform_chunks, Averaged, AveragedFit, BestEstimator, Chained, ChunkFitTransformer,
-    ChunkStats, ChunkTransform, ChunkTransformer, CvResults, FirstStep, FitParams, FittedPipeline,
-    FittedTransform, GridSearchCV, LazyEstimator, Matrix, Passthrough, Pipeline, Plain,
-    RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
-    TrainTestSplit,
-};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use naive_bayes::{MultinomialNB, MultinomialNBParams};

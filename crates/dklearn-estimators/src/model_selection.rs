@@ -662,41 +662,11 @@ pub fn sample_without_replacement(
     out
 }
 
-/// Setting hyper-parameters by scikit-learn's name (`set_params(alpha=1e-5)`):
-/// what a search needs of every pipeline step.
-pub trait SetParam: Sized {
-    /// The step's type name as scikit-learn prints it (`SGDClassifier`).
-    fn type_name(&self) -> String;
-
-    /// The parameter names accepted, as scikit-learn spells them.
-    fn param_names(&self) -> Vec<&'static str>;
-
-    /// An unfitted copy with `name` set to `value`; an unknown name or an
-    /// invalid value is an error naming both.
-    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error>;
-
-    /// An unfitted copy with every `(name, value)` set, in order.
-    fn set_params<'a>(
-        &self,
-        params: impl IntoIterator<Item = (&'a str, &'a ParamValue)>,
-    ) -> Result<Self, Error>
-    where
-        Self: Clone,
-    {
-        let mut out = self.clone();
-        for (k, v) in params {
-            out = out.set_param(k, v)?;
-        }
-        Ok(out)
-    }
-}
-
-/// The error for a parameter a step does not have (scikit-learn's wording).
-pub fn unknown_param<S: SetParam>(step: &S, name: &str) -> Error {
+/// The error for a parameter a step does not have (scikit-learn's wording):
+/// `step` is the step's type name, `valid` its parameter names.
+pub fn unknown_param(step: &str, valid: &[&str], name: &str) -> Error {
     search_err(format!(
-        "invalid parameter '{name}' for estimator {}(): valid parameters are {:?}",
-        step.type_name(),
-        step.param_names()
+        "invalid parameter '{name}' for estimator {step}(): valid parameters are {valid:?}"
     ))
 }
 
@@ -866,45 +836,5 @@ mod tests {
         let s = PartitionKFold::new(3).unwrap().split(7, &[0u8; 0]).unwrap();
         assert_eq!(s[0], (vec![1, 2, 4, 5], vec![0, 3, 6]));
         assert_eq!(s[2], (vec![0, 1, 3, 4, 6], vec![2, 5]));
-    }
-
-    #[test]
-    fn set_param_by_scikit_learn_name() {
-        use crate::{SGDClassifier, TfidfTransformer};
-        let sgd = SGDClassifier::<i8>::default();
-        let s = sgd.set_param("alpha", &ParamValue::Float(1e-5)).unwrap();
-        let s = s.set_param("loss", &"log_loss".into()).unwrap();
-        assert_eq!(
-            format!("{s:?}"),
-            "SGDClassifier(alpha=1e-05, loss='log_loss')"
-        );
-        let e = sgd.set_param("alpah", &ParamValue::Float(1.0)).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("invalid parameter 'alpah' for estimator SGDClassifier()"),
-            "{e}"
-        );
-        let e = sgd
-            .set_param("alpha", &ParamValue::Float(-1.0))
-            .unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("invalid value -1.0 for parameter 'alpha'"),
-            "{e}"
-        );
-        let e = sgd.set_param("loss", &"hindge".into()).unwrap_err();
-        assert!(e.to_string().contains("'hinge'"), "{e}");
-        let e = sgd.set_param("alpha", &"x".into()).unwrap_err();
-        assert!(e.to_string().contains("expected a float"), "{e}");
-        let t = TfidfTransformer::params().build().unwrap();
-        let t = t.set_param("norm", &ParamValue::None).unwrap();
-        assert_eq!(format!("{t:?}"), "TfidfTransformer(norm=None)");
-        let v = dklearn_text::HashingVectorizer::params().build().unwrap();
-        let v = v.set_param("ngram_range", &(1, 2).into()).unwrap();
-        assert_eq!(
-            v.get_params().clone(),
-            dklearn_text::HashingVectorizer::params().ngram_range(1, 2)
-        );
-        assert!(v.set_param("ngram_range", &(2, 1).into()).is_err());
     }
 }

@@ -32,7 +32,6 @@
 //! ```
 
 use crate::error::{Error, ErrorKind};
-use crate::model_selection::{unknown_param, ParamValue, SetParam, ValueOf};
 use crate::params::py_bool;
 use crate::traits::Transform;
 use dklearn_sparse::{CsrMatrix, Norm};
@@ -282,72 +281,5 @@ impl Transform<CsrMatrix> for TfidfTransformer {
 
     fn transform(&self, x: &CsrMatrix) -> Result<CsrMatrix, Error> {
         TfidfTransformer::transform(self, x)
-    }
-}
-
-fn norm_value(v: &ValueOf<'_>) -> Result<Option<Norm>, Error> {
-    match v.opt_str()? {
-        None => Ok(None),
-        Some(_) => v.one_of(&[Norm::L1, Norm::L2]).map(Some),
-    }
-}
-
-impl SetParam for TfidfTransformer {
-    fn type_name(&self) -> String {
-        "TfidfTransformer".into()
-    }
-
-    fn param_names(&self) -> Vec<&'static str> {
-        vec!["norm", "smooth_idf", "sublinear_tf", "use_idf"]
-    }
-
-    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
-        let v = ValueOf::new("TfidfTransformer", name, value);
-        let p = self.params.clone();
-        let p = match name {
-            "norm" => p.norm(norm_value(&v)?),
-            "smooth_idf" => p.smooth_idf(v.bool()?),
-            "sublinear_tf" => p.sublinear_tf(v.bool()?),
-            "use_idf" => p.use_idf(v.bool()?),
-            _ => return Err(unknown_param(self, name)),
-        };
-        p.build()
-    }
-}
-
-impl SetParam for dklearn_text::HashingVectorizer {
-    fn type_name(&self) -> String {
-        "HashingVectorizer".into()
-    }
-
-    fn param_names(&self) -> Vec<&'static str> {
-        vec![
-            "alternate_sign",
-            "analyzer",
-            "binary",
-            "lowercase",
-            "n_features",
-            "ngram_range",
-            "norm",
-        ]
-    }
-
-    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
-        let v = ValueOf::new("HashingVectorizer", name, value);
-        let p = self.get_params().clone();
-        let p = match name {
-            "alternate_sign" => p.alternate_sign(v.bool()?),
-            "analyzer" => p.analyzer(v.str()?.parse().map_err(|e| v.rejected(e))?),
-            "binary" => p.binary(v.bool()?),
-            "lowercase" => p.lowercase(v.bool()?),
-            "n_features" => p.n_features(v.usize()?),
-            "ngram_range" => {
-                let (lo, hi) = v.pair()?;
-                p.ngram_range(lo, hi)
-            }
-            "norm" => p.norm(norm_value(&v)?),
-            _ => return Err(unknown_param(self, name)),
-        };
-        p.build().map_err(|e| v.rejected(e))
     }
 }

@@ -45,15 +45,19 @@
 pub use dklearn_estimators as estimators;
 pub use dklearn_executor as executor;
 pub use dklearn_graph as graph;
+pub use dklearn_lazy as lazy;
+pub use dklearn_reuters as reuters;
 pub use dklearn_sparse as sparse;
 pub use dklearn_text as text;
 
 pub use dklearn_estimators::{
-    metrics, train_test_split, Averaged, Chained, DecisionFunction, Fit, FitParams,
-    LogisticRegression, Matrix, MultinomialNB, PartialFit, PassiveAggressiveClassifier, Perceptron,
-    Pipeline, Predict, SGDClassifier, Score,
+    metrics, DecisionFunction, Fit, LogisticRegression, MultinomialNB, PartialFit,
+    PassiveAggressiveClassifier, Perceptron, Predict, SGDClassifier, Score,
 };
 pub use dklearn_executor::{visualize, Profiler, ProgressBar, ResourceProfiler, Threaded};
 pub use dklearn_graph::{compute_many, Bag, Compute, Delayed, Scheduler, Sequential};
+pub use dklearn_lazy::{
+    train_test_split, Averaged, Chained, FitParams, FittedPipeline, Matrix, Pipeline,
+};
 pub use dklearn_sparse::{CsrMatrix, Norm};
 pub use dklearn_text::{read_reuters_file, HashingVectorizer, ReutersDocument};

@@ -24,18 +24,16 @@
 //!   (`KFold`, `StratifiedKFold`, `ShuffleSplit`), as scikit-learn's
 //!   `GridSearchCV` does, and a plain estimator is wrapped in [`Plain`].
 
-use super::chained::estimator_name;
-use super::matrix::Matrix;
-use super::pipeline::{
-    fit_steps, ChunkFitTransformer, ChunkTransform, FitParams, LazyEstimator, Pipeline,
+use crate::pipeline::fit_steps;
+use crate::{
+    estimator_name, task_err, ChunkFitTransformer, ChunkTransform, ChunkTransformer, Error,
+    ErrorKind, FitParams, LazyEstimator, Matrix, Pipeline, SetParam,
 };
-use super::task_err;
-use crate::error::{Error, ErrorKind};
-use crate::metrics::{self, Averaging};
-use crate::model_selection::{
-    params_repr, CrossValidator, ParamGrid, ParamSampler, ParamValue, Params, SetParam, Split,
+use dklearn_estimators::metrics::{self, Averaging};
+use dklearn_estimators::model_selection::{
+    params_repr, CrossValidator, ParamGrid, ParamSampler, ParamValue, Params, Split,
 };
-use crate::traits::{Fit, Predict};
+use dklearn_estimators::{Error as EstimatorError, Fit, Predict};
 use dklearn_graph::{
     downcast_input, tokenize, AnyDelayed, Bag, Callback, Data, Delayed, Graph, GraphBuilder, Key,
     Scheduler, TaskError, Token, TokenHasher, Tokenize,
@@ -47,7 +45,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 fn grid_err(msg: String) -> Error {
-    Error::new(ErrorKind::InvalidGrid(msg))
+    Error::new(ErrorKind::InvalidSearch(msg))
 }
 
 /// The first step of a search pipeline: turns one chunk of input into
@@ -55,15 +53,15 @@ fn grid_err(msg: String) -> Error {
 /// on a matrix).
 pub trait FirstStep<C>: SetParam + Clone + fmt::Debug + Send + Sync + 'static {
     /// The features of one chunk.
-    fn apply(&self, chunk: &C) -> Result<CsrMatrix, Error>;
+    fn apply(&self, chunk: &C) -> Result<CsrMatrix, TaskError>;
 }
 
 impl<T: Data, V> FirstStep<Vec<T>> for V
 where
-    V: super::pipeline::ChunkTransformer<T> + SetParam,
+    V: ChunkTransformer<T> + SetParam,
 {
-    fn apply(&self, chunk: &Vec<T>) -> Result<CsrMatrix, Error> {
-        self.transform(chunk.as_slice())
+    fn apply(&self, chunk: &Vec<T>) -> Result<CsrMatrix, TaskError> {
+        self.transform_chunk(chunk.as_slice())
     }
 }
 
@@ -85,13 +83,13 @@ impl SetParam for Passthrough {
     fn param_names(&self) -> Vec<&'static str> {
         Vec::new()
     }
-    fn set_param(&self, name: &str, _value: &ParamValue) -> Result<Self, Error> {
-        Err(crate::model_selection::unknown_param(self, name))
+    fn set_param(&self, name: &str, _value: &ParamValue) -> Result<Self, EstimatorError> {
+        Err(crate::set_param::unknown(self, name))
     }
 }
 
 impl FirstStep<CsrMatrix> for Passthrough {
-    fn apply(&self, chunk: &CsrMatrix) -> Result<CsrMatrix, Error> {
+    fn apply(&self, chunk: &CsrMatrix) -> Result<CsrMatrix, TaskError> {
         Ok(chunk.clone())
     }
 }
@@ -133,12 +131,7 @@ where
         y: &Matrix<Vec<L>>,
         _params: &FitParams<L>,
     ) -> Result<Delayed<E>, Error> {
-        if x.nchunks() != y.nchunks() {
-            return Err(Error::new(ErrorKind::LengthMismatch {
-                n_samples: x.nchunks(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("Plain.fit", x.nchunks(), y.nchunks())?;
         let repr = format!("{:?}", self.estimator);
         let name = format!("{}-fit", estimator_name(&repr));
         let n = x.nchunks();
@@ -172,37 +165,6 @@ where
             Ok(m)
         });
         Ok(b.delayed(key))
-    }
-}
-
-macro_rules! delegate_set_param {
-    ($wrapper:ident, $new:path) => {
-        impl<E: SetParam> SetParam for super::$wrapper<E> {
-            fn type_name(&self) -> String {
-                self.estimator().type_name()
-            }
-            fn param_names(&self) -> Vec<&'static str> {
-                self.estimator().param_names()
-            }
-            fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
-                Ok($new(self.estimator().set_param(name, value)?))
-            }
-        }
-    };
-}
-
-delegate_set_param!(Chained, super::Chained::new);
-delegate_set_param!(Averaged, super::Averaged::new);
-
-impl<E: SetParam> SetParam for Plain<E> {
-    fn type_name(&self) -> String {
-        self.estimator.type_name()
-    }
-    fn param_names(&self) -> Vec<&'static str> {
-        self.estimator.param_names()
-    }
-    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
-        Ok(Plain::new(self.estimator.set_param(name, value)?))
     }
 }
 
@@ -247,7 +209,7 @@ impl<L: Ord + Clone> Scoring<L> {
     }
 
     /// The score of predictions `y_pred` against `y_true`.
-    pub fn score(&self, y_true: &[L], y_pred: &[L]) -> Result<f64, Error> {
+    pub fn score(&self, y_true: &[L], y_pred: &[L]) -> Result<f64, EstimatorError> {
         match self {
             Scoring::Accuracy => metrics::accuracy_score(y_true, y_pred),
             Scoring::Precision(a) => metrics::precision_score(y_true, y_pred, a),
@@ -292,7 +254,7 @@ impl SearchSpace {
                 g.check()?;
                 Ok(g.candidates())
             }
-            SearchSpace::Random(s) => s.candidates(),
+            SearchSpace::Random(s) => Ok(s.candidates()?),
         }
     }
 }
@@ -303,7 +265,8 @@ impl SearchSpace {
 ///
 /// ```
 /// use dklearn_estimators::model_selection::{KFold, ParamGrid, ParamValue};
-/// use dklearn_estimators::{GridSearchCV, Pipeline, Plain, SGDClassifier, TfidfTransformer};
+/// use dklearn_estimators::{SGDClassifier, TfidfTransformer};
+/// use dklearn_lazy::{GridSearchCV, Pipeline, Plain};
 /// use dklearn_graph::Sequential;
 /// use dklearn_text::HashingVectorizer;
 ///
@@ -555,13 +518,10 @@ impl<L> SearchGraph<L> {
         let timer = Timer::default();
         let mut cbs: Vec<&dyn Callback> = vec![&timer];
         cbs.extend_from_slice(callbacks);
-        let out = scheduler
-            .get(&self.graph, &self.order, &cbs)
-            .map_err(|e| Error::new(ErrorKind::Graph(e.to_string())))?;
+        let out = scheduler.get(&self.graph, &self.order, &cbs)?;
         let mut by_key: HashMap<&Key, f64> = HashMap::new();
         for (k, v) in self.order.iter().zip(out) {
-            let s = dklearn_graph::downcast_value::<f64>(k, v)
-                .map_err(|e| Error::new(ErrorKind::Graph(e.to_string())))?;
+            let s = dklearn_graph::downcast_value::<f64>(k, v)?;
             by_key.insert(k, *s);
         }
         let times = timer
@@ -646,11 +606,13 @@ impl<V, M> BestEstimator<V, M> {
     }
 
     /// The features of a chunk after every transform.
-    pub fn transform<C>(&self, chunk: &C) -> Result<CsrMatrix, Error>
+    pub fn transform<C>(&self, chunk: &C) -> Result<CsrMatrix, EstimatorError>
     where
         V: FirstStep<C>,
     {
-        let mut x = self.first.apply(chunk)?;
+        let mut x = self.first.apply(chunk).map_err(|e| {
+            EstimatorError::new(dklearn_estimators::ErrorKind::Other(e.into_message()))
+        })?;
         for m in &self.middle {
             x = m.transform_chunk(&x)?;
         }
@@ -658,7 +620,7 @@ impl<V, M> BestEstimator<V, M> {
     }
 
     /// Predictions for a chunk.
-    pub fn predict<C, L>(&self, chunk: &C) -> Result<Vec<L>, Error>
+    pub fn predict<C, L>(&self, chunk: &C) -> Result<Vec<L>, EstimatorError>
     where
         V: FirstStep<C>,
         M: Predict<L>,
@@ -733,10 +695,13 @@ where
     Vec<L>: Tokenize,
 {
     if x.n_rows() != y.len() {
-        return Err(Error::new(ErrorKind::LengthMismatch {
-            n_samples: x.n_rows(),
-            n_labels: y.len(),
-        }));
+        return Err(
+            EstimatorError::new(dklearn_estimators::ErrorKind::LengthMismatch {
+                n_samples: x.n_rows(),
+                n_labels: y.len(),
+            })
+            .into(),
+        );
     }
     let token = x.data_token();
     Ok(Units::Rows {
@@ -819,12 +784,7 @@ where
         V: FirstStep<Vec<T>>,
         E: LazyEstimator<L>,
     {
-        if x.npartitions() != y.nchunks() {
-            return Err(Error::new(ErrorKind::LengthMismatch {
-                n_samples: x.npartitions(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("search", x.npartitions(), y.nchunks())?;
         let splits = self.cv.split::<L>(x.npartitions(), &[])?;
         let units = Units::Chunks {
             x: x.to_delayed(),
@@ -916,7 +876,7 @@ where
         let first = |b: &mut GraphBuilder, k: &Key| {
             let v = c.first.clone();
             b.task(&name, &repr, &[k], move |inp| {
-                v.apply(downcast_input::<I>(&inp[0])?).map_err(task_err)
+                v.apply(downcast_input::<I>(&inp[0])?)
             })
         };
         let (mut tr, mut te) = match units {
@@ -1058,15 +1018,12 @@ where
                 fitted.into_iter().map(|k| b.delayed(k)).collect();
             let mut items: Vec<&dyn AnyDelayed> = vec![&model];
             items.extend(fitted_d.iter().map(|d| d as &dyn AnyDelayed));
-            let out = dklearn_graph::compute_many(scheduler, &items, callbacks)
-                .map_err(|e| Error::new(ErrorKind::Graph(e.to_string())))?;
-            let model = dklearn_graph::downcast_value::<E::Model>(model.key(), out[0].clone())
-                .map_err(|e| Error::new(ErrorKind::Graph(e.to_string())))?;
+            let out = dklearn_graph::compute_many(scheduler, &items, callbacks)?;
+            let model = dklearn_graph::downcast_value::<E::Model>(model.key(), out[0].clone())?;
             let mut middle = Vec::new();
             for (d, v) in fitted_d.iter().zip(&out[1..]) {
                 let f =
-                    dklearn_graph::downcast_value::<Arc<dyn ChunkTransform>>(d.key(), v.clone())
-                        .map_err(|e| Error::new(ErrorKind::Graph(e.to_string())))?;
+                    dklearn_graph::downcast_value::<Arc<dyn ChunkTransform>>(d.key(), v.clone())?;
                 middle.push((*f).clone());
             }
             Some(BestEstimator {

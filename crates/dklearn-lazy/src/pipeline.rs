@@ -1,55 +1,14 @@
-use super::matrix::Matrix;
-use super::task_err;
-use crate::error::{Error, ErrorKind};
-use crate::model_selection::{ParamValue, SetParam};
-use crate::traits::{Predict, Transform};
-use crate::{DocumentFrequency, TfidfTransformer};
+use crate::{
+    estimator_name, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix, SetParam,
+};
+use dklearn_estimators::model_selection::ParamValue;
+use dklearn_estimators::{
+    DocumentFrequency, Error as EstimatorError, ErrorKind, Predict, TfidfTransformer,
+};
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
 use std::sync::Arc;
-
-/// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
-/// graph ([`Chained`](super::Chained), [`Averaged`](super::Averaged)).
-pub trait LazyEstimator<L>: Clone + fmt::Debug + Send + Sync + 'static {
-    /// What fitting produces: a model that predicts.
-    type Model: Predict<L> + Clone + fmt::Debug + Send + Sync + 'static;
-
-    /// The lazy fit over aligned feature and label chunks.
-    fn fit_lazy(
-        &self,
-        x: &Matrix<CsrMatrix>,
-        y: &Matrix<Vec<L>>,
-        params: &FitParams<L>,
-    ) -> Result<Delayed<Self::Model>, Error>;
-}
-
-/// Fit parameters routed to the final step (scikit-learn's `sgd__classes=[0, 1]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FitParams<L> {
-    /// Every class, given up front (otherwise found by a pass over `y` where
-    /// the estimator needs them).
-    pub classes: Option<Vec<L>>,
-}
-
-impl<L> Default for FitParams<L> {
-    fn default() -> Self {
-        FitParams { classes: None }
-    }
-}
-
-impl<L> FitParams<L> {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Gives the classes up front.
-    pub fn classes(mut self, classes: Vec<L>) -> Self {
-        self.classes = Some(classes);
-        self
-    }
-}
 
 /// A transformer step (stateless, e.g. `HashingVectorizer`), then any number
 /// of transformers fitted over the chunks (e.g. `TfidfTransformer`, added
@@ -82,7 +41,7 @@ impl<V: fmt::Debug, E: fmt::Debug> fmt::Debug for Pipeline<V, E> {
 /// A fitted feature transform (what a [`ChunkFitTransformer`] fit gives).
 pub trait ChunkTransform: fmt::Debug + Send + Sync + 'static {
     /// Transforms one chunk of features.
-    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, Error>;
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, EstimatorError>;
 }
 
 /// Per-chunk statistics of a [`ChunkFitTransformer`], type-erased.
@@ -98,23 +57,23 @@ pub trait ChunkFitTransformer: fmt::Debug + Send + Sync + 'static {
     /// Accepted parameter names.
     fn param_names(&self) -> Vec<&'static str>;
     /// A copy with a parameter set (errors as
-    /// [`SetParam::set_param`](crate::model_selection::SetParam::set_param)).
+    /// [`SetParam::set_param`]).
     fn set_param_boxed(
         &self,
         name: &str,
         value: &ParamValue,
-    ) -> Result<Arc<dyn ChunkFitTransformer>, Error>;
+    ) -> Result<Arc<dyn ChunkFitTransformer>, EstimatorError>;
     /// The name of the statistics task. A chunk's statistics must not depend
     /// on this step's parameters: they are shared across settings.
     fn stats_name(&self) -> &'static str;
     /// Statistics of one chunk.
-    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, Error>;
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, EstimatorError>;
     /// The fitted transform from the statistics of the training chunks, in order.
-    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, Error>;
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, EstimatorError>;
 }
 
 impl ChunkTransform for TfidfTransformer {
-    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, Error> {
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, EstimatorError> {
         self.transform(x)
     }
 }
@@ -130,23 +89,25 @@ impl ChunkFitTransformer for TfidfTransformer {
         &self,
         name: &str,
         value: &ParamValue,
-    ) -> Result<Arc<dyn ChunkFitTransformer>, Error> {
+    ) -> Result<Arc<dyn ChunkFitTransformer>, EstimatorError> {
         Ok(Arc::new(self.set_param(name, value)?))
     }
     fn stats_name(&self) -> &'static str {
         "document-frequency"
     }
-    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, Error> {
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, EstimatorError> {
         if x.has_non_finite() {
-            return Err(Error::new(ErrorKind::NonFinite("TfidfTransformer.fit")));
+            return Err(EstimatorError::new(ErrorKind::NonFinite(
+                "TfidfTransformer.fit",
+            )));
         }
         Ok(Arc::new(DocumentFrequency::of(x)))
     }
-    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, Error> {
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, EstimatorError> {
         let mut total: Option<DocumentFrequency> = None;
         for s in stats {
             let df = s.downcast_ref::<DocumentFrequency>().ok_or_else(|| {
-                Error::new(ErrorKind::Graph(
+                EstimatorError::new(ErrorKind::Other(
                     "statistics are not document counts".into(),
                 ))
             })?;
@@ -155,7 +116,9 @@ impl ChunkFitTransformer for TfidfTransformer {
                 Some(t) => t.merge(df)?,
             }
         }
-        let total = total.ok_or(Error::new(ErrorKind::EmptyInput("TfidfTransformer.fit")))?;
+        let total = total.ok_or(EstimatorError::new(ErrorKind::EmptyInput(
+            "TfidfTransformer.fit",
+        )))?;
         Ok(Arc::new(self.fit_df(&total)?))
     }
 }
@@ -174,7 +137,7 @@ pub(crate) fn fit_steps(
     let mut fitted_keys = Vec::with_capacity(steps.len());
     for m in steps {
         let repr = format!("{m:?}");
-        let name = super::chained::estimator_name(&repr);
+        let name = estimator_name(&repr);
         let stats: Vec<Key> = train
             .iter()
             .map(|k| {
@@ -217,18 +180,6 @@ pub(crate) fn apply_fitted(
             })
         })
         .collect()
-}
-
-/// What a pipeline's transformer must be: a pure function of a chunk of
-/// samples whose `Debug` repr names every parameter (it goes into task keys,
-/// so equal transformers on equal chunks are one task).
-pub trait ChunkTransformer<T>:
-    Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
-{
-}
-impl<T, V> ChunkTransformer<T> for V where
-    V: Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
-{
 }
 
 impl<V, E> Pipeline<V, E> {
@@ -288,7 +239,7 @@ impl<V, E> Pipeline<V, E> {
 /// by equal transformers is one task.
 pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
     let repr = format!("{v:?}");
-    let name = super::chained::estimator_name(&repr);
+    let name = estimator_name(&repr);
     let mut b = GraphBuilder::new();
     b.merge_graph(x.graph());
     let keys: Vec<Key> = x
@@ -298,7 +249,7 @@ pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> M
             let v = v.clone();
             b.task(&name, &repr, &[k], move |inp| {
                 let docs = downcast_input::<Vec<T>>(&inp[0])?;
-                v.transform(docs.as_slice()).map_err(task_err)
+                v.transform_chunk(docs.as_slice())
             })
         })
         .collect();
@@ -407,12 +358,7 @@ impl<V, M> FittedPipeline<V, M> {
         let mut keys: Vec<Key> = xt.chunks().iter().map(|c| c.key().clone()).collect();
         for (_, repr, d) in &self.fitted {
             b.merge(d);
-            keys = apply_fitted(
-                &mut b,
-                &super::chained::estimator_name(repr),
-                d.key(),
-                &keys,
-            );
+            keys = apply_fitted(&mut b, &estimator_name(repr), d.key(), &keys);
         }
         Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
     }
@@ -444,12 +390,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: Predict<L>,
     {
-        if x.npartitions() != y.nchunks() {
-            return Err(Error::new(crate::ErrorKind::LengthMismatch {
-                n_samples: x.npartitions(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("score", x.npartitions(), y.nchunks())?;
         score_chunks(&self.model, &self.features(x), y)
     }
 }
@@ -490,12 +431,7 @@ pub fn score_chunks<M: Predict<L> + Data, L: Data + PartialEq>(
     x: &Matrix<CsrMatrix>,
     y: &Matrix<Vec<L>>,
 ) -> Result<Delayed<f64>, Error> {
-    if x.nchunks() != y.nchunks() {
-        return Err(Error::new(crate::ErrorKind::LengthMismatch {
-            n_samples: x.nchunks(),
-            n_labels: y.nchunks(),
-        }));
-    }
+    Error::check_aligned("score", x.nchunks(), y.nchunks())?;
     let mut b = GraphBuilder::new();
     b.merge(model);
     let pred = predict_keys::<M, L>(&mut b, model.key(), x);
