@@ -14,7 +14,7 @@
 //!
 //! let folds = KFold::new(3)?.shuffle(0).split(5, &[0u8; 5])?;
 //! // KFold(3, shuffle=True, random_state=0).split(np.zeros(5))
-//! assert_eq!(folds[0], (vec![0, 1, 3], vec![2, 4]));
+//! assert_eq!(folds[0], (vec![1, 3, 4], vec![0, 2]));
 //! # Ok::<(), dklearn_estimators::Error>(())
 //! ```
 

@@ -502,6 +502,17 @@ impl<L> fmt::Debug for SGDClassifier<L> {
     }
 }
 
+impl<L: Ord + Clone> SGDClassifier<L> {
+    /// The builder holding this classifier's parameters (scikit-learn's
+    /// `get_params`): change some and `build` a new, unfitted one.
+    pub fn get_params(&self) -> SgdClassifierParams<L> {
+        SgdClassifierParams {
+            hp: self.hp,
+            _labels: PhantomData,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,16 +606,5 @@ mod tests {
         assert!(SGDClassifier::<i32>::default()
             .with_coef(array![[1.0, -1.0, 0.0]], vec![0.0], vec![1, 0])
             .is_err());
-    }
-}
-
-impl<L: Ord + Clone> SGDClassifier<L> {
-    /// The builder holding this classifier's parameters (scikit-learn's
-    /// `get_params`): change some and `build` a new, unfitted one.
-    pub fn get_params(&self) -> SgdClassifierParams<L> {
-        SgdClassifierParams {
-            hp: self.hp,
-            _labels: PhantomData,
-        }
     }
 }

@@ -358,6 +358,9 @@ impl<V: fmt::Debug, E: fmt::Debug> Candidate<V, E> {
     }
 }
 
+/// The candidates' parameters and pipelines.
+type Candidates<V, E> = (Vec<Params>, Vec<Candidate<V, E>>);
+
 /// The per-candidate results, as scikit-learn's `cv_results_` (one entry per
 /// candidate, in candidate order).
 #[derive(Debug, Clone, PartialEq)]
@@ -735,9 +738,9 @@ where
 {
     /// The candidates' pipelines, every parameter checked (unknown step or
     /// parameter, invalid value, empty space: errors before anything runs).
-    fn candidates<I>(&self) -> Result<(Vec<Params>, Vec<Candidate<V, E>>), Error>
+    fn candidates(&self) -> Result<Candidates<V, E>, Error>
     where
-        V: FirstStep<I>,
+        V: SetParam + Clone,
     {
         let params = self.space.candidates()?;
         let p = &self.pipeline;
@@ -812,7 +815,7 @@ where
         V: FirstStep<I>,
         E: LazyEstimator<L>,
     {
-        let (params, cands) = self.candidates::<I>()?;
+        let (params, cands) = self.candidates()?;
         let mut b = GraphBuilder::new();
         match units {
             Units::Chunks { x, y } => {
@@ -996,7 +999,7 @@ where
         let best_params = r.params[best].clone();
         let best_score = r.mean_test_score[best];
         let best_estimator = if self.refit {
-            let (_, cands) = self.candidates::<I>()?;
+            let (_, cands) = self.candidates()?;
             let c = &cands[best];
             let mut b = GraphBuilder::new();
             match units {

@@ -4,7 +4,8 @@
 use crate::{Averaged, Chained};
 use dklearn_estimators::model_selection::{unknown_param, ParamValue, ValueOf};
 use dklearn_estimators::{
-    Average, Error, LearningRate, Loss, Penalty, SGDClassifier, TfidfTransformer,
+    Average, Error, LearningRate, LogisticRegression, Loss, MultinomialNB, Penalty, SGDClassifier,
+    TfidfTransformer,
 };
 use dklearn_sparse::Norm;
 use dklearn_text::HashingVectorizer;
@@ -155,6 +156,52 @@ impl SetParam for HashingVectorizer {
                 p.ngram_range(lo, hi)
             }
             "norm" => p.norm(norm_value(&v)?),
+            _ => return Err(unknown(self, name)),
+        };
+        p.build().map_err(|e| v.rejected(e))
+    }
+}
+
+impl<L> SetParam for LogisticRegression<L> {
+    fn type_name(&self) -> String {
+        "LogisticRegression".into()
+    }
+
+    fn param_names(&self) -> Vec<&'static str> {
+        vec!["C", "fit_intercept", "intercept_scaling", "max_iter", "tol"]
+    }
+
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
+        let v = ValueOf::new("LogisticRegression", name, value);
+        let p = *self.get_params();
+        let p = match name {
+            "C" => p.c(v.f64()?),
+            "fit_intercept" => p.fit_intercept(v.bool()?),
+            "intercept_scaling" => p.intercept_scaling(v.f64()?),
+            "max_iter" => p.max_iter(v.usize()?),
+            "tol" => p.tol(v.f64()?),
+            _ => return Err(unknown(self, name)),
+        };
+        p.build().map_err(|e| v.rejected(e))
+    }
+}
+
+impl<L> SetParam for MultinomialNB<L> {
+    fn type_name(&self) -> String {
+        "MultinomialNB".into()
+    }
+
+    fn param_names(&self) -> Vec<&'static str> {
+        vec!["alpha", "fit_prior", "force_alpha"]
+    }
+
+    fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
+        let v = ValueOf::new("MultinomialNB", name, value);
+        let p = self.get_params().clone();
+        let p = match name {
+            "alpha" => p.alpha(v.f64()?),
+            "fit_prior" => p.fit_prior(v.bool()?),
+            "force_alpha" => p.force_alpha(v.bool()?),
             _ => return Err(unknown(self, name)),
         };
         p.build().map_err(|e| v.rejected(e))
