@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`.
+//! `parse-reuters`, `vectorize`, `scale`, `search`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -16,6 +16,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod search;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -60,6 +61,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// GridSearchCV of 24 candidates x 3 partition folds on the Reuters training part, as one graph.
+    Search(search::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::Search(a) => search::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
