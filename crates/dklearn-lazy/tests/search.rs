@@ -435,3 +435,74 @@ fn bad_searches_fail_at_fit_before_anything_runs() {
     assert!(Scoring::<i8>::parse("f1_bogus").is_err());
     assert!(counter.counts().is_empty(), "{:?}", counter.counts());
 }
+
+#[test]
+fn in_memory_csr_with_passthrough_equals_documents() {
+    // The same search on pre-vectorized rows (a CSR matrix, first step
+    // 'passthrough') and on the documents (first step the vectorizer).
+    let docs: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => format!("cheap offer {i} buy"),
+            1 => format!("offer meeting {i}"),
+            _ => format!("team meeting notes {}", i % 5),
+        })
+        .collect();
+    let y: Vec<i8> = (0..40).map(|i| i8::from(i % 4 == 0)).collect();
+    // Non-negative counts: sublinear_tf takes their log.
+    let vect = HashingVectorizer::params()
+        .n_features(64)
+        .alternate_sign(false)
+        .build()
+        .unwrap();
+    let sgd = SGDClassifier::params()
+        .random_state(Some(0))
+        .build()
+        .unwrap();
+    let tfidf = TfidfTransformer::params().build().unwrap();
+    let grid = || {
+        ParamGrid::new().grid([
+            ("tfidf__sublinear_tf", vec![true.into(), false.into()]),
+            ("sgd__alpha", vec![1e-4.into(), 1e-1.into()]),
+        ])
+    };
+    let cv = || StratifiedKFold::new(4).unwrap().shuffle(3);
+    let on_docs = GridSearchCV::new(
+        Pipeline::new(("vect", vect.clone()), ("sgd", Plain::new(sgd.clone())))
+            .with_fitted_step(("tfidf", tfidf.clone())),
+        grid(),
+        cv(),
+    )
+    .fit_rows(docs.clone(), y.clone(), &Sequential, &[])
+    .unwrap();
+    let x = vect.transform(&docs);
+    let on_csr = GridSearchCV::new(
+        Pipeline::new(
+            ("vect", dklearn_lazy::Passthrough),
+            ("sgd", Plain::new(sgd)),
+        )
+        .with_fitted_step(("tfidf", tfidf)),
+        grid(),
+        cv(),
+    )
+    .fit_rows(x.clone(), y.clone(), &Threaded::new(2), &[])
+    .unwrap();
+    assert_eq!(
+        on_docs.cv_results_.split_test_scores,
+        on_csr.cv_results_.split_test_scores
+    );
+    assert_eq!(on_docs.best_params_, on_csr.best_params_);
+    let a: Vec<i8> = on_docs.best_estimator_.unwrap().predict(&docs).unwrap();
+    let b: Vec<i8> = on_csr.best_estimator_.unwrap().predict(&x).unwrap();
+    assert_eq!(a, b);
+    // A matrix whose rows do not match the labels is refused at fit.
+    let bad = GridSearchCV::new(
+        Pipeline::new(
+            ("vect", dklearn_lazy::Passthrough),
+            ("sgd", Plain::new(SGDClassifier::<i8>::default())),
+        ),
+        grid(),
+        cv(),
+    )
+    .fit_rows(x, y[..39].to_vec(), &Sequential, &[]);
+    expect_err(bad, "40 samples but y has 39");
+}
