@@ -33,8 +33,17 @@ pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use naive_bayes::{MultinomialNB, MultinomialNBParams};
 pub use params::{Average, LearningRate, Loss, Penalty};
-pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
+pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveClassifierParams};
 pub use perceptron::{Perceptron, PerceptronParams};
-pub use sgd::{SGDClassifier, SgdClassifierParams};
-pub use tfidf::{DocumentFrequency, TfidfParams, TfidfTransformer};
+pub use sgd::{SGDClassifier, SGDClassifierParams};
+pub use tfidf::{DocumentFrequency, TfidfTransformer, TfidfTransformerParams};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
+
+/// The old spelling of [`SGDClassifierParams`].
+#[deprecated(note = "renamed to SGDClassifierParams (every builder is `<Estimator>Params`)")]
+pub type SgdClassifierParams<L> = SGDClassifierParams<L>;
+/// The old spelling of [`PassiveAggressiveClassifierParams`].
+#[deprecated(
+    note = "renamed to PassiveAggressiveClassifierParams (every builder is `<Estimator>Params`)"
+)]
+pub type PassiveAggressiveParams<L> = PassiveAggressiveClassifierParams<L>;

@@ -89,16 +89,16 @@ impl DocumentFrequency {
 /// Checked parameters of a [`TfidfTransformer`] (scikit-learn's defaults:
 /// `norm='l2'`, `use_idf=True`, `smooth_idf=True`, `sublinear_tf=False`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TfidfParams {
+pub struct TfidfTransformerParams {
     norm: Option<Norm>,
     use_idf: bool,
     smooth_idf: bool,
     sublinear_tf: bool,
 }
 
-impl Default for TfidfParams {
+impl Default for TfidfTransformerParams {
     fn default() -> Self {
-        TfidfParams {
+        TfidfTransformerParams {
             norm: Some(Norm::L2),
             use_idf: true,
             smooth_idf: true,
@@ -107,7 +107,7 @@ impl Default for TfidfParams {
     }
 }
 
-impl TfidfParams {
+impl TfidfTransformerParams {
     /// Row normalisation after weighting (`None` for `norm=None`).
     pub fn norm(mut self, norm: Option<Norm>) -> Self {
         self.norm = norm;
@@ -143,14 +143,14 @@ impl TfidfParams {
 /// which also keys its tasks in a lazy pipeline.
 #[derive(Clone, PartialEq)]
 pub struct TfidfTransformer {
-    params: TfidfParams,
+    params: TfidfTransformerParams,
     n_features_in: Option<usize>,
     idf: Option<Vec<f64>>,
 }
 
 impl fmt::Debug for TfidfTransformer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = TfidfParams::default();
+        let d = TfidfTransformerParams::default();
         let p = &self.params;
         let mut parts = Vec::new();
         if p.norm != d.norm {
@@ -174,13 +174,14 @@ impl fmt::Debug for TfidfTransformer {
 
 impl TfidfTransformer {
     /// Parameters, starting from scikit-learn's defaults.
-    pub fn params() -> TfidfParams {
-        TfidfParams::default()
+    pub fn params() -> TfidfTransformerParams {
+        TfidfTransformerParams::default()
     }
 
-    /// The parameters this transformer was built with.
-    pub fn get_params(&self) -> &TfidfParams {
-        &self.params
+    /// The builder holding this transformer's parameters (scikit-learn's
+    /// `get_params`): change some and `build` a new, unfitted one.
+    pub fn get_params(&self) -> TfidfTransformerParams {
+        self.params.clone()
     }
 
     /// `norm`.

@@ -40,7 +40,7 @@ fn nan_and_inf_features_are_clear_errors_and_leave_the_model_alone() {
         let e = lr.fit(&x, &Y4).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::NonFinite(_)), "{bad}: {e}");
         assert!(
-            lr.coef().is_none(),
+            lr.coef_().is_none(),
             "a failed fit leaves LogisticRegression unfitted"
         );
         // Predicting on non-finite input is refused too, as scikit-learn does.
@@ -90,7 +90,7 @@ fn huge_finite_features_never_give_non_finite_weights_silently() {
     }
     let mut lr = LogisticRegression::<i8>::default();
     match lr.fit(&x, &Y4) {
-        Ok(()) => assert!(lr.coef().unwrap().iter().all(|v| v.is_finite())),
+        Ok(()) => assert!(lr.coef_().unwrap().iter().all(|v| v.is_finite())),
         Err(e) => assert!(!e.to_string().is_empty()),
     }
 }

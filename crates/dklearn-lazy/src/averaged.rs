@@ -125,9 +125,9 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
         };
         let missing = || TaskError::new(format!("Averaged: the fit of chunk {chunk} has no coef_"));
         let (c, b, k) = (
-            m.coef().ok_or_else(missing)?,
-            m.intercept().ok_or_else(missing)?,
-            m.classes().ok_or_else(missing)?,
+            m.coef_().ok_or_else(missing)?,
+            m.intercept_().ok_or_else(missing)?,
+            m.classes_().ok_or_else(missing)?,
         );
         match &mut self.coef {
             None => {

@@ -113,7 +113,7 @@ impl SetParam for TfidfTransformer {
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
         let v = ValueOf::new("TfidfTransformer", name, value);
-        let p = self.get_params().clone();
+        let p = self.get_params();
         let p = match name {
             "norm" => p.norm(norm_value(&v)?),
             "smooth_idf" => p.smooth_idf(v.bool()?),
@@ -162,7 +162,7 @@ impl SetParam for HashingVectorizer {
     }
 }
 
-impl<L> SetParam for LogisticRegression<L> {
+impl<L: Ord + Clone> SetParam for LogisticRegression<L> {
     fn type_name(&self) -> String {
         "LogisticRegression".into()
     }
@@ -173,7 +173,7 @@ impl<L> SetParam for LogisticRegression<L> {
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
         let v = ValueOf::new("LogisticRegression", name, value);
-        let p = *self.get_params();
+        let p = self.get_params();
         let p = match name {
             "C" => p.c(v.f64()?),
             "fit_intercept" => p.fit_intercept(v.bool()?),
@@ -186,7 +186,7 @@ impl<L> SetParam for LogisticRegression<L> {
     }
 }
 
-impl<L> SetParam for MultinomialNB<L> {
+impl<L: Ord + Clone> SetParam for MultinomialNB<L> {
     fn type_name(&self) -> String {
         "MultinomialNB".into()
     }
@@ -197,7 +197,7 @@ impl<L> SetParam for MultinomialNB<L> {
 
     fn set_param(&self, name: &str, value: &ParamValue) -> Result<Self, Error> {
         let v = ValueOf::new("MultinomialNB", name, value);
-        let p = self.get_params().clone();
+        let p = self.get_params();
         let p = match name {
             "alpha" => p.alpha(v.f64()?),
             "fit_prior" => p.fit_prior(v.bool()?),

@@ -97,13 +97,13 @@ impl Predict<bool> for Lin {
     }
 }
 impl LinearClassifier<bool> for Lin {
-    fn coef(&self) -> Option<&Array2<f64>> {
+    fn coef_(&self) -> Option<&Array2<f64>> {
         self.coef.as_ref()
     }
-    fn intercept(&self) -> Option<&[f64]> {
+    fn intercept_(&self) -> Option<&[f64]> {
         self.intercept.as_deref()
     }
-    fn classes(&self) -> Option<&[bool]> {
+    fn classes_(&self) -> Option<&[bool]> {
         self.classes.as_deref()
     }
     fn with_coef(

@@ -367,7 +367,7 @@ fn randomized_search_with_averaged_logistic_regression() {
         ("vect", vect),
         (
             "lr",
-            Averaged::new(LogisticRegression::params().build::<i8>().unwrap()),
+            Averaged::new(LogisticRegression::<i8>::params().build().unwrap()),
         ),
     );
     let space = ParamSampler::new(

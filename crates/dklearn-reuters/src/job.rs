@@ -217,7 +217,7 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
     let split = split(&documents(&cfg.files), cfg)?;
     let vect = vectorizer()?;
     let sgd = sgd(cfg)?;
-    let lr = LogisticRegression::params().build::<i8>()?;
+    let lr = LogisticRegression::params().build()?;
     let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
     let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
     let fit1 = pipe1.fit(
@@ -326,7 +326,7 @@ pub fn time_stages<S: Scheduler + ?Sized>(
     run_all(sched, &[score_chunks(&fit, &xte, &yte)?])?;
     out.push(("chained_sgd", t.elapsed().as_secs_f64()));
 
-    let lr = LogisticRegression::params().build::<i8>()?;
+    let lr = LogisticRegression::params().build()?;
     let t = Instant::now();
     let fit = Averaged::new(lr).fit(&xtr, &ytr)?;
     run_all(sched, &[score_chunks(&fit, &xte, &yte)?])?;

@@ -25,7 +25,7 @@
 //!
 //! let vect = HashingVectorizer::params().n_features(1 << 18).alternate_sign(false).build()?;
 //! let sgd = SGDClassifier::params().random_state(Some(0)).build()?;
-//! let lr = LogisticRegression::params().build::<i8>()?;
+//! let lr = LogisticRegression::params().build()?;
 //! let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
 //! let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
 //!
