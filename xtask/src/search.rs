@@ -316,6 +316,9 @@ pub fn run(args: Args) -> crate::Result<()> {
                 .unwrap_or(0),
         );
         println!("  wall time: {:.3} s", out.wall_s);
+        if let Some(b) = dklearn_executor::peak_rss_bytes() {
+            println!("  peak RSS: {:.0} MB", b as f64 / 1e6);
+        }
         println!("  profile: {}", path.display());
     }
     if args.vs_sklearn {
