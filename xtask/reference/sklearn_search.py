@@ -14,7 +14,8 @@ scheduler: it shares the vectorizing like dklearn, but fits each candidate with 
 (not a partial_fit chain over chunks), so its scores differ; it is a timing comparison only.
 
 Run: python sklearn_search.py DATA_DIR [--topic acq] [--seed 0] [--dask] [--workers 2]
-Prints one JSON object: {"mean_test_score": [...], "split_scores": [[...]], "params": [...], "wall_s": f,
+Prints one JSON object: {"mean_test_score": [...], "mean_test_score_bits": [IEEE bits, for an exact comparison
+whatever the JSON reader's float parsing], "split_scores": [[...]], "params": [...], "wall_s": f,
 "cpu_s": f, "vectorize_calls": n[, "dask_ml_wall_s": f, "dask_ml_cpu_s": f]}
 (cpu_s: the process's CPU time, a fairer figure than wall time on a shared machine)
 """
@@ -52,6 +53,7 @@ def main():
     ap.add_argument("--test-size", type=float, default=0.2)
     ap.add_argument("--dask", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated candidate indices (default: all)")
     a = ap.parse_args()
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import SGDClassifier
@@ -64,6 +66,8 @@ def main():
     parts = training_parts(files, a.topic, a.seed, a.test_size)
     n_splits = 3
     cands = list(ParameterGrid(GRID))
+    if a.only:
+        cands = [cands[int(i)] for i in a.only.split(",")]
     split_scores, calls = [], 0
     for c in cands:
         scores = []
@@ -84,7 +88,8 @@ def main():
     means = np.average(np.array(split_scores), axis=1)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {"cpu_s": cpu, "params": [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in cands],
-           "split_scores": split_scores, "mean_test_score": means.tolist(), "wall_s": wall,
+           "split_scores": split_scores, "mean_test_score": means.tolist(),
+           "mean_test_score_bits": means.view(np.uint64).tolist(), "wall_s": wall,
            "vectorize_calls": calls}
     if a.dask:
         import dask

@@ -342,11 +342,13 @@ fn compare(dir: &std::path::Path, cfg: &JobConfig, out: &Outcome, dask: bool) ->
     let lines =
         crate::reference::run_script("xtask/reference/sklearn_search.py", dir, &refs, dask)?;
     let r = lines.first().ok_or("sklearn_search.py printed nothing")?;
-    let means: Vec<f64> = r["mean_test_score"]
+    // Compared as IEEE bits: JSON float text may not parse to the same bits.
+    let means: Vec<f64> = r["mean_test_score_bits"]
         .as_array()
-        .ok_or("no mean_test_score in the reference output")?
+        .ok_or("no mean_test_score_bits in the reference output")?
         .iter()
-        .filter_map(Value::as_f64)
+        .filter_map(Value::as_u64)
+        .map(f64::from_bits)
         .collect();
     if means.len() != out.means.len() {
         return Err(format!(
