@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`, `search`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`, `search`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ mod reference;
 mod reproduce;
 mod scale;
 mod search;
+mod tidy;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -53,7 +54,7 @@ enum Cmd {
     Accuracy(accuracy::Args),
     /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
     Bench(bench::Args),
-    /// fmt check, clippy -D warnings, all tests and doc tests.
+    /// fmt check, clippy -D warnings, tidy, rustdoc -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
     Parity(parity::Args),
@@ -63,6 +64,8 @@ enum Cmd {
     Scale(scale::Args),
     /// GridSearchCV of 24 candidates x 3 partition folds on the Reuters training part, as one graph.
     Search(search::Args),
+    /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
+    Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
         Cmd::Search(a) => search::run(a),
+        Cmd::Tidy(a) => tidy::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

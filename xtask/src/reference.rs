@@ -5,14 +5,14 @@ use std::path::Path;
 use std::process::Command;
 
 /// Runs the reference script on `data` with `args`; one JSON value per line.
-pub fn run_reference(data: &Path, args: &[&str]) -> crate::Result<Vec<serde_json::Value>> {
+pub(crate) fn run_reference(data: &Path, args: &[&str]) -> crate::Result<Vec<serde_json::Value>> {
     let needs_dask = args.iter().any(|a| a.starts_with("dask"));
     run_script("xtask/reference/sklearn_job.py", data, args, needs_dask)
 }
 
 /// Runs the reference script `script` (relative to the workspace root) on
 /// `data` with `args`; one JSON value per line.
-pub fn run_script(
+pub(crate) fn run_script(
     script: &str,
     data: &Path,
     args: &[&str],

@@ -28,31 +28,31 @@ use std::time::{Duration, Instant};
 
 /// Flags of `cargo xtask search`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Reuters-21578 directory (default: $DKLEARN_DATA, ../shared/data/reuters21578, ./data/reuters21578).
     #[arg(long)]
-    pub data: Option<PathBuf>,
+    pub(crate) data: Option<PathBuf>,
     /// Topic to classify.
     #[arg(long, default_value = "acq")]
-    pub topic: String,
+    pub(crate) topic: String,
     /// Seed of the train/test split and of the SGD.
     #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    pub workers: Option<usize>,
+    pub(crate) workers: Option<usize>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Where to write the profile (HTML), with the task counts by name.
     #[arg(long, default_value = "target/dklearn/search-profile.html")]
-    pub profile: PathBuf,
+    pub(crate) profile: PathBuf,
     /// Also run the same search in scikit-learn: scores must be identical; prints the wall ratio.
     #[arg(long)]
-    pub vs_sklearn: bool,
+    pub(crate) vs_sklearn: bool,
     /// Also time dask-ml's GridSearchCV on the same row sets (needs --vs-sklearn).
     #[arg(long)]
-    pub vs_dask: bool,
+    pub(crate) vs_dask: bool,
 }
 
 /// Counts task runs by key name.
@@ -67,7 +67,7 @@ impl Callback for Counter {
 }
 
 /// The grid of the issue.
-pub fn grid() -> ParamGrid {
+pub(crate) fn grid() -> ParamGrid {
     ParamGrid::new().grid([
         (
             "vect__n_features",
@@ -103,26 +103,26 @@ fn params_json(p: &dklearn_estimators::model_selection::Params) -> Value {
 }
 
 /// What one search run gives.
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The `--json` object.
-    pub json: Value,
+    pub(crate) json: Value,
     /// Mean test scores, in candidate order.
-    pub means: Vec<f64>,
+    pub(crate) means: Vec<f64>,
     /// Task runs by name with sharing.
-    pub tasks_by_name: BTreeMap<String, usize>,
+    pub(crate) tasks_by_name: BTreeMap<String, usize>,
     /// Task runs by name if every (candidate, fold) were computed alone.
-    pub unshared_by_name: BTreeMap<String, usize>,
+    pub(crate) unshared_by_name: BTreeMap<String, usize>,
     /// Seconds, build to results (no refit).
-    pub wall_s: f64,
+    pub(crate) wall_s: f64,
     /// The table of candidates.
-    pub table: String,
+    pub(crate) table: String,
     /// Process CPU seconds over the same span (all threads).
-    pub cpu_s: Option<f64>,
+    pub(crate) cpu_s: Option<f64>,
 }
 
 /// Builds and runs the search (no refit: the issue asks for the table and
 /// the best; refit is the library's default elsewhere).
-pub fn run_search(
+pub(crate) fn run_search(
     cfg: &JobConfig,
     workers: usize,
     callbacks: &[&dyn Callback],
@@ -221,6 +221,14 @@ fn table(r: &dklearn_lazy::CvResults) -> String {
     s
 }
 
+/// Text for HTML (task names are the user's).
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// The executor's profile page plus a table of task runs by name, with
 /// sharing and without.
 fn profile_page(
@@ -241,7 +249,7 @@ fn profile_page(
         let _ = writeln!(
             t,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            dklearn_graph::xml_escape(n),
+            escape(n),
             shared.get(n).copied().unwrap_or(0),
             unshared.get(n).copied().unwrap_or(0)
         );
@@ -258,7 +266,7 @@ fn profile_page(
     }
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
     let workers = args

@@ -1,5 +1,6 @@
 use crate::{
-    estimator_name, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix, SetParam,
+    estimator_name, identity, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix,
+    SetParam,
 };
 use dklearn_estimators::model_selection::ParamValue;
 use dklearn_estimators::{
@@ -150,7 +151,9 @@ pub(crate) fn fit_steps(
             .collect();
         let refs: Vec<&Key> = stats.iter().collect();
         let m2 = m.clone();
-        let fitted = b.task(&format!("{name}-fit"), &repr, &refs, move |v| {
+        // Keyed by the step's type and repr (as `identity` keys estimators).
+        let id = (m.type_name(), repr.clone());
+        let fitted = b.task(&format!("{name}-fit"), &id, &refs, move |v| {
             let s = v
                 .iter()
                 .map(downcast_input::<ChunkStats>)
@@ -235,11 +238,11 @@ impl<V, E> Pipeline<V, E> {
 
 /// Transforms every partition of `x` with `v`, one task per partition named
 /// after the transformer (`hashingvectorizer-<token>`); the key hashes the
-/// transformer's repr and the partition's key, so the same chunk transformed
+/// transformer's type and repr and the partition's key, so the same chunk transformed
 /// by equal transformers is one task.
 pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
-    let repr = format!("{v:?}");
-    let name = estimator_name(&repr);
+    let id = identity(v);
+    let name = estimator_name(&id.1);
     let mut b = GraphBuilder::new();
     b.merge_graph(x.graph());
     let keys: Vec<Key> = x
@@ -247,7 +250,7 @@ pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> M
         .iter()
         .map(|k| {
             let v = v.clone();
-            b.task(&name, &repr, &[k], move |inp| {
+            b.task(&name, &id, &[k], move |inp| {
                 let docs = downcast_input::<Vec<T>>(&inp[0])?;
                 v.transform_chunk(docs.as_slice())
             })

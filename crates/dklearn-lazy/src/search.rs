@@ -26,8 +26,8 @@
 
 use crate::pipeline::fit_steps;
 use crate::{
-    estimator_name, task_err, ChunkFitTransformer, ChunkTransform, ChunkTransformer, Error,
-    ErrorKind, FitParams, LazyEstimator, Matrix, Pipeline, SetParam,
+    estimator_name, identity, task_err, ChunkFitTransformer, ChunkTransform, ChunkTransformer,
+    Error, ErrorKind, FitParams, LazyEstimator, Matrix, Pipeline, SetParam,
 };
 use dklearn_estimators::metrics::{self, Averaging};
 use dklearn_estimators::model_selection::{
@@ -132,8 +132,8 @@ where
         _params: &FitParams<L>,
     ) -> Result<Delayed<E>, Error> {
         Error::check_aligned("Plain.fit", x.nchunks(), y.nchunks())?;
-        let repr = format!("{:?}", self.estimator);
-        let name = format!("{}-fit", estimator_name(&repr));
+        let id = identity(&self.estimator);
+        let name = format!("{}-fit", estimator_name(&id.1));
         let n = x.nchunks();
         let mut b = GraphBuilder::new();
         let mut deps: Vec<&Key> = Vec::with_capacity(2 * n);
@@ -146,7 +146,7 @@ where
             deps.push(c.key());
         }
         let est = self.estimator.clone();
-        let key = b.task(&name, &repr, &deps, move |v| {
+        let key = b.task(&name, &id, &deps, move |v| {
             let xs = v[..n]
                 .iter()
                 .map(downcast_input::<CsrMatrix>)
@@ -881,11 +881,13 @@ where
         I: Data,
         V: FirstStep<I>,
     {
-        let repr = format!("{:?}", c.first);
-        let name = estimator_name(&repr);
+        // Keyed as `transform_chunks` keys it: the same chunk under the same
+        // transformer is one task in a search and in a plain pipeline fit.
+        let id = identity(&c.first);
+        let name = estimator_name(&id.1);
         let first = |b: &mut GraphBuilder, k: &Key| {
             let v = c.first.clone();
-            b.task(&name, &repr, &[k], move |inp| {
+            b.task(&name, &id, &[k], move |inp| {
                 v.apply(downcast_input::<I>(&inp[0])?)
             })
         };
