@@ -13,10 +13,12 @@ mod ci;
 mod data;
 mod parity;
 mod parse_reuters;
+mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
 mod search;
+mod skops;
 mod tidy;
 mod vectorize;
 
@@ -64,6 +66,11 @@ enum Cmd {
     Scale(scale::Args),
     /// GridSearchCV of 24 candidates x 3 partition folds on the Reuters training part, as one graph.
     Search(search::Args),
+    /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
+    PredictBench(predict_bench::Args),
+    /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
+    #[command(hide = true)]
+    SkopsModels(skops::Args),
     /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
     Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
@@ -83,6 +90,8 @@ fn main() -> ExitCode {
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
         Cmd::Search(a) => search::run(a),
+        Cmd::PredictBench(a) => predict_bench::run(a),
+        Cmd::SkopsModels(a) => skops::run(a),
         Cmd::Tidy(a) => tidy::run(a),
     };
     match result {

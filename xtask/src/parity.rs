@@ -89,7 +89,7 @@ fn exec(cmd: &mut Command) -> crate::Result<()> {
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let root = crate::data::workspace_root();
-    let python = venv_python(&[])?;
+    let python = venv_python(&["skops==0.16.0"])?;
     let me = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     let data = crate::data::find_reuters(args.data.as_deref()).ok();
     if data.is_none() {
@@ -139,6 +139,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                     "dklearn-estimators",
                     "-p",
                     "dklearn-lazy",
+                    "dklearn-skops",
                 ])
                 .current_dir(&root),
         )?;

@@ -245,7 +245,7 @@ impl Sequential {
                     None
                 }
                 Ok(Err(e)) => Some(e),
-                Err(payload) => Some(TaskError::new(panic_message(&*payload))),
+                Err(payload) => Some(TaskError::from_panic(&*payload)),
             };
             for cb in callbacks {
                 cb.posttask(key, 0, failure.is_none());

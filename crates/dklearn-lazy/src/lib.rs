@@ -40,8 +40,8 @@ pub use chained::Chained;
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
 pub use pipeline::{
-    predict_chunks, score_chunks, transform_chunks, ChunkFitTransformer, ChunkStats,
-    ChunkTransform, FittedPipeline, FittedTransform, Pipeline,
+    predict_chunks, predict_proba_chunks, score_chunks, transform_chunks, ChunkFitTransformer,
+    ChunkStats, ChunkTransform, FittedPipeline, FittedTransform, Pipeline,
 };
 pub use search::{
     mean_std, numpy_sum, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,

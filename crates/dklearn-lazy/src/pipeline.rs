@@ -4,10 +4,11 @@ use crate::{
 };
 use dklearn_estimators::model_selection::ParamValue;
 use dklearn_estimators::{
-    DocumentFrequency, Error as EstimatorError, ErrorKind, Predict, TfidfTransformer,
+    DocumentFrequency, Error as EstimatorError, ErrorKind, Predict, PredictProba, TfidfTransformer,
 };
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
+use ndarray::Array2;
 use std::fmt;
 use std::sync::Arc;
 
@@ -382,6 +383,16 @@ impl<V, M: Data> FittedPipeline<V, M> {
         predict_chunks(&self.model, &self.features(x))
     }
 
+    /// Lazy class probabilities (`predict_proba`), one `n_samples ×
+    /// n_classes` chunk per partition of `x`.
+    pub fn predict_proba<T: Data>(&self, x: &Bag<T>) -> Matrix<Array2<f64>>
+    where
+        V: ChunkTransformer<T>,
+        M: PredictProba,
+    {
+        predict_proba_chunks(&self.model, &self.features(x))
+    }
+
     /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
     /// `score`): hits are counted per chunk in parallel and summed.
     pub fn score<T: Data, L: Data + PartialEq>(
@@ -425,6 +436,28 @@ fn predict_keys<M: Predict<L> + Data, L: Data>(
             })
         })
         .collect()
+}
+
+/// Lazy class probabilities of a lazy model, one task per feature chunk.
+pub fn predict_proba_chunks<M: PredictProba + Data>(
+    model: &Delayed<M>,
+    x: &Matrix<CsrMatrix>,
+) -> Matrix<Array2<f64>> {
+    let mut b = GraphBuilder::new();
+    b.merge(model);
+    let keys: Vec<Key> = x
+        .chunks()
+        .iter()
+        .map(|c| {
+            b.merge(c);
+            b.task("predict-proba", &(), &[model.key(), c.key()], |v| {
+                let m = downcast_input::<M>(&v[0])?;
+                let x = downcast_input::<CsrMatrix>(&v[1])?;
+                m.predict_proba(x).map_err(task_err)
+            })
+        })
+        .collect();
+    Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
 }
 
 /// Lazy mean accuracy of a lazy model over aligned feature and label chunks
