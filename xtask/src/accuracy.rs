@@ -1,7 +1,7 @@
 //! `cargo xtask accuracy`: both scores over K seeds, mean ± std, and with
 //! `--vs-sklearn` scikit-learn's scores on the same splits side by side.
 
-use crate::reproduce::{default_workers, run_once};
+use crate::reproduce::run_once;
 use crate::Msg;
 use dklearn_reuters::JobConfig;
 use std::path::PathBuf;
@@ -82,7 +82,7 @@ pub fn run(args: Args) -> crate::Result<()> {
         return Err("--seeds must be at least 1".into());
     }
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let workers = crate::workers(args.workers)?;
     let mut per_seed = Vec::new();
     for seed in 0..args.seeds {
         let cfg = JobConfig::new(&dir, &args.topic, seed).msg()?;

@@ -2,7 +2,7 @@
 //! and on all workers and (when asked) scikit-learn alone and dask, on the
 //! same files in one run, with ratios.
 
-use crate::reproduce::{default_workers, run_once};
+use crate::reproduce::run_once;
 use crate::Msg;
 use dklearn_reuters::{time_stages, JobConfig};
 use std::collections::BTreeMap;
@@ -74,7 +74,7 @@ fn time_dklearn(
 pub fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let workers = crate::workers(args.workers)?;
     let repeat = args.repeat.max(1);
     let mut rows: BTreeMap<&'static str, Row> =
         STAGES.iter().map(|s| (*s, Row::default())).collect();

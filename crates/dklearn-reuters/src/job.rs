@@ -160,13 +160,20 @@ pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> 
         })
 }
 
+/// The most copies [`documents_copies`] can make: copy `c` adds
+/// `c * 100_000` to every NEWID (< 100,000), and the result must fit a u32.
+pub const MAX_COPIES: u64 = (u32::MAX as u64 - 99_999) / 100_000 + 1;
+
 /// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
 pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
+    let overflow = || TaskError::new(format!("copy {copy}: document ids overflow u32"));
+    let shift = copy
+        .checked_mul(100_000)
+        .and_then(|s| u32::try_from(s).ok())
+        .ok_or_else(overflow)?;
     let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
-    let shift = u32::try_from(copy * 100_000)
-        .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
     for d in &mut docs {
-        d.newid += shift;
+        d.newid = d.newid.checked_add(shift).ok_or_else(overflow)?;
     }
     Ok(docs)
 }
