@@ -144,8 +144,13 @@ mod tests {
             eprintln!("mkfifo unavailable: skipped");
             return;
         }
-        let e = find_reuters(Some(&d), Path::new(".")).unwrap_err().to_string();
-        assert!(e.contains("reut2-002.sgm") && e.contains("not a regular file"), "{e}");
+        let e = find_reuters(Some(&d), Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("reut2-002.sgm") && e.contains("not a regular file"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&d).ok();
     }
 

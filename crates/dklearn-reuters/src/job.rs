@@ -64,12 +64,16 @@ pub struct Job {
     pub score2: Delayed<f64>,
     /// Number of training documents.
     pub n_train: Delayed<usize>,
+    /// Number of training documents whose label is 1 (the topic's).
+    pub n_positive: Delayed<usize>,
     /// Number of test documents.
     pub n_test: Delayed<usize>,
     /// The first pipeline, for printing.
     pub repr1: String,
     /// The second pipeline, for printing.
     pub repr2: String,
+    /// The topic classified.
+    pub topic: String,
 }
 
 /// What one computation of the [`Job`] gives.
@@ -106,7 +110,8 @@ impl Job {
             &self.n_train,
             &self.n_test,
         )
-            .compute_with(sched, callbacks)?;
+            .compute_with(sched, callbacks)
+            .map_err(|e| self.explain(sched, e))?;
         Ok(JobResult {
             chained_sgd: s1,
             averaged_lr: s2,
@@ -115,6 +120,28 @@ impl Job {
             skipped_chunks: fit2.skipped().to_vec(),
             tasks: self.graph_len(),
         })
+    }
+
+    /// `e`, or when the topic labels every training document alike (so the
+    /// Averaged fit, which needs two classes, failed), an error naming the
+    /// topic and its count with the Chained SGD's own outcome (computed
+    /// again without the Averaged fit).
+    fn explain<S: Scheduler + ?Sized>(&self, sched: &S, e: dklearn_graph::Error) -> Error {
+        let Ok((positive, n_train)) = (&self.n_positive, &self.n_train).compute_with(sched, &[])
+        else {
+            return e.into();
+        };
+        if positive != 0 && positive != n_train {
+            return e.into();
+        }
+        ErrorKind::Topic {
+            topic: self.topic.clone(),
+            positive,
+            n_train,
+            chained_sgd: self.score1.compute(sched).map_err(|e| e.to_string()),
+            source: e,
+        }
+        .into()
     }
 
     /// Tasks in the merged graph of both fits and both scores.
@@ -246,6 +273,12 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
         score1,
         score2,
         n_train: count(&split.y_train, "count-train"),
+        n_positive: Delayed::gather(split.y_train.chunks(), "count-positive", &(), |c| {
+            Ok(c.iter()
+                .map(|v| v.iter().filter(|&&l| l == 1).count())
+                .sum())
+        }),
+        topic: cfg.topic.clone(),
         n_test: count(&split.y_test, "count-test"),
         repr1: format!("{pipe1:?}"),
         repr2: format!("{pipe2:?}"),
