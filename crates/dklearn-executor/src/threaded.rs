@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use dklearn_graph::{
-    finish_callbacks, panic_message, start_callbacks, Callback, Error, Graph, Key, Scheduler, Task,
+    finish_callbacks, start_callbacks, Callback, Error, Graph, Key, Scheduler, Task, TaskError,
     Value,
 };
 use parking_lot::{Condvar, Mutex};
@@ -122,7 +122,7 @@ impl Scheduler for Threaded {
         let outcome = catch_unwind(AssertUnwindSafe(|| run.execute())).unwrap_or_else(|payload| {
             Err(Error::scheduler(format!(
                 "a callback panicked: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )))
         });
         let finished = finish_callbacks(callbacks, outcome.is_ok());
@@ -401,7 +401,7 @@ impl<'p, 'g> Run<'p, 'g> {
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -456,7 +456,7 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Err(payload) = result {
             self.fail(Error::scheduler(format!(
                 "worker {id} panicked outside a task: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )));
         }
     }
