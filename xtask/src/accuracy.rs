@@ -143,27 +143,35 @@ pub fn run(args: Args) -> crate::Result<()> {
         per_seed,
     };
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&report).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "topic '{}', {} seeds, {} workers",
-        report.topic, report.seeds, workers
+        report.topic,
+        report.seeds,
+        workers
     );
     if args.vs_sklearn {
-        println!(
+        crate::outln!(
             "{:>5}  {:>12} {:>12} {:>8}  {:>12} {:>12} {:>8}",
-            "seed", "SGD dklearn", "SGD sklearn", "diff", "LR dklearn", "LR sklearn", "diff"
+            "seed",
+            "SGD dklearn",
+            "SGD sklearn",
+            "diff",
+            "LR dklearn",
+            "LR sklearn",
+            "diff"
         );
         for p in &report.per_seed {
             let (a, b) = (
                 p.sklearn_chained_sgd.unwrap_or(f64::NAN),
                 p.sklearn_averaged_lr.unwrap_or(f64::NAN),
             );
-            println!(
+            crate::outln!(
                 "{:>5}  {:>12.4} {:>12.4} {:>+8.4}  {:>12.4} {:>12.4} {:>+8.4}",
                 p.seed,
                 p.chained_sgd,
@@ -175,7 +183,7 @@ pub fn run(args: Args) -> crate::Result<()> {
             );
         }
     }
-    println!(
+    crate::outln!(
         "Chained SGD   {:.4} ± {:.4}{}",
         sm,
         ss,
@@ -184,7 +192,7 @@ pub fn run(args: Args) -> crate::Result<()> {
             diff(sm, m)
         ))
     );
-    println!(
+    crate::outln!(
         "Averaged LR   {:.4} ± {:.4}{}",
         lm,
         ls,

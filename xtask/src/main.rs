@@ -53,6 +53,24 @@ pub fn write_line(w: &mut impl std::io::Write, text: &str) -> Result<()> {
     }
 }
 
+/// A write error on stdout as the command's error: a closed pipe is
+/// [`CLOSED_STDOUT`] (the command stops quietly).
+pub fn stdout_error(e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED_STDOUT.into()
+    } else {
+        format!("writing to stdout: {e}")
+    }
+}
+
+/// A JSON write error on stdout, as [`stdout_error`].
+pub fn json_stdout_error(e: serde_json::Error) -> String {
+    match e.io_error_kind() {
+        Some(kind) => stdout_error(kind.into()),
+        None => format!("writing JSON: {e}"),
+    }
+}
+
 /// `println!` that returns from the command (quietly) when stdout is closed,
 /// where `println!` panics.
 #[macro_export]
@@ -219,6 +237,12 @@ mod tests {
         let mut buf = Vec::new();
         write_line(&mut buf, "ok").unwrap();
         assert_eq!(buf, b"ok\n");
+        assert_eq!(
+            stdout_error(io::ErrorKind::BrokenPipe.into()),
+            CLOSED_STDOUT
+        );
+        let json = serde_json::to_writer(&mut Closed, &[1]).unwrap_err();
+        assert_eq!(json_stdout_error(json), CLOSED_STDOUT);
     }
 
     #[test]

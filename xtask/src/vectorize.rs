@@ -158,10 +158,11 @@ pub fn run(a: Args) -> crate::Result<()> {
         let doc = parse_line(&line, analyzer).map_err(|e| format!("stdin line {}: {e}", n + 1))?;
         let x = v.transform(&[doc]);
         let (indices, data) = x.row(0);
-        serde_json::to_writer(&mut out, &Row { indices, data }).map_err(|e| e.to_string())?;
-        out.write_all(b"\n").map_err(|e| e.to_string())?;
+        serde_json::to_writer(&mut out, &Row { indices, data })
+            .map_err(crate::json_stdout_error)?;
+        out.write_all(b"\n").map_err(crate::stdout_error)?;
     }
-    out.flush().map_err(|e| e.to_string())
+    out.flush().map_err(crate::stdout_error)
 }
 
 #[cfg(test)]
