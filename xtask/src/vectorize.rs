@@ -156,6 +156,8 @@ pub fn run(a: Args) -> crate::Result<()> {
             continue;
         }
         let doc = parse_line(&line, analyzer).map_err(|e| format!("stdin line {}: {e}", n + 1))?;
+        // The raw line is not needed once decoded: free it before hashing.
+        drop(line);
         let x = v.transform(&[doc]);
         let (indices, data) = x.row(0);
         serde_json::to_writer(&mut out, &Row { indices, data })
