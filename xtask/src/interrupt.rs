@@ -31,7 +31,7 @@ fn registry() -> std::sync::MutexGuard<'static, Cleanup> {
 /// Installs the SIGINT/SIGTERM handler (once per process). If the handler
 /// cannot be installed, interrupts keep their default effect (the process
 /// dies; its directories are removed by the next run).
-pub fn install() {
+pub(crate) fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
@@ -42,7 +42,7 @@ pub fn install() {
 }
 
 /// Removes every registered directory and stops every registered child.
-pub fn cleanup_all() {
+pub(crate) fn cleanup_all() {
     let (dirs, children) = {
         let mut r = registry();
         (std::mem::take(&mut r.dirs), std::mem::take(&mut r.children))
@@ -66,13 +66,13 @@ pub fn cleanup_all() {
 /// A directory owned by one run: removed with everything in it when the
 /// guard is dropped (the run ended, well or not) or on an interrupt.
 #[derive(Debug)]
-pub struct RunDir {
+pub(crate) struct RunDir {
     path: PathBuf,
 }
 
 impl RunDir {
     /// Creates `path` (and its parents) and registers it for removal.
-    pub fn create(path: PathBuf) -> crate::Result<RunDir> {
+    pub(crate) fn create(path: PathBuf) -> crate::Result<RunDir> {
         std::fs::create_dir_all(&path)
             .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         registry().dirs.push(path.clone());
@@ -80,7 +80,7 @@ impl RunDir {
     }
 
     /// The directory.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -94,7 +94,7 @@ impl Drop for RunDir {
 
 /// Makes the child `cmd` will start receive SIGTERM when this process dies
 /// (Linux; elsewhere a no-op).
-pub fn tie_to_parent(cmd: &mut Command) {
+pub(crate) fn tie_to_parent(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
@@ -120,7 +120,7 @@ pub fn tie_to_parent(cmd: &mut Command) {
 
 /// Runs `cmd` (tied to this process) to completion, capturing its output;
 /// an interrupt meanwhile stops it too.
-pub fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+pub(crate) fn output(cmd: &mut Command) -> std::io::Result<std::process::Output> {
     tie_to_parent(cmd);
     let child = cmd
         .stdout(std::process::Stdio::piped())

@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod tidy;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -37,11 +38,11 @@ impl<T, E: std::fmt::Display> Msg<T> for std::result::Result<T, E> {
 
 /// The message of the error that ends a command quietly: stdout was closed
 /// (`cargo xtask reproduce | head -1`).
-pub const CLOSED_STDOUT: &str = "stdout closed";
+pub(crate) const CLOSED_STDOUT: &str = "stdout closed";
 
 /// Writes `text` and a newline; a closed pipe is [`CLOSED_STDOUT`] (the
 /// command stops quietly, exit 0), any other failure an error.
-pub fn write_line(w: &mut impl std::io::Write, text: &str) -> Result<()> {
+pub(crate) fn write_line(w: &mut impl std::io::Write, text: &str) -> Result<()> {
     match w
         .write_all(text.as_bytes())
         .and_then(|()| w.write_all(b"\n"))
@@ -55,7 +56,7 @@ pub fn write_line(w: &mut impl std::io::Write, text: &str) -> Result<()> {
 
 /// A write error on stdout as the command's error: a closed pipe is
 /// [`CLOSED_STDOUT`] (the command stops quietly).
-pub fn stdout_error(e: std::io::Error) -> String {
+pub(crate) fn stdout_error(e: std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         CLOSED_STDOUT.into()
     } else {
@@ -64,7 +65,7 @@ pub fn stdout_error(e: std::io::Error) -> String {
 }
 
 /// A JSON write error on stdout, as [`stdout_error`].
-pub fn json_stdout_error(e: serde_json::Error) -> String {
+pub(crate) fn json_stdout_error(e: serde_json::Error) -> String {
     match e.io_error_kind() {
         Some(kind) => stdout_error(kind.into()),
         None => format!("writing JSON: {e}"),
@@ -86,11 +87,11 @@ macro_rules! outln {
 /// The most worker threads `--workers` may ask for. Each worker is an OS
 /// thread with its own stack and queue; past a few per core they add memory,
 /// not speed (100,000 workers took 1.29 GB).
-pub const MAX_WORKERS: usize = 256;
+pub(crate) const MAX_WORKERS: usize = 256;
 
 /// `--workers`: all cores when absent, 0 read as 1, more than
 /// [`MAX_WORKERS`] refused.
-pub fn workers(flag: Option<usize>) -> Result<usize> {
+pub(crate) fn workers(flag: Option<usize>) -> Result<usize> {
     match flag {
         None => Ok(reproduce::default_workers()),
         Some(n) if n > MAX_WORKERS => Err(format!(
@@ -105,7 +106,7 @@ pub fn workers(flag: Option<usize>) -> Result<usize> {
 /// Writes a diagnostic file (a profile page) through `write` to a temporary
 /// name beside `path`, then renames it into place, so a failed write (a full
 /// disk) leaves no partial file. Returns the temporary file to [`commit`].
-pub fn write_temp(
+pub(crate) fn write_temp(
     path: &std::path::Path,
     write: impl FnOnce(&std::path::Path) -> Result<()>,
 ) -> Result<TempFile> {
@@ -126,14 +127,14 @@ pub fn write_temp(
 /// A written temporary file: [`TempFile::commit`] renames it to its
 /// destination; dropped uncommitted, it is removed.
 #[derive(Debug)]
-pub struct TempFile {
+pub(crate) struct TempFile {
     tmp: std::path::PathBuf,
     dest: std::path::PathBuf,
 }
 
 impl TempFile {
     /// Renames the file into place.
-    pub fn commit(self) -> Result<std::path::PathBuf> {
+    pub(crate) fn commit(self) -> Result<std::path::PathBuf> {
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
             format!(
                 "cannot rename {} to {}: {e}",
@@ -182,7 +183,7 @@ enum Cmd {
     Accuracy(accuracy::Args),
     /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
     Bench(bench::Args),
-    /// fmt check, clippy -D warnings, all tests and doc tests.
+    /// fmt check, clippy -D warnings, tidy, rustdoc -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
     Parity(parity::Args),
@@ -190,6 +191,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
+    Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -207,6 +210,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::Tidy(a) => tidy::run(a),
     };
     exit_code(result)
 }

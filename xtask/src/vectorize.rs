@@ -7,7 +7,7 @@ use std::io::{BufRead, BufWriter, Write};
 
 /// Flags of `cargo xtask vectorize`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Number of columns.
     #[arg(long, default_value_t = 1 << 20)]
     pub n_features: usize,
@@ -127,7 +127,7 @@ fn json_string_with_surrogates(line: &str) -> Option<(String, usize)> {
     Some((out, lone))
 }
 
-pub fn run(a: Args) -> crate::Result<()> {
+pub(crate) fn run(a: Args) -> crate::Result<()> {
     let norm = match a.norm.as_str() {
         "l2" => Some(Norm::L2),
         "l1" => Some(Norm::L1),

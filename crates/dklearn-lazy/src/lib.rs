@@ -126,7 +126,8 @@ pub(crate) fn estimator_name(repr: &str) -> String {
     }
 }
 
-/// An estimator error as a task failure (the scheduler adds the task's key).
+/// An estimator error as a task failure (the scheduler adds the task's key);
+/// the estimator's error stays reachable as the source.
 pub(crate) fn task_err(e: dklearn_estimators::Error) -> TaskError {
-    TaskError::new(e.to_string())
+    TaskError::from_error(e)
 }

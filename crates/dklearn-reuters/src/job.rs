@@ -198,7 +198,7 @@ pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskErr
         .checked_mul(100_000)
         .and_then(|s| u32::try_from(s).ok())
         .ok_or_else(overflow)?;
-    let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
+    let mut docs = read_reuters_file(path).map_err(TaskError::from_error)?;
     for d in &mut docs {
         d.newid = d.newid.checked_add(shift).ok_or_else(overflow)?;
     }
