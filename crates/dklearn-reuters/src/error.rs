@@ -48,7 +48,7 @@ pub enum ErrorKind {
         /// The Chained SGD's accuracy, or why it failed too.
         chained_sgd: Result<f64, String>,
         /// The failure of the computation (the Averaged fit's).
-        source: dklearn_graph::Error,
+        source: Box<dklearn_graph::Error>,
     },
 }
 
@@ -142,7 +142,7 @@ impl std::error::Error for Error {
             ErrorKind::Estimator(e) => Some(e),
             ErrorKind::Lazy(e) => Some(e),
             ErrorKind::Graph(e) => Some(e),
-            ErrorKind::Topic { source, .. } => Some(source),
+            ErrorKind::Topic { source, .. } => Some(source.as_ref()),
             ErrorKind::NoData { .. } | ErrorKind::InvalidParameter { .. } => None,
         }
     }

@@ -139,7 +139,7 @@ impl Job {
             positive,
             n_train,
             chained_sgd: self.score1.compute(sched).map_err(|e| e.to_string()),
-            source: e,
+            source: Box::new(e),
         }
         .into()
     }
