@@ -14,9 +14,11 @@ mod data;
 mod interrupt;
 mod parity;
 mod parse_reuters;
+mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
+mod skops;
 mod tidy;
 mod vectorize;
 
@@ -191,6 +193,11 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
+    PredictBench(predict_bench::Args),
+    /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
+    #[command(hide = true)]
+    SkopsModels(skops::Args),
     /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
     Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
@@ -210,6 +217,8 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::PredictBench(a) => predict_bench::run(a),
+        Cmd::SkopsModels(a) => skops::run(a),
         Cmd::Tidy(a) => tidy::run(a),
     };
     exit_code(result)

@@ -2,10 +2,12 @@
 //! the progress bar, the task profiler and the resource profiler on.
 
 use crate::Msg;
+use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
 use dklearn_reuters::{build, JobConfig};
+use dklearn_skops::{FittedTextPipeline, Model, Skops};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,11 @@ pub(crate) struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
+    /// After the scores, save both fitted pipelines (vectorizer included) as
+    /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
+    /// with skops.io.load in Python and by `dklearn predict`.
+    #[arg(long, value_name = "DIR")]
+    pub save_models: Option<PathBuf>,
 }
 
 /// What one run measured.
@@ -50,6 +57,12 @@ pub(crate) struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// The fitted models (Chained SGD, Averaged LR), not printed.
+    #[serde(skip)]
+    pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
+    /// The skops files written by --save-models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saved_models: Vec<String>,
 }
 
 /// Default number of workers: every core.
@@ -80,6 +93,8 @@ pub(crate) fn run_once(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        models: Some((r.chained_sgd_model, r.averaged_lr_model)),
+        saved_models: Vec::new(),
     })
 }
 
@@ -134,13 +149,19 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     .map_err(|e| eprintln!("warning: profile not written: {e}"))
     .ok();
     out.profile = profile.as_ref().map(|_| path.display().to_string());
+    // Models asked for are outputs, not diagnostics: a failure to save them
+    // fails the command, after the results are printed.
+    let saved = match &args.save_models {
+        Some(dir) => save_models(dir, &mut out).map(|paths| out.saved_models = paths),
+        None => Ok(()),
+    };
     print_outcome(&out, args.json)?;
     if let Some(t) = profile {
         if let Err(e) = t.commit() {
             eprintln!("warning: profile not written: {e}");
         }
     }
-    Ok(())
+    saved
 }
 
 /// The results: one JSON object, or the report.
@@ -178,5 +199,31 @@ fn print_outcome(out: &Outcome, json: bool) -> crate::Result<()> {
     if let Some(p) = &out.profile {
         crate::outln!("  {:<28} {}", "profile", p);
     }
+    for f in &out.saved_models {
+        crate::outln!("  {:<28} {f}", "saved model");
+    }
     Ok(())
+}
+
+/// Writes the two fitted pipelines as skops files in `dir` (created if
+/// needed), with the job's step names; returns their paths.
+fn save_models(dir: &std::path::Path, out: &mut Outcome) -> crate::Result<Vec<String>> {
+    let (sgd, lr) = out
+        .models
+        .take()
+        .ok_or("the run returned no fitted models")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let vect = dklearn_reuters::vectorizer().msg()?;
+    let mut paths = Vec::new();
+    for (file, step, model) in [
+        ("chained_sgd.skops", "sgd", Model::from(sgd)),
+        ("averaged_lr.skops", "logistic", Model::from(lr)),
+    ] {
+        let mut pipe = FittedTextPipeline::new(vect.clone(), model).msg()?;
+        pipe.est_name = step.to_string();
+        let path = dir.join(file);
+        pipe.save(&path).msg()?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
 }
