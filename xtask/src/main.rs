@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`, `tidy`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`, `search`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,6 +18,7 @@ mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
+mod search;
 mod skops;
 mod tidy;
 mod vectorize;
@@ -193,6 +194,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// GridSearchCV of 24 candidates x 3 partition folds on the Reuters training part, as one graph.
+    Search(search::Args),
     /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
     PredictBench(predict_bench::Args),
     /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
@@ -217,6 +220,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::Search(a) => search::run(a),
         Cmd::PredictBench(a) => predict_bench::run(a),
         Cmd::SkopsModels(a) => skops::run(a),
         Cmd::Tidy(a) => tidy::run(a),

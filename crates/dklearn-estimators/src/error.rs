@@ -47,6 +47,9 @@ pub enum ErrorKind {
     NotFitted(&'static str),
     /// Negative values where counts are required (MultinomialNB).
     NegativeValues(&'static str),
+    /// A search space or cross-validation setup that cannot run (empty grid,
+    /// unknown parameter, fewer samples or partitions than folds...).
+    InvalidGrid(String),
     /// The sparse matrix layer refused an operation; the cause is its own
     /// error (also [`Error`]'s [`source`](std::error::Error::source)).
     Sparse(dklearn_sparse::Error),
@@ -127,6 +130,7 @@ impl fmt::Display for Error {
             ErrorKind::NegativeValues(what) => {
                 write!(f, "negative values in data passed to {what}")
             }
+            ErrorKind::InvalidGrid(msg) => write!(f, "{msg}"),
             ErrorKind::Sparse(e) => write!(f, "{e}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }
