@@ -138,6 +138,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                     "-p",
                     "dklearn-estimators",
                     "-p",
+                    "dklearn-lazy",
                     "dklearn-skops",
                 ])
                 .current_dir(&root),

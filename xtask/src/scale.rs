@@ -18,7 +18,7 @@ use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_lazy::install_codecs;
 use dklearn_lazy::{transform_chunks, Averaged, AveragedFit, Chained};
-use dklearn_reuters::{documents_copies, fit_params, sgd, vectorizer, JobConfig};
+use dklearn_reuters::{documents_copies, fit_params, sgd, vectorizer, JobConfig, MAX_COPIES};
 use dklearn_sparse::CsrMatrix;
 use dklearn_text::ReutersDocument;
 use std::path::PathBuf;
@@ -184,13 +184,30 @@ fn run_one(
     } else {
         vec![&prof]
     };
+    // The library removes its run directory at the end and on error; the
+    // base is also removed on Ctrl-C (see `crate::interrupt`).
+    let base = crate::interrupt::RunDir::create(
+        crate::data::workspace_root()
+            .join(format!("target/dklearn/spill/scale-{}", std::process::id())),
+    )?;
+    let sched = match memory_limit {
+        Some(_) => scheduler(workers, memory_limit).spill_dir(base.path()),
+        None => scheduler(workers, None),
+    };
     let (n_docs, n_train, (h1, h2, n_test)) = (&n_docs, &n_train, &scores)
-        .compute_with(&scheduler(workers, memory_limit), &callbacks)
+        .compute_with(&sched, &callbacks)
         .map_err(|e| e.to_string())?;
     let (spilled, unspilled) = prof.spill_bytes();
     if let Some(path) = profile {
-        dklearn_executor::visualize(&[(&prof).into(), (&rprof).into()], path)
-            .map_err(|e| e.to_string())?;
+        // A diagnostic: failing to write it is a warning, not a lost run.
+        let written = crate::write_temp(path, |tmp| {
+            dklearn_executor::visualize(&[(&prof).into(), (&rprof).into()], tmp)
+                .map_err(|e| e.to_string())
+        })
+        .and_then(crate::TempFile::commit);
+        if let Err(e) = written {
+            eprintln!("warning: profile not written: {e}");
+        }
     }
     let wall_s = t0.elapsed().as_secs_f64();
     let file_bytes: u64 = cfg
@@ -219,17 +236,28 @@ fn run_one(
     })
 }
 
+/// `--copies` before anything is built: counts from 1 to
+/// [`MAX_COPIES`] (copy `c` shifts document ids by `c * 100,000`, which must
+/// fit the u32 NEWID).
+fn check_copies(copies: &[u64]) -> crate::Result<()> {
+    if copies.is_empty() || copies.contains(&0) {
+        return Err("--copies needs one or more counts >= 1, e.g. 1,4,16,64".into());
+    }
+    if let Some(k) = copies.iter().find(|&&k| k > MAX_COPIES) {
+        return Err(format!(
+            "--copies {k} is more than {MAX_COPIES}, the most copies whose document ids \
+             (copy * 100,000 + NEWID) fit a u32"
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn run(args: Args) -> crate::Result<()> {
+    check_copies(&args.copies)?;
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     cfg.classes = !args.no_classes;
-    let workers = args
-        .workers
-        .unwrap_or_else(crate::reproduce::default_workers)
-        .max(1);
-    if args.copies.is_empty() || args.copies.contains(&0) {
-        return Err("--copies needs one or more counts >= 1, e.g. 1,4,16,64".into());
-    }
+    let workers = crate::workers(args.workers)?;
     if args.one {
         let row = run_one(
             &cfg,
@@ -268,8 +296,8 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         if args.no_classes {
             cmd.arg("--no-classes");
         }
-        let out = cmd
-            .output()
+        // Killed with us on Ctrl-C (see `crate::interrupt`).
+        let out = crate::interrupt::output(&mut cmd)
             .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
         if !out.status.success() {
             return Err(format!(
@@ -299,7 +327,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         rows.push(row);
     }
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&rows).map_err(|e| e.to_string())?
         );
