@@ -40,7 +40,8 @@ pub fn find_reuters(explicit: Option<&Path>) -> crate::Result<PathBuf> {
         .collect();
     Err(format!(
         "no Reuters-21578 files (reut2-*.sgm) found; looked in:\n{}\n\
-         set DKLEARN_DATA or pass --data DIR",
+         download it with `cargo xtask fetch-data` (into data/reuters21578), \
+         or set DKLEARN_DATA or pass --data DIR",
         tried.join("\n")
     ))
 }

@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`.
+//! `parse-reuters`, `vectorize`, `scale`, `fetch-data`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ mod accuracy;
 mod bench;
 mod ci;
 mod data;
+mod fetch_data;
 mod job;
 mod parity;
 mod parse_reuters;
@@ -48,6 +49,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// Download Reuters-21578, verify it against pinned SHA-256 sums, move it into place.
+    FetchData(fetch_data::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::FetchData(a) => fetch_data::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
