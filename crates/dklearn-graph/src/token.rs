@@ -246,6 +246,27 @@ impl Tokenize for String {
     }
 }
 
+/// A path tokenizes as its text when it is valid UTF-8 (so a path and the
+/// same string give one token), else as its raw OS bytes with a distinct
+/// tag: file names that are not UTF-8 stay what they are, never lossy.
+impl Tokenize for std::path::Path {
+    fn tokenize(&self, h: &mut TokenHasher) {
+        match self.to_str() {
+            Some(s) => h.write_str(s),
+            None => {
+                h.write_u8(0xff);
+                h.write_bytes(self.as_os_str().as_encoded_bytes());
+            }
+        }
+    }
+}
+
+impl Tokenize for std::path::PathBuf {
+    fn tokenize(&self, h: &mut TokenHasher) {
+        self.as_path().tokenize(h);
+    }
+}
+
 impl Tokenize for Token {
     #[inline]
     fn tokenize(&self, h: &mut TokenHasher) {
