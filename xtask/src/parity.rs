@@ -131,7 +131,15 @@ pub fn run(args: Args) -> crate::Result<()> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         exec(
             Command::new(cargo)
-                .args(["test", "-p", "dklearn-text", "-p", "dklearn-estimators"])
+                .args([
+                    "test",
+                    "-p",
+                    "dklearn-text",
+                    "-p",
+                    "dklearn-estimators",
+                    "-p",
+                    "dklearn-cli",
+                ])
                 .current_dir(&root),
         )?;
     }

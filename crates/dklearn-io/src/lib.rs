@@ -410,6 +410,31 @@ impl Files {
         })
     }
 
+    /// `(line, label)` with the label the name of the file's directory (scikit-learn's
+    /// `load_files` layout, `data/<label>/*.txt`), one record per non-blank line.
+    pub fn lines_labelled_by_directory(&self) -> Result<Records<(String, String)>, IoError> {
+        for f in &self.files {
+            if dir_label(f).is_none() {
+                return Err(IoError::Io {
+                    path: f.clone(),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the file's directory name (its label) is missing or not UTF-8",
+                    ),
+                });
+            }
+        }
+        self.build("read-text-labelled", &(), |b, sink| {
+            let label = dir_label(&b.path).unwrap_or_default();
+            for_each_line(b, sink, &|line| {
+                if is_blank(line) {
+                    return Ok(None);
+                }
+                Ok(Some((utf8(line)?.to_string(), label.clone())))
+            })
+        })
+    }
+
     /// One JSON value per non-blank line, deserialized into `T`.
     pub fn jsonl<T: DeserializeOwned + Data>(&self) -> Result<Records<T>, IoError> {
         let ty = std::any::type_name::<T>();
@@ -552,6 +577,12 @@ impl<T> Sink<'_, T> {
             },
         }
     }
+}
+
+/// The name of the directory holding `path`.
+fn dir_label(path: &Path) -> Option<String> {
+    let abs = std::path::absolute(path).ok()?;
+    Some(abs.parent()?.file_name()?.to_str()?.to_string())
 }
 
 fn is_blank(line: &[u8]) -> bool {

@@ -336,3 +336,26 @@ fn csv_errors_name_file_and_line() {
         [("x".to_string(), "1".to_string()), ("y".into(), "2".into())]
     );
 }
+
+#[test]
+fn text_files_labelled_by_their_directory() {
+    let d = scratch("bydir");
+    for (label, lines) in [("spam", "buy now\n\nwin\n"), ("ham", "hello\n")] {
+        std::fs::create_dir_all(d.0.join(label)).unwrap();
+        write(&d.0.join(label), "a.txt", lines.as_bytes());
+    }
+    let pat = format!("{}/*/*.txt", d.0.display());
+    let v = all(&Files::open(&[&pat])
+        .unwrap()
+        .lines_labelled_by_directory()
+        .unwrap()
+        .bag);
+    assert_eq!(
+        v,
+        [
+            ("hello".to_string(), "ham".to_string()),
+            ("buy now".into(), "spam".into()),
+            ("win".into(), "spam".into())
+        ]
+    );
+}
