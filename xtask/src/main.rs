@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`, `fetch-data`.
+//! `parse-reuters`, `vectorize`, `scale`, `fetch-data`, `train-bench`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod train_bench;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -61,6 +62,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// `dklearn train` out of core on generated JSON lines (deleted afterwards), vs scikit-learn and dask.bag.
+    TrainBench(train_bench::Args),
     /// Download Reuters-21578, verify it against pinned SHA-256 sums, move it into place.
     FetchData(fetch_data::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
         Cmd::FetchData(a) => fetch_data::run(a),
+        Cmd::TrainBench(a) => train_bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
