@@ -9,7 +9,10 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Task, Value};
+use dklearn_graph::{
+    finish_callbacks, start_callbacks, Callback, Error, Graph, Key, Scheduler, Task, TaskError,
+    Value,
+};
 use parking_lot::{Condvar, Mutex};
 
 /// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
@@ -111,16 +114,20 @@ impl Scheduler for Threaded {
         let plan = Plan::new(graph, &order, keys)?;
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
-            for cb in callbacks {
-                cb.start(&culled, keys);
-            }
+            start_callbacks(callbacks, &culled, keys)?;
         }
         let run = Run::new(&plan, self.num_workers, callbacks);
-        let outcome = run.execute();
-        for cb in callbacks {
-            cb.finish(outcome.is_ok());
-        }
+        // Workers catch panics; this catches a callback panicking on the
+        // calling thread (e.g. `pretask` of a literal), so `finish` still runs.
+        let outcome = catch_unwind(AssertUnwindSafe(|| run.execute())).unwrap_or_else(|payload| {
+            Err(Error::scheduler(format!(
+                "a callback panicked: {}",
+                TaskError::from_panic(&*payload).into_message()
+            )))
+        });
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
         outcome?;
+        finished?;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
             let value = plan
@@ -394,7 +401,7 @@ impl<'p, 'g> Run<'p, 'g> {
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -449,7 +456,7 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Err(payload) = result {
             self.fail(Error::scheduler(format!(
                 "worker {id} panicked outside a task: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )));
         }
     }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::profiler::{Profiler, TaskRecord};
+use crate::render::xml_escape;
 use crate::resource::{ResourceProfiler, ResourceSample};
-use dklearn_graph::xml_escape;
 
 /// Something [`visualize`] can draw: the tasks of a [`Profiler`] (a Gantt
 /// chart, one row per worker) or the samples of a [`ResourceProfiler`] (CPU

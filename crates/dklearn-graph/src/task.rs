@@ -36,6 +36,19 @@ impl TaskError {
     pub fn into_message(self) -> String {
         self.message
     }
+
+    /// The error of a caught panic (what `catch_unwind` returns), for a
+    /// scheduler that runs tasks or callbacks: the message is the `&str` or
+    /// `String` payload of `panic!`, otherwise `"task panicked"`.
+    ///
+    /// ```
+    /// use dklearn_graph::TaskError;
+    /// let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
+    /// assert_eq!(TaskError::from_panic(&*p).message(), "bad 1");
+    /// ```
+    pub fn from_panic(payload: &(dyn Any + Send)) -> TaskError {
+        TaskError::new(panic_message(payload))
+    }
 }
 
 impl From<String> for TaskError {
@@ -170,7 +183,7 @@ impl Task {
 
     /// Runs the function on the dependencies' values (shared: the task
     /// cannot take them). Does not catch panics: schedulers do (see
-    /// [`panic_message`]).
+    /// [`TaskError::from_panic`]).
     pub fn run(&self, inputs: &[Value]) -> Result<Value, TaskError> {
         let mut owned = inputs.to_vec();
         (self.func)(&mut owned)
@@ -197,13 +210,9 @@ impl fmt::Debug for Task {
 }
 
 /// The message of a caught panic: the `&str` or `String` payload of
-/// `panic!`, otherwise `"task panicked"`.
-///
-/// ```
-/// let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
-/// assert_eq!(dklearn_graph::panic_message(&*p), "bad 1");
-/// ```
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// `panic!`, otherwise `"task panicked"`. Schedulers get it through
+/// [`TaskError::from_panic`].
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

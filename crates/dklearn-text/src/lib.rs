@@ -34,7 +34,7 @@ pub use hashing::{
     StripAccents, Tokenizer, DEFAULT_TOKEN_PATTERN, SINGLE_CHAR_TOKEN_PATTERN,
 };
 pub use murmur::{murmurhash3_32, murmurhash3_32_str};
-pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader};
+pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader, MAX_DOCUMENT_SIZE};
 pub use tokenize::{collapse_whitespace_into, python_split, word_tokens, WordTokens};
 pub use unicode::{is_python_space, is_python_word, python_lower, python_lower_into};
 pub use unicode_tables::UNICODE_VERSION;
