@@ -22,7 +22,7 @@ use dklearn_executor::{peak_rss_bytes, visualize, Profiler, ResourceProfiler, Th
 use dklearn_graph::{Bag, Callback, Compute, Data, Delayed};
 use dklearn_io::{CsvOptions, Files, OnError, Records};
 use dklearn_lazy::{
-    score_chunks, train_test_split, transform_chunks, Averaged, Chained, FitParams, LazyEstimator,
+    score_chunks, train_mask, transform_chunks, Averaged, Chained, FitParams, LazyEstimator,
     Matrix, Pipeline,
 };
 use dklearn_text::HashingVectorizer;
@@ -167,6 +167,22 @@ struct Source {
 }
 
 impl Source {
+    /// The labels only (pass 1): no text is kept. Text files' labels are their directories.
+    fn read_labels(&self) -> Result<Records<String>, Failure> {
+        Ok(match self.format {
+            Format::Jsonl => self.files.jsonl_field(&self.label_field)?,
+            Format::Csv => self.files.csv_field(&self.csv, &self.label_field)?,
+            Format::Text => {
+                let r = self.files.lines_labelled_by_directory()?;
+                Records {
+                    bag: r.bag.map("label", |(_, l): &(String, String)| l.clone()),
+                    stats: r.stats,
+                    blocks: r.blocks,
+                }
+            }
+        })
+    }
+
     fn read(&self) -> Result<Records<(String, String)>, Failure> {
         Ok(match self.format {
             Format::Jsonl => self
@@ -192,11 +208,32 @@ fn infer_format(first: &Path) -> Format {
     }
 }
 
-/// Texts and labels of a bag of pairs, partition-aligned.
-fn split_xy(bag: &Bag<(String, String)>) -> (Bag<String>, Matrix<Vec<String>>) {
-    let x = bag.map("text", |(t, _): &(String, String)| t.clone());
-    let y = Matrix::from_bag(&bag.map("label", |(_, l): &(String, String)| l.clone()));
-    (x, y)
+/// One side of `train_test_split`'s per-partition rule (partition `i`'s training rows are
+/// where `train_mask(seed, i, n, test_size)` holds), applied to the pairs: the texts and the
+/// labels of that side, each cloned once from the partition (whose pairs are then freed).
+fn side(
+    bag: &Bag<(String, String)>,
+    seed: u32,
+    test_size: f64,
+    train: bool,
+) -> (Bag<String>, Matrix<Vec<String>>) {
+    let name = if train { "train" } else { "test" };
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for (i, p) in bag.to_delayed().iter().enumerate() {
+        let params = (seed, test_size, i as u64);
+        let pick = move |pairs: &Vec<(String, String)>, text: bool| -> Vec<String> {
+            let mask = train_mask(seed, i as u32, pairs.len(), test_size);
+            pairs
+                .iter()
+                .zip(mask)
+                .filter(|(_, m)| *m == train)
+                .map(|((t, l), _)| if text { t.clone() } else { l.clone() })
+                .collect()
+        };
+        xs.push(p.map_with(&format!("x-{name}"), &params, move |v| pick(v, true)));
+        ys.push(p.map_with(&format!("y-{name}"), &params, move |v| pick(v, false)));
+    }
+    (Bag::from_partitions(xs), Matrix::from_chunks(ys))
 }
 
 /// Rows in the chunks of `y`, counted chunk by chunk (no chunk is held for the total).
@@ -239,7 +276,7 @@ struct Run<'a> {
     vect: &'a HashingVectorizer,
     classes: &'a [String],
     test_size: f64,
-    seed: u64,
+    seed32: u32,
     sched: &'a Threaded,
     callbacks: &'a [&'a dyn Callback],
 }
@@ -260,30 +297,28 @@ impl Run<'_> {
     {
         // Pass 2: the fit.
         let r = self.src.read()?;
-        let (x, y) = split_xy(&r.bag);
-        let sp = train_test_split(&x, &y, self.test_size, self.seed)?;
+        let (x_train, y_train) = side(&r.bag, self.seed32, self.test_size, true);
         let pipe = Pipeline::new(("hashingvectorizer", self.vect.clone()), (name, est));
         let fitted = pipe.fit(
-            &sp.x_train,
-            &sp.y_train,
+            &x_train,
+            &y_train,
             FitParams::new().classes(self.classes.to_vec()),
         )?;
-        let n_train = count(&sp.y_train, "count-train");
+        let n_train = count(&y_train, "count-train");
         let (model, n_train) =
             (fitted.model(), &n_train).compute_with(self.sched, self.callbacks)?;
         let stats = r.stats.total();
 
         // Pass 3: the score, with the fitted model as a literal.
         let r = self.src.read()?;
-        let (x, y) = split_xy(&r.bag);
-        let sp = train_test_split(&x, &y, self.test_size, self.seed)?;
+        let (x_test, y_test) = side(&r.bag, self.seed32, self.test_size, false);
         let token = dklearn_graph::tokenize(
             "trained-model",
             &(format!("{pipe:?}"), fitted.model().key().to_string()),
         );
         let model = Delayed::value_with_token("trained-model", token, model);
-        let score = score_chunks(&model, &transform_chunks(self.vect, &sp.x_test), &sp.y_test)?;
-        let n_test = count(&sp.y_test, "count-test");
+        let score = score_chunks(&model, &transform_chunks(self.vect, &x_test), &y_test)?;
+        let n_test = count(&y_test, "count-test");
         let (accuracy, n_test) = (&score, &n_test).compute_with(self.sched, self.callbacks)?;
         Ok(Trained {
             n_train,
@@ -301,10 +336,10 @@ fn find_classes(
     sched: &Threaded,
     callbacks: &[&dyn Callback],
 ) -> Result<Vec<String>, Failure> {
-    let r = src.read()?;
+    let r = src.read_labels()?;
     let classes = r.bag.reduction(
         "classes",
-        |p: &[(String, String)]| p.iter().map(|(_, l)| l.clone()).collect::<BTreeSet<_>>(),
+        |p: &[String]| p.iter().cloned().collect::<BTreeSet<_>>(),
         |sets: &[&BTreeSet<String>]| {
             let mut all = BTreeSet::new();
             for s in sets {
@@ -411,7 +446,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         vect: &vect,
         classes: &classes,
         test_size: a.test_size,
-        seed: a.seed,
+        seed32,
         sched: &sched,
         callbacks: &callbacks,
     };

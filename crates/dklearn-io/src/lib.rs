@@ -477,6 +477,35 @@ impl Files {
         })
     }
 
+    /// One field of one JSON object per non-blank line, as a label (a string, or a number
+    /// or boolean as written); the other fields are skipped unparsed. A cheap pass for
+    /// the classes: no text is kept.
+    pub fn jsonl_field(&self, field: &str) -> Result<Records<String>, IoError> {
+        let f = field.to_string();
+        self.build("read-jsonl-field", &f.clone(), move |b, sink| {
+            for_each_line(b, sink, &|line| {
+                if is_blank(line) {
+                    return Ok(None);
+                }
+                let mut de = serde_json::Deserializer::from_slice(line);
+                OneField { field: &f }
+                    .deserialize(&mut de)
+                    .and_then(|p| de.end().map(|_| Some(p)))
+                    .map_err(|e| json_msg(&e))
+            })
+        })
+    }
+
+    /// One CSV column (named in the header, or a 0-based number without one).
+    pub fn csv_field(&self, opts: &CsvOptions, field: &str) -> Result<Records<String>, IoError> {
+        let read = self.csv_fields(opts, field, field)?;
+        Ok(Records {
+            bag: read.bag.map("first", |(t, _): &(String, String)| t.clone()),
+            stats: read.stats,
+            blocks: read.blocks,
+        })
+    }
+
     /// CSV records deserialized into `T` (by header names when `has_header`).
     pub fn csv<T: DeserializeOwned + Data>(
         &self,
@@ -812,6 +841,36 @@ fn for_each_csv_record<T>(
         }
     }
     Ok(())
+}
+
+/// Deserializes one field (as a label) from a JSON object, ignoring the others.
+struct OneField<'a> {
+    field: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for OneField<'_> {
+    type Value = String;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OneField<'_> {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object with field {:?}", self.field)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<String, A::Error> {
+        let mut value = None;
+        while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+            if k == self.field && value.is_none() {
+                value = Some(m.next_value_seed(LabelSeed)?);
+            } else {
+                m.next_value::<IgnoredAny>()?;
+            }
+        }
+        value.ok_or_else(|| serde::de::Error::custom(format!("missing field {:?}", self.field)))
+    }
 }
 
 /// Deserializes `(text, label)` from a JSON object, ignoring other fields.

@@ -194,6 +194,8 @@ fn jsonl_typed_and_by_fields_with_file_line_errors() {
             ("bad".into(), "1".into())
         ]
     );
+    let labels = Files::open(&[&p1]).unwrap().jsonl_field("stars").unwrap();
+    assert_eq!(all(&labels.bag), ["5", "1"]);
     let both = [p1.clone(), p2.clone()];
     for bs in [None, Some(5)] {
         let e = err(&Files::open(&both)

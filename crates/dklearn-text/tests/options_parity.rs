@@ -8,7 +8,10 @@ use serde_json::Value;
 fn build(p: &Value) -> HashingVectorizer {
     let mut b = HashingVectorizer::params();
     if let Some(r) = p.get("ngram_range") {
-        b = b.ngram_range(r[0].as_u64().unwrap() as usize, r[1].as_u64().unwrap() as usize);
+        b = b.ngram_range(
+            r[0].as_u64().unwrap() as usize,
+            r[1].as_u64().unwrap() as usize,
+        );
     }
     if let Some(a) = p.get("analyzer") {
         b = b.analyzer(a.as_str().unwrap().parse::<Analyzer>().unwrap());
@@ -76,7 +79,10 @@ fn other_token_patterns_are_a_clear_error() {
         .build()
         .unwrap_err()
         .to_string();
-    assert!(e.contains("token_pattern") && e.contains("tokenizer"), "{e}");
+    assert!(
+        e.contains("token_pattern") && e.contains("tokenizer"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -100,7 +106,10 @@ fn rust_closures_replace_preprocessing_and_tokenizing() {
         .preprocessor(|s: &str| s.replace('-', " "))
         .build()
         .unwrap();
-    let plain = HashingVectorizer::params().lowercase(false).build().unwrap();
+    let plain = HashingVectorizer::params()
+        .lowercase(false)
+        .build()
+        .unwrap();
     assert_eq!(upper.transform_one("AB-CD"), plain.transform_one("AB CD"));
     // Tokenizer: whitespace split, single letters kept; stop words still apply.
     let t = HashingVectorizer::params()
