@@ -4,6 +4,8 @@
 //! (linear: the time per step stays flat as the chain grows).
 //!
 //! `cargo bench -p dklearn-benches --bench graph`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -29,6 +29,27 @@ def rust_str(s):
     return '"' + "".join(out) + '"'
 
 
+def with_tidy_header(script, body):
+    """`body` under the first line `cargo xtask tidy` checks: FNV-1a 64 hashes of
+    this generator and of `body`, so a hand edit or a generator not re-run shows."""
+    def fnv1a64(data):
+        h = 0xCBF29CE484222325
+        for b in data:
+            h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        return h
+    with open(__file__, "rb") as f:
+        gen = fnv1a64(f.read())
+    return (f"// tidy: generator {script} fnv1a64 {gen:016x} "
+            f"content fnv1a64 {fnv1a64(body.encode('utf-8')):016x}\n" + body)
+
+
+def add_header(path):
+    with open(path, encoding="utf-8") as f:
+        body = f.read()
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(with_tidy_header("xtask/parity/text_options.py", body))
+
+
 def tables(root):
     nfkd, comb = [], []
     start = None
@@ -73,6 +94,8 @@ def tables(root):
         for w in sorted(ENGLISH_STOP_WORDS):
             f.write(f"    {rust_str(w)},\n")
         f.write("];\n")
+    add_header(path)
+    add_header(os.path.join(root, "crates/dklearn-text/src/nfkd_tables.rs"))
     return len(nfkd), len(comb)
 
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Flags of `cargo xtask fetch-data`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Where the tarball is downloaded from (scikit-learn's out-of-core example's URL by default).
     #[arg(long, default_value = dklearn_fetch::REUTERS_URL)]
     url: String,
@@ -18,7 +18,7 @@ pub struct Args {
     timeout: u64,
 }
 
-pub fn run(a: Args) -> crate::Result<()> {
+pub(crate) fn run(a: Args) -> crate::Result<()> {
     let dest = if a.dest.is_absolute() {
         a.dest
     } else {

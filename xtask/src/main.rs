@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`, `fetch-data`, `train-bench`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`, `fetch-data`, `train-bench`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -14,9 +14,12 @@ mod data;
 mod fetch_data;
 mod parity;
 mod parse_reuters;
+mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
+mod skops;
+mod tidy;
 mod train_bench;
 mod vectorize;
 
@@ -54,7 +57,7 @@ enum Cmd {
     Accuracy(accuracy::Args),
     /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
     Bench(bench::Args),
-    /// fmt check, clippy -D warnings, all tests and doc tests.
+    /// fmt check, clippy -D warnings, tidy, rustdoc -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
     Parity(parity::Args),
@@ -66,6 +69,13 @@ enum Cmd {
     TrainBench(train_bench::Args),
     /// Download Reuters-21578, verify it against pinned SHA-256 sums, move it into place.
     FetchData(fetch_data::Args),
+    /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
+    PredictBench(predict_bench::Args),
+    /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
+    #[command(hide = true)]
+    SkopsModels(skops::Args),
+    /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
+    Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -84,6 +94,9 @@ fn main() -> ExitCode {
         Cmd::Scale(a) => scale::run(a),
         Cmd::FetchData(a) => fetch_data::run(a),
         Cmd::TrainBench(a) => train_bench::run(a),
+        Cmd::PredictBench(a) => predict_bench::run(a),
+        Cmd::SkopsModels(a) => skops::run(a),
+        Cmd::Tidy(a) => tidy::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,16 +2,18 @@
 //! the progress bar, the task profiler and the resource profiler on.
 
 use crate::Msg;
+use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
 use dklearn_reuters::{build, JobConfig};
+use dklearn_skops::{FittedTextPipeline, Model, Skops};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Flags of `cargo xtask reproduce`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Reuters-21578 directory (default: $DKLEARN_DATA, ../shared/data/reuters21578, ./data/reuters21578).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -33,11 +35,16 @@ pub struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
+    /// After the scores, save both fitted pipelines (vectorizer included) as
+    /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
+    /// with skops.io.load in Python and by `dklearn predict`.
+    #[arg(long, value_name = "DIR")]
+    pub save_models: Option<PathBuf>,
 }
 
 /// What one run measured.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub chained_sgd: f64,
     pub averaged_lr: f64,
     pub wall_s: f64,
@@ -50,15 +57,21 @@ pub struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// The fitted models (Chained SGD, Averaged LR), not printed.
+    #[serde(skip)]
+    pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
+    /// The skops files written by --save-models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saved_models: Vec<String>,
 }
 
 /// Default number of workers: every core.
-pub fn default_workers() -> usize {
+pub(crate) fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Builds and computes the job once (no diagnostics but `callbacks`).
-pub fn run_once(
+pub(crate) fn run_once(
     cfg: &JobConfig,
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
@@ -80,10 +93,12 @@ pub fn run_once(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        models: Some((r.chained_sgd_model, r.averaged_lr_model)),
+        saved_models: Vec::new(),
     })
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
@@ -131,6 +146,9 @@ pub fn run(args: Args) -> crate::Result<()> {
     }
     visualize(&[(&prof).into(), (&rprof).into()], &path).map_err(|e| e.to_string())?;
     out.profile = Some(path.display().to_string());
+    if let Some(dir) = &args.save_models {
+        out.saved_models = save_models(dir, &mut out)?;
+    }
     if args.json {
         println!(
             "{}",
@@ -159,5 +177,31 @@ pub fn run(args: Args) -> crate::Result<()> {
         println!("  {:<28} {:.0} MB", "peak RSS", mb);
     }
     println!("  {:<28} {}", "profile", path.display());
+    for f in &out.saved_models {
+        println!("  {:<28} {f}", "saved model");
+    }
     Ok(())
+}
+
+/// Writes the two fitted pipelines as skops files in `dir` (created if
+/// needed), with the job's step names; returns their paths.
+fn save_models(dir: &std::path::Path, out: &mut Outcome) -> crate::Result<Vec<String>> {
+    let (sgd, lr) = out
+        .models
+        .take()
+        .ok_or("the run returned no fitted models")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let vect = dklearn_reuters::vectorizer().msg()?;
+    let mut paths = Vec::new();
+    for (file, step, model) in [
+        ("chained_sgd.skops", "sgd", Model::from(sgd)),
+        ("averaged_lr.skops", "logistic", Model::from(lr)),
+    ] {
+        let mut pipe = FittedTextPipeline::new(vect.clone(), model).msg()?;
+        pipe.est_name = step.to_string();
+        let path = dir.join(file);
+        pipe.save(&path).msg()?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 
 /// Flags of `cargo xtask train-bench`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Data set sizes in MB (1e6 bytes), comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1000")]
     sizes_mb: Vec<u64>,
@@ -111,7 +111,7 @@ fn f(v: &serde_json::Value, k: &str) -> f64 {
     v[k].as_f64().unwrap_or(f64::NAN)
 }
 
-pub fn run(a: Args) -> crate::Result<()> {
+pub(crate) fn run(a: Args) -> crate::Result<()> {
     let root = crate::data::workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)

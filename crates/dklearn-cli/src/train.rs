@@ -34,7 +34,7 @@ type Failure = Box<dyn std::error::Error>;
 
 /// Input format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// One JSON object per line.
     Jsonl,
     /// CSV with a header row.
@@ -45,7 +45,7 @@ pub enum Format {
 
 /// The classifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Model {
+pub(crate) enum Model {
     /// `SGDClassifier()`.
     Sgd,
     /// `LogisticRegression(solver='liblinear')` (averaged only).
@@ -60,72 +60,72 @@ pub enum Model {
 
 /// Flags of `dklearn train`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Files, directories or glob patterns (partitions are the files in sorted path order).
     #[arg(long, required = true, num_args = 1..)]
-    pub input: Vec<String>,
+    pub(crate) input: Vec<String>,
     /// Input format (default: from the first file's extension, `.gz` aside:
     /// .jsonl/.json/.ndjson, .csv, anything else text).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Field (JSON) or column (CSV) holding the text.
     #[arg(long)]
-    pub text_field: Option<String>,
+    pub(crate) text_field: Option<String>,
     /// Field (JSON) or column (CSV) holding the label.
     #[arg(long)]
-    pub label_field: Option<String>,
+    pub(crate) label_field: Option<String>,
     /// The classifier.
     #[arg(long, value_enum, default_value = "sgd")]
-    pub model: Model,
+    pub(crate) model: Model,
     /// Fit by `partial_fit` over the training partitions in order (default but for lr).
     #[arg(long, conflicts_with = "averaged")]
-    pub chained: bool,
+    pub(crate) chained: bool,
     /// Fit one model per training partition and average them (default for lr).
     #[arg(long)]
-    pub averaged: bool,
+    pub(crate) averaged: bool,
     /// Split files into blocks of this size: `16MiB`, `64MB` or a number of bytes.
     #[arg(long, value_parser = parse_size)]
-    pub blocksize: Option<u64>,
+    pub(crate) blocksize: Option<u64>,
     /// Share of each partition drawn for testing.
     #[arg(long, default_value_t = 0.2)]
-    pub test_size: f64,
+    pub(crate) test_size: f64,
     /// Seed of the split and of the estimator's random_state.
     #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// HashingVectorizer n_features.
     #[arg(long, default_value_t = 1 << 18)]
-    pub n_features: usize,
+    pub(crate) n_features: usize,
     /// Smallest n-gram.
     #[arg(long, default_value_t = 1)]
-    pub ngram_min: usize,
+    pub(crate) ngram_min: usize,
     /// Largest n-gram.
     #[arg(long, default_value_t = 1)]
-    pub ngram_max: usize,
+    pub(crate) ngram_max: usize,
     /// The classes, comma-separated (default: found by a pass over the labels).
     #[arg(long, value_delimiter = ',')]
-    pub classes: Option<Vec<String>>,
+    pub(crate) classes: Option<Vec<String>>,
     /// Worker threads (default: all cores).
     #[arg(long)]
-    pub workers: Option<usize>,
+    pub(crate) workers: Option<usize>,
     /// Count and skip malformed records instead of stopping at the first.
     #[arg(long)]
-    pub lenient: bool,
+    pub(crate) lenient: bool,
     /// CSV field delimiter (one byte).
     #[arg(long, default_value = ",")]
-    pub delimiter: char,
+    pub(crate) delimiter: char,
     /// Write the fitted pipeline to FILE.
     #[arg(long)]
-    pub save: Option<PathBuf>,
+    pub(crate) save: Option<PathBuf>,
     /// Write the task/CPU/memory profile (HTML) to FILE.
     #[arg(long)]
-    pub profile: Option<PathBuf>,
+    pub(crate) profile: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// `16MiB`, `64MB`, `1.5GB`, `4096` (bytes): dask's `parse_bytes` units, any case.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -353,7 +353,7 @@ fn find_classes(
 }
 
 /// Runs `dklearn train`.
-pub fn run(a: Args) -> Result<(), Failure> {
+pub(crate) fn run(a: Args) -> Result<(), Failure> {
     if let Some(p) = &a.save {
         return Err(format!(
             "--save {}: saving a fitted pipeline needs the persistence format \

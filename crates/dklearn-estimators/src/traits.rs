@@ -34,6 +34,12 @@ pub trait DecisionFunction {
     fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error>;
 }
 
+/// Class probabilities per sample (where the estimator defines them).
+pub trait PredictProba {
+    /// `n_samples × n_classes`, columns in `classes_` order, rows summing to 1.
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error>;
+}
+
 /// Mean accuracy on given data, as scikit-learn's `ClassifierMixin.score`.
 pub trait Score<L: PartialEq>: Predict<L> {
     /// Fraction of rows of `x` whose prediction equals `y`.
@@ -52,7 +58,7 @@ pub trait Transform<In: ?Sized> {
     fn transform(&self, input: &In) -> Result<Self::Output, Error>;
 }
 
-/// A fitted linear classifier's state, which [`Averaged`](crate) averages
+/// A fitted linear classifier's state, which `dklearn_lazy::Averaged` averages
 /// across chunk fits: `coef_` (`1 × n_features` for two classes, else
 /// `n_classes × n_features`), `intercept_` and `classes_`.
 pub trait LinearClassifier<L>: Clone {

@@ -46,7 +46,7 @@ impl<'a> From<&'a ResourceProfiler> for Profile<'a> {
 /// ```
 pub fn visualize(profiles: &[Profile<'_>], path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
-    std::fs::write(path, render_html(profiles)).map_err(|e| Error::io(path, &e))
+    std::fs::write(path, render_html(profiles)).map_err(|e| Error::io(path, e))
 }
 
 /// One HTML page, with no script and no network access, holding an inline

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::Error;
 use crate::graph::{Graph, RefKeyMap};
 use crate::key::Key;
-use crate::task::{panic_message, Value};
+use crate::task::{panic_message, TaskError, Value};
 
 /// What a scheduler reports to observers (progress bars, profilers).
 ///
@@ -244,14 +244,14 @@ impl Sequential {
                     values[i] = Some(v);
                     None
                 }
-                Ok(Err(e)) => Some(e.into_message()),
-                Err(payload) => Some(panic_message(&*payload)),
+                Ok(Err(e)) => Some(e),
+                Err(payload) => Some(TaskError::from_panic(&*payload)),
             };
             for cb in callbacks {
                 cb.posttask(key, 0, failure.is_none());
             }
-            if let Some(message) = failure {
-                return Err(Error::task_failed(key.clone(), message));
+            if let Some(e) = failure {
+                return Err(Error::task_failed(key.clone(), e));
             }
         }
         Ok(())

@@ -13,17 +13,65 @@ use crate::key::Key;
 /// as [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch).
 pub type Value = Arc<dyn Any + Send + Sync>;
 
-/// The failure of one task, as a message. The scheduler adds the task's key.
-#[derive(Clone, PartialEq, Eq)]
+/// The cause of a task's failure: any error, shared so that [`TaskError`] and
+/// the graph's [`Error`](crate::Error) stay `Clone`.
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The failure of one task: a message and, when the failure came from
+/// another error, that error as its [`source`](std::error::Error::source).
+/// The scheduler adds the task's key and keeps the source reachable from the
+/// [`Error`](crate::Error) it reports.
+///
+/// `?` works on I/O errors in a task (`From<std::io::Error>`); any other
+/// error converts with [`TaskError::from_error`] (or
+/// [`TaskError::with_source`] to add context):
+///
+/// ```
+/// use std::error::Error as _;
+/// use dklearn_graph::{Delayed, ErrorKind, Scheduler, Sequential, TaskError};
+///
+/// fn read(path: &str) -> Result<String, TaskError> {
+///     Ok(std::fs::read_to_string(path)?)
+/// }
+/// let text = Delayed::value("path", "/nonexistent/input.txt".to_string())
+///     .try_map("read", |p| read(p));
+/// let e = text.compute(&Sequential).unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::TaskFailed { .. }));
+/// let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).unwrap();
+/// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+/// ```
+#[derive(Clone)]
 pub struct TaskError {
     message: String,
+    source: Option<ErrorSource>,
 }
 
 impl TaskError {
-    /// An error with the given message.
+    /// An error with the given message and no source.
     pub fn new(message: impl Into<String>) -> TaskError {
         TaskError {
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error whose message is `source`'s and whose source is `source`.
+    pub fn from_error(source: impl std::error::Error + Send + Sync + 'static) -> TaskError {
+        TaskError {
+            message: source.to_string(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// An error with its own message (e.g. `"spill /tmp/x: cannot write"`)
+    /// caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> TaskError {
+        TaskError {
+            message: message.into(),
+            source: Some(Arc::new(source)),
         }
     }
 
@@ -49,17 +97,44 @@ impl TaskError {
     pub fn from_panic(payload: &(dyn Any + Send)) -> TaskError {
         TaskError::new(panic_message(payload))
     }
+
+    /// The underlying error, if any (also reachable through
+    /// [`std::error::Error::source`]).
+    pub fn cause(&self) -> Option<&ErrorSource> {
+        self.source.as_ref()
+    }
+
+    /// Consumes the error, returning its message and its source.
+    pub fn into_parts(self) -> (String, Option<ErrorSource>) {
+        (self.message, self.source)
+    }
 }
+
+/// Two task errors are equal when their messages are (sources are not
+/// compared: `dyn Error` has no equality).
+impl PartialEq for TaskError {
+    fn eq(&self, other: &TaskError) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for TaskError {}
 
 impl From<String> for TaskError {
     fn from(message: String) -> TaskError {
-        TaskError { message }
+        TaskError::new(message)
     }
 }
 
 impl From<&str> for TaskError {
     fn from(message: &str) -> TaskError {
         TaskError::new(message)
+    }
+}
+
+impl From<std::io::Error> for TaskError {
+    fn from(e: std::io::Error) -> TaskError {
+        TaskError::from_error(e)
     }
 }
 
@@ -71,11 +146,21 @@ impl fmt::Display for TaskError {
 
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TaskError({:?})", self.message)
+        match &self.source {
+            None => write!(f, "TaskError({:?})", self.message),
+            Some(s) => write!(f, "TaskError({:?}, source: {s:?})", self.message),
+        }
     }
 }
 
-impl std::error::Error for TaskError {}
+impl std::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(s) => Some(&**s),
+            None => None,
+        }
+    }
+}
 
 /// The function of a task: receives its dependencies' values, in the order
 /// of [`Task::deps`].

@@ -17,6 +17,8 @@ struct Counting;
 
 static ALLOCATED: AtomicU64 = AtomicU64::new(0);
 
+// SAFETY: every method forwards to the system allocator unchanged (the
+// counter is a side effect), so `System`'s guarantees hold.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATED.fetch_add(layout.size() as u64, Ordering::Relaxed);

@@ -32,7 +32,9 @@ pub use averaged::{Averaged, AveragedFit};
 pub use chained::Chained;
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
-pub use pipeline::{predict_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline};
+pub use pipeline::{
+    predict_chunks, predict_proba_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline,
+};
 pub use split::{train_mask, train_test_split, TrainTestSplit};
 
 use dklearn_estimators::Predict;
@@ -126,7 +128,8 @@ pub(crate) fn estimator_name(repr: &str) -> String {
     }
 }
 
-/// An estimator error as a task failure (the scheduler adds the task's key).
+/// An estimator error as a task failure (the scheduler adds the task's key);
+/// the estimator's error stays reachable as the source.
 pub(crate) fn task_err(e: dklearn_estimators::Error) -> TaskError {
-    TaskError::new(e.to_string())
+    TaskError::from_error(e)
 }

@@ -87,6 +87,10 @@ pub struct JobResult {
     pub skipped_chunks: Vec<usize>,
     /// Tasks in the merged graph.
     pub tasks: usize,
+    /// The fitted Chained SGD model (for saving).
+    pub chained_sgd_model: SGDClassifier<i8>,
+    /// The fitted Averaged logistic regression (for saving).
+    pub averaged_lr_model: LogisticRegression<i8>,
 }
 
 impl Job {
@@ -98,7 +102,7 @@ impl Job {
         sched: &S,
         callbacks: &[&dyn Callback],
     ) -> Result<JobResult, Error> {
-        let (_fit1, fit2, s1, s2, n_train, n_test) = (
+        let (fit1, fit2, s1, s2, n_train, n_test) = (
             &self.fit1,
             &self.fit2,
             &self.score1,
@@ -114,6 +118,8 @@ impl Job {
             n_test,
             skipped_chunks: fit2.skipped().to_vec(),
             tasks: self.graph_len(),
+            chained_sgd_model: fit1,
+            averaged_lr_model: fit2.into_model(),
         })
     }
 
@@ -162,7 +168,7 @@ pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> 
 
 /// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
 pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
-    let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
+    let mut docs = read_reuters_file(path).map_err(TaskError::from_error)?;
     let shift = u32::try_from(copy * 100_000)
         .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
     for d in &mut docs {

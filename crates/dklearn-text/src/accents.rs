@@ -1,5 +1,5 @@
 //! scikit-learn's `strip_accents_ascii` and `strip_accents_unicode`, on Python's
-//! Unicode data (generated into `nfkd_tables.rs` by xtask/parity/text_options.py).
+//! Unicode data (the tables of `nfkd_tables.rs`).
 //!
 //! Both start from NFKD. `unicode` then drops the code points with a non-zero
 //! canonical combining class, `ascii` every code point that is not ASCII; either

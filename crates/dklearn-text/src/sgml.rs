@@ -28,7 +28,7 @@ mod unescape;
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
 use collapse::Collapsed;
@@ -489,10 +489,7 @@ impl<R: Read> ReutersReader<R> {
             Ok(k) => k,
             Err(e) => {
                 self.buf.truncate(old);
-                return Err(Error::new(ErrorKind::Io {
-                    path: PathBuf::from(&self.source),
-                    message: e.to_string(),
-                }));
+                return Err(Error::io(&self.source, e));
             }
         };
         if got == 0 {
@@ -821,12 +818,7 @@ impl<R: Read> std::iter::FusedIterator for ReutersReader<R> {}
 /// [`ErrorKind::Malformed`] with a line otherwise.
 pub fn read_reuters_file(path: impl AsRef<Path>) -> Result<Vec<ReutersDocument>, Error> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| {
-        Error::new(ErrorKind::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    })?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     ReutersReader::new(file, path.display().to_string()).collect()
 }
 

@@ -267,12 +267,22 @@ fn io_errors_name_the_source() {
     let e = r.next().expect("an item").expect_err("I/O error");
     assert!(matches!(e.kind(), ErrorKind::Io { .. }));
     assert_eq!(e.to_string(), "broken.sgm: disk on fire");
+    // The cause is the reader's own io::Error, reachable by source().
+    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>());
+    assert_eq!(io.map(|e| e.kind()), Some(io::ErrorKind::Other));
     assert!(r.next().is_none(), "the reader stops after an error");
     let e = read_reuters_file("/nonexistent/reut2-000.sgm").expect_err("missing file");
     assert!(
         e.to_string().starts_with("/nonexistent/reut2-000.sgm: "),
         "{e}"
     );
+    match e.kind() {
+        ErrorKind::Io { path, source } => {
+            assert_eq!(path, std::path::Path::new("/nonexistent/reut2-000.sgm"));
+            assert_eq!(source.kind(), io::ErrorKind::NotFound);
+        }
+        k => panic!("expected Io, got {k:?}"),
+    }
 }
 
 /// Writes `text` as SGML character data that reads back as `text`.

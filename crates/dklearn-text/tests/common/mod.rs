@@ -5,7 +5,7 @@
 /// between documents) must give: `Some(k)` when it ends between documents
 /// (after the k-th `</REUTERS>` and whitespace, k >= 1), `None` when it must be
 /// an error (a cut inside a document or its tags, or before the first one).
-pub fn truncation_verdict(prefix: &[u8]) -> Option<usize> {
+pub(crate) fn truncation_verdict(prefix: &[u8]) -> Option<usize> {
     let k = prefix.windows(10).filter(|w| w == b"</REUTERS>").count();
     let last = prefix.windows(10).rposition(|w| w == b"</REUTERS>")?;
     let tail_blank = prefix[last + 10..].iter().all(u8::is_ascii_whitespace);
