@@ -1,7 +1,7 @@
 //! `cargo xtask accuracy`: both scores over K seeds, mean ± std, and with
 //! `--vs-sklearn` scikit-learn's scores on the same splits side by side.
 
-use crate::reproduce::{default_workers, run_once};
+use crate::reproduce::run_once;
 use crate::Msg;
 use dklearn_reuters::JobConfig;
 use std::path::PathBuf;
@@ -82,7 +82,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         return Err("--seeds must be at least 1".into());
     }
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let workers = crate::workers(args.workers)?;
     let mut per_seed = Vec::new();
     for seed in 0..args.seeds {
         let cfg = JobConfig::new(&dir, &args.topic, seed).msg()?;
@@ -143,27 +143,35 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         per_seed,
     };
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&report).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "topic '{}', {} seeds, {} workers",
-        report.topic, report.seeds, workers
+        report.topic,
+        report.seeds,
+        workers
     );
     if args.vs_sklearn {
-        println!(
+        crate::outln!(
             "{:>5}  {:>12} {:>12} {:>8}  {:>12} {:>12} {:>8}",
-            "seed", "SGD dklearn", "SGD sklearn", "diff", "LR dklearn", "LR sklearn", "diff"
+            "seed",
+            "SGD dklearn",
+            "SGD sklearn",
+            "diff",
+            "LR dklearn",
+            "LR sklearn",
+            "diff"
         );
         for p in &report.per_seed {
             let (a, b) = (
                 p.sklearn_chained_sgd.unwrap_or(f64::NAN),
                 p.sklearn_averaged_lr.unwrap_or(f64::NAN),
             );
-            println!(
+            crate::outln!(
                 "{:>5}  {:>12.4} {:>12.4} {:>+8.4}  {:>12.4} {:>12.4} {:>+8.4}",
                 p.seed,
                 p.chained_sgd,
@@ -175,7 +183,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             );
         }
     }
-    println!(
+    crate::outln!(
         "Chained SGD   {:.4} ± {:.4}{}",
         sm,
         ss,
@@ -184,7 +192,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             diff(sm, m)
         ))
     );
-    println!(
+    crate::outln!(
         "Averaged LR   {:.4} ± {:.4}{}",
         lm,
         ls,

@@ -2,7 +2,7 @@
 //! and on all workers and (when asked) scikit-learn alone and dask, on the
 //! same files in one run, with ratios.
 
-use crate::reproduce::{default_workers, run_once};
+use crate::reproduce::run_once;
 use crate::Msg;
 use dklearn_reuters::{time_stages, JobConfig};
 use std::collections::BTreeMap;
@@ -74,7 +74,7 @@ fn time_dklearn(
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let workers = crate::workers(args.workers)?;
     let repeat = args.repeat.max(1);
     let mut rows: BTreeMap<&'static str, Row> =
         STAGES.iter().map(|s| (*s, Row::default())).collect();
@@ -135,14 +135,13 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     }
     if args.json {
         let stages: BTreeMap<&str, &Row> = rows.iter().map(|(k, v)| (*k, v)).collect();
-        println!(
+        crate::outln!(
             "{}",
             serde_json::json!({ "stages": stages, "workers": workers, "repeat": repeat })
         );
         return Ok(());
     }
-    print_table(&rows, workers);
-    Ok(())
+    print_table(&rows, workers)
 }
 
 fn fmt_s(v: Option<f64>) -> String {
@@ -153,18 +152,18 @@ fn fmt_s(v: Option<f64>) -> String {
     }
 }
 
-fn print_table(rows: &BTreeMap<&'static str, Row>, workers: usize) {
-    println!(
+fn print_table(rows: &BTreeMap<&'static str, Row>, workers: usize) -> crate::Result<()> {
+    crate::outln!(
         "| stage | dklearn ({workers} workers) | dklearn (1 worker) | scikit-learn | dask threads | dask processes | vs scikit-learn | vs dask |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    crate::outln!("|---|---|---|---|---|---|---|---|");
     for stage in STAGES {
         let r = &rows[stage];
         let ratio = |other: Option<f64>| match (other, r.dklearn_s) {
             (Some(o), Some(d)) if d > 0.0 => format!("{:.0}×", o / d),
             _ => "-".into(),
         };
-        println!(
+        crate::outln!(
             "| {stage} | {} | {} | {} | {} | {} | {} | {} |",
             fmt_s(r.dklearn_s),
             fmt_s(r.dklearn_1w_s),
@@ -175,4 +174,5 @@ fn print_table(rows: &BTreeMap<&'static str, Row>, workers: usize) {
             ratio(r.dask_s),
         );
     }
+    Ok(())
 }

@@ -140,6 +140,8 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                     "-p",
                     "dklearn-cli",
                     "-p",
+                    "dklearn-lazy",
+                    "-p",
                     "dklearn-skops",
                 ])
                 .current_dir(&root),

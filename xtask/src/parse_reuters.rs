@@ -56,9 +56,8 @@ fn write_doc(out: &mut impl Write, file: &str, d: &ReutersDocument) -> crate::Re
         companies: &d.companies,
         labels: &d.labels,
     };
-    serde_json::to_writer(&mut *out, &json).map_err(|e| format!("writing JSON: {e}"))?;
-    out.write_all(b"\n")
-        .map_err(|e| format!("writing to stdout: {e}"))
+    serde_json::to_writer(&mut *out, &json).map_err(crate::json_stdout_error)?;
+    out.write_all(b"\n").map_err(crate::stdout_error)
 }
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
@@ -80,5 +79,5 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             write_doc(&mut out, &name, &doc)?;
         }
     }
-    out.flush().map_err(|e| format!("writing to stdout: {e}"))
+    out.flush().map_err(crate::stdout_error)
 }

@@ -7,8 +7,23 @@ use std::process::Command;
 /// Runs the reference script on `data` with `args`; one JSON value per line.
 pub(crate) fn run_reference(data: &Path, args: &[&str]) -> crate::Result<Vec<serde_json::Value>> {
     let needs_dask = args.iter().any(|a| a.starts_with("dask"));
-    let python = crate::parity::venv_python(if needs_dask { &["dask"] } else { &[] })?;
-    let script = crate::data::workspace_root().join("xtask/reference/sklearn_job.py");
+    run_script("xtask/reference/sklearn_job.py", data, args, needs_dask)
+}
+
+/// Runs the reference script `script` (relative to the workspace root) on
+/// `data` with `args`; one JSON value per line.
+pub(crate) fn run_script(
+    script: &str,
+    data: &Path,
+    args: &[&str],
+    needs_dask: bool,
+) -> crate::Result<Vec<serde_json::Value>> {
+    let python = crate::parity::venv_python(if needs_dask {
+        &["dask", "dask-ml"]
+    } else {
+        &[]
+    })?;
+    let script = crate::data::workspace_root().join(script);
     let out = Command::new(&python)
         .arg(&script)
         .arg(data)

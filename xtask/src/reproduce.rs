@@ -101,9 +101,9 @@ pub(crate) fn run_once(
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let workers = crate::workers(args.workers)?;
     if !args.json {
-        println!(
+        crate::outln!(
             "dklearn reproduce: Reuters-21578 from {} ({} files), topic '{}', seed {}, {} workers",
             dir.display(),
             cfg.files.len(),
@@ -112,8 +112,8 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             workers
         );
         let job = build(&cfg).msg()?;
-        println!("  {}", job.repr1);
-        println!("  {}", job.repr2);
+        crate::outln!("  {}", job.repr1);
+        crate::outln!("  {}", job.repr2);
     }
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
@@ -140,45 +140,67 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     } else {
         root.join(&args.profile)
     };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    // The profile goes to a temporary file first, the results are printed,
+    // then the file is renamed into place: a profile that cannot be written
+    // (a full disk) is a warning, never a lost run or a partial file.
+    let profile = crate::write_temp(&path, |tmp| {
+        visualize(&[(&prof).into(), (&rprof).into()], tmp).map_err(|e| e.to_string())
+    })
+    .map_err(|e| eprintln!("warning: profile not written: {e}"))
+    .ok();
+    out.profile = profile.as_ref().map(|_| path.display().to_string());
+    // Models asked for are outputs, not diagnostics: a failure to save them
+    // fails the command, after the results are printed.
+    let saved = match &args.save_models {
+        Some(dir) => save_models(dir, &mut out).map(|paths| out.saved_models = paths),
+        None => Ok(()),
+    };
+    print_outcome(&out, args.json)?;
+    if let Some(t) = profile {
+        if let Err(e) = t.commit() {
+            eprintln!("warning: profile not written: {e}");
+        }
     }
-    visualize(&[(&prof).into(), (&rprof).into()], &path).map_err(|e| e.to_string())?;
-    out.profile = Some(path.display().to_string());
-    if let Some(dir) = &args.save_models {
-        out.saved_models = save_models(dir, &mut out)?;
-    }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&out).map_err(|e| e.to_string())?
-        );
+    saved
+}
+
+/// The results: one JSON object, or the report.
+fn print_outcome(out: &Outcome, json: bool) -> crate::Result<()> {
+    if json {
+        crate::outln!("{}", serde_json::to_string(out).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    println!();
-    println!("  {:<28} {:.4}", "Chained SGD accuracy", out.chained_sgd);
-    println!("  {:<28} {:.4}", "Averaged LR accuracy", out.averaged_lr);
-    println!(
+    crate::outln!();
+    crate::outln!("  {:<28} {:.4}", "Chained SGD accuracy", out.chained_sgd);
+    crate::outln!("  {:<28} {:.4}", "Averaged LR accuracy", out.averaged_lr);
+    crate::outln!(
         "  {:<28} {} train / {} test documents",
-        "split", out.n_train, out.n_test
+        "split",
+        out.n_train,
+        out.n_test
     );
     if !out.skipped_chunks.is_empty() {
-        println!(
+        crate::outln!(
             "  {:<28} {:?} (a single class in the training chunk)",
-            "Averaged skipped chunks", out.skipped_chunks
+            "Averaged skipped chunks",
+            out.skipped_chunks
         );
     }
-    println!(
+    crate::outln!(
         "  {:<28} {:.3} s on {} workers, {} tasks",
-        "wall time", out.wall_s, out.workers, out.tasks
+        "wall time",
+        out.wall_s,
+        out.workers,
+        out.tasks
     );
     if let Some(mb) = out.peak_rss_mb {
-        println!("  {:<28} {:.0} MB", "peak RSS", mb);
+        crate::outln!("  {:<28} {:.0} MB", "peak RSS", mb);
     }
-    println!("  {:<28} {}", "profile", path.display());
+    if let Some(p) = &out.profile {
+        crate::outln!("  {:<28} {}", "profile", p);
+    }
     for f in &out.saved_models {
-        println!("  {:<28} {f}", "saved model");
+        crate::outln!("  {:<28} {f}", "saved model");
     }
     Ok(())
 }

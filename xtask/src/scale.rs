@@ -14,7 +14,7 @@ use dklearn_estimators::{LogisticRegression, Predict, SGDClassifier};
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_lazy::{transform_chunks, Averaged, AveragedFit, Chained, FitParams};
-use dklearn_reuters::{documents_copies, sgd, vectorizer, JobConfig};
+use dklearn_reuters::{documents_copies, sgd, vectorizer, JobConfig, MAX_COPIES};
 use dklearn_sparse::CsrMatrix;
 use dklearn_text::ReutersDocument;
 use std::path::PathBuf;
@@ -45,9 +45,9 @@ pub(crate) struct Args {
 }
 
 /// The directory of one run's spill files, removed with everything in it
-/// when the run ends (also on error).
+/// when the run ends (also on error or Ctrl-C: see [`crate::interrupt`]).
 struct SpillDir {
-    path: PathBuf,
+    run: crate::interrupt::RunDir,
 }
 
 impl SpillDir {
@@ -67,15 +67,12 @@ impl SpillDir {
             }
         }
         let path = parent.join(format!("spill-{}", std::process::id()));
-        std::fs::create_dir_all(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        Ok(SpillDir { path })
+        let run = crate::interrupt::RunDir::create(path)?;
+        Ok(SpillDir { run })
     }
-}
 
-impl Drop for SpillDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+    fn path(&self) -> &std::path::Path {
+        self.run.path()
     }
 }
 
@@ -224,7 +221,7 @@ fn run_one(
     for (i, (xc, yc)) in xs.chunks().iter().zip(split.y_test.chunks()).enumerate() {
         b.merge(xc);
         b.merge(yc);
-        let path = spill.path.join(format!("test-{i}.bin"));
+        let path = spill.path().join(format!("test-{i}.bin"));
         let name = path.to_string_lossy().into_owned();
         let p = path.clone();
         let spilled = b.task("spill-test", &name, &[xc.key(), yc.key()], move |v| {
@@ -276,8 +273,15 @@ fn run_one(
         .compute_with(&Threaded::new(workers), &callbacks)
         .map_err(|e| e.to_string())?;
     if let Some(path) = profile {
-        dklearn_executor::visualize(&[(&prof).into(), (&rprof).into()], path)
-            .map_err(|e| e.to_string())?;
+        // A diagnostic: failing to write it is a warning, not a lost run.
+        let written = crate::write_temp(path, |tmp| {
+            dklearn_executor::visualize(&[(&prof).into(), (&rprof).into()], tmp)
+                .map_err(|e| e.to_string())
+        })
+        .and_then(crate::TempFile::commit);
+        if let Err(e) = written {
+            eprintln!("warning: profile not written: {e}");
+        }
     }
     let wall_s = t0.elapsed().as_secs_f64();
     let file_bytes: u64 = cfg
@@ -302,19 +306,30 @@ fn run_one(
     })
 }
 
-pub(crate) fn run(args: Args) -> crate::Result<()> {
-    let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
-    let workers = args
-        .workers
-        .unwrap_or_else(crate::reproduce::default_workers)
-        .max(1);
-    if args.copies.is_empty() || args.copies.contains(&0) {
+/// `--copies` before anything is built: counts from 1 to
+/// [`MAX_COPIES`] (copy `c` shifts document ids by `c * 100,000`, which must
+/// fit the u32 NEWID).
+fn check_copies(copies: &[u64]) -> crate::Result<()> {
+    if copies.is_empty() || copies.contains(&0) {
         return Err("--copies needs one or more counts >= 1, e.g. 1,4,16,64".into());
     }
+    if let Some(k) = copies.iter().find(|&&k| k > MAX_COPIES) {
+        return Err(format!(
+            "--copies {k} is more than {MAX_COPIES}, the most copies whose document ids \
+             (copy * 100,000 + NEWID) fit a u32"
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: Args) -> crate::Result<()> {
+    check_copies(&args.copies)?;
+    let dir = crate::data::find_reuters(args.data.as_deref())?;
+    let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
+    let workers = crate::workers(args.workers)?;
     if args.one {
         let row = run_one(&cfg, args.copies[0], workers, args.profile.as_deref())?;
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&row).map_err(|e| e.to_string())?
         );
@@ -323,23 +338,26 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let me = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     let mut rows = Vec::new();
     if !args.json {
-        println!("| copies | documents | SGML | wall | per copy | docs/s | MB/s | peak RSS | Chained SGD | Averaged LR |");
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        crate::outln!("| copies | documents | SGML | wall | per copy | docs/s | MB/s | peak RSS | Chained SGD | Averaged LR |");
+        crate::outln!("|---|---|---|---|---|---|---|---|---|---|");
     }
     for &k in &args.copies {
-        let out = Command::new(&me)
-            .args([
-                "scale",
-                "--one",
-                "--copies",
-                &k.to_string(),
-                "--workers",
-                &workers.to_string(),
-            ])
-            .arg("--data")
-            .arg(&dir)
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
+        // The child gets SIGTERM if this process dies (even by kill -9), and
+        // is stopped on Ctrl-C: no orphan runs on.
+        let out = crate::interrupt::output(
+            Command::new(&me)
+                .args([
+                    "scale",
+                    "--one",
+                    "--copies",
+                    &k.to_string(),
+                    "--workers",
+                    &workers.to_string(),
+                ])
+                .arg("--data")
+                .arg(&dir),
+        )
+        .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
         if !out.status.success() {
             return Err(format!(
                 "scale --copies {k} failed ({}): {}",
@@ -350,7 +368,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         let row: Row = serde_json::from_slice(&out.stdout)
             .map_err(|e| format!("scale --copies {k}: unreadable output: {e}"))?;
         if !args.json {
-            println!(
+            crate::outln!(
                 "| {} | {} | {:.0} MB | {:.2} s | {:.3} s | {:.0} | {:.0} | {:.0} MB | {:.4} | {:.4} |",
                 row.copies,
                 row.docs,
@@ -367,7 +385,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         rows.push(row);
     }
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string(&rows).map_err(|e| e.to_string())?
         );
@@ -383,6 +401,48 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dklearn-spill-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir.join(name)
+    }
+
+    #[test]
+    fn copies_are_checked_before_anything_is_built() {
+        // Issue 12: `--copies 18446744073709551615` grew to GBs building the
+        // graph; the id overflow was found only when tasks ran.
+        for bad in [&[u64::MAX][..], &[1, MAX_COPIES + 1], &[0], &[]] {
+            assert!(check_copies(bad).is_err(), "{bad:?}");
+        }
+        let e = check_copies(&[u64::MAX]).unwrap_err();
+        assert!(
+            e.contains("--copies 18446744073709551615") && e.contains("42949"),
+            "{e}"
+        );
+        assert!(check_copies(&[1, 4, MAX_COPIES]).is_ok());
+    }
+
+    #[test]
+    fn a_row_read_back_from_a_child_keeps_every_float_bit() {
+        // Issue 12: `scale --copies 1 --json` printed 0.9619830464937068 for
+        // 3745/3893 = 0.9619830464937067 (serde_json without float_roundtrip).
+        let exact = 3745.0 / 3893.0;
+        let row = Row {
+            copies: 1,
+            docs: 10,
+            bytes: 1,
+            wall_s: 0.1,
+            peak_rss_mb: 1.0,
+            docs_per_s: 100.0,
+            mb_per_s: 1.0,
+            n_train: 5,
+            n_test: 3893,
+            chained_sgd: exact,
+            averaged_lr: 0.8851785255586951,
+        };
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(text.contains("0.9619830464937067"), "{text}");
+        let back: Row = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.chained_sgd.to_bits(), exact.to_bits());
+        assert_eq!(back.averaged_lr.to_bits(), 0.8851785255586951f64.to_bits());
+        let v: serde_json::Value = serde_json::from_str("0.9619830464937067").unwrap();
+        assert_eq!(v.as_f64().unwrap().to_bits(), exact.to_bits());
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub enum ErrorKind {
     },
     /// The input has no rows (or no columns) where some are needed.
     EmptyInput(&'static str),
+    /// `X` has rows but no columns (scikit-learn: "Found array with 0
+    /// feature(s) ... while a minimum of 1 is required").
+    NoFeatures {
+        /// The estimator and method.
+        what: &'static str,
+        /// Rows of `X`.
+        n_samples: usize,
+    },
     /// `X` and `y` disagree in length.
     LengthMismatch {
         /// Rows of `X`.
@@ -39,6 +47,9 @@ pub enum ErrorKind {
     NotFitted(&'static str),
     /// Negative values where counts are required (MultinomialNB).
     NegativeValues(&'static str),
+    /// A search space or cross-validation setup that cannot run (empty grid,
+    /// unknown parameter, fewer samples or partitions than folds...).
+    InvalidGrid(String),
     /// The sparse matrix layer refused an operation; the cause is its own
     /// error (also [`Error`]'s [`source`](std::error::Error::source)).
     Sparse(dklearn_sparse::Error),
@@ -91,6 +102,10 @@ impl fmt::Display for Error {
                 write!(f, "invalid parameter {name}: {reason}")
             }
             ErrorKind::EmptyInput(what) => write!(f, "{what}: empty input (0 samples)"),
+            ErrorKind::NoFeatures { what, n_samples } => write!(
+                f,
+                "{what}: X has 0 features (shape ({n_samples}, 0)); a minimum of 1 is required"
+            ),
             ErrorKind::LengthMismatch {
                 n_samples,
                 n_labels,
@@ -115,6 +130,7 @@ impl fmt::Display for Error {
             ErrorKind::NegativeValues(what) => {
                 write!(f, "negative values in data passed to {what}")
             }
+            ErrorKind::InvalidGrid(msg) => write!(f, "{msg}"),
             ErrorKind::Sparse(e) => write!(f, "{e}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }

@@ -3,7 +3,8 @@
 //! Eager linear estimators with scikit-learn parity over `dklearn-sparse` CSR
 //! input: the SGD family (`SGDClassifier`, `Perceptron`,
 //! `PassiveAggressiveClassifier`), liblinear's `LogisticRegression`,
-//! `MultinomialNB`, metrics and labels. Depends on `dklearn-sparse` and
+//! `MultinomialNB`, `TfidfTransformer`, metrics, labels, and model selection's
+//! eager parts (cross-validation splitters, parameter grids and samplers). Depends on `dklearn-sparse` and
 //! ndarray only: no graphs, no text. The lazy dask-learn layer (`Chained`,
 //! `Averaged`, `Pipeline`) that runs these over chunks is `dklearn-lazy`.
 #![deny(missing_docs)]
@@ -13,6 +14,7 @@ mod labels;
 mod liblinear;
 mod logistic;
 pub mod metrics;
+pub mod model_selection;
 mod mt19937;
 mod naive_bayes;
 mod params;
@@ -21,6 +23,7 @@ mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
+mod tfidf;
 mod traits;
 mod tron;
 
@@ -34,6 +37,7 @@ pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveClass
 pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SGDClassifierParams};
 pub use sgd_core::{SgdAverageState, SgdState};
+pub use tfidf::{DocumentFrequency, TfidfTransformer, TfidfTransformerParams};
 pub use traits::{
     DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, PredictProba, Score, Transform,
 };

@@ -28,6 +28,12 @@ impl std::fmt::Debug for Mt19937 {
 }
 
 impl Mt19937 {
+    /// The generator of `np.random.RandomState(seed)` for an integer seed
+    /// (numpy's `init_genrand`), as scikit-learn's `check_random_state(seed)`.
+    pub fn new(seed: u32) -> Self {
+        Self::from_u32(seed)
+    }
+
     fn from_u32(seed: u32) -> Self {
         let mut state = [0u32; N];
         state[0] = seed;
@@ -105,6 +111,61 @@ impl Mt19937 {
     }
 }
 
+impl Mt19937 {
+    /// 64 random bits: two 32-bit draws, high word first (numpy's `next_uint64`
+    /// for MT19937).
+    pub fn next_u64(&mut self) -> u64 {
+        let hi = u64::from(self.next_u32());
+        (hi << 32) | u64::from(self.next_u32())
+    }
+
+    /// A uniform integer in `0..=max` by masked rejection (numpy's
+    /// `random_interval`, and the legacy `randint(max + 1)` draw).
+    pub fn interval(&mut self, max: u64) -> u64 {
+        if max == 0 {
+            return 0;
+        }
+        let mut mask = max;
+        for s in [1, 2, 4, 8, 16, 32] {
+            mask |= mask >> s;
+        }
+        if max <= u64::from(u32::MAX) {
+            loop {
+                let v = u64::from(self.next_u32()) & mask;
+                if v <= max {
+                    return v;
+                }
+            }
+        }
+        loop {
+            let v = self.next_u64() & mask;
+            if v <= max {
+                return v;
+            }
+        }
+    }
+
+    /// `RandomState.randint(n)`: uniform in `0..n` (`n >= 1`; `n == 1` draws nothing).
+    pub fn randint(&mut self, n: usize) -> usize {
+        self.interval(n.saturating_sub(1) as u64) as usize
+    }
+
+    /// `RandomState.shuffle(v)` of a 1-d array: Fisher-Yates from the end.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.interval(i as u64) as usize;
+            v.swap(i, j);
+        }
+    }
+
+    /// `RandomState.permutation(n)`: `arange(n)` shuffled.
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..n).collect();
+        self.shuffle(&mut v);
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Mt19937;
@@ -124,5 +185,19 @@ mod tests {
             got,
             [0.7553829387977088, 0.5268191918261746, 0.9029995119406408]
         );
+    }
+
+    #[test]
+    fn integer_seed_draws_as_numpy() {
+        // r = np.random.RandomState(42); r.permutation(10); r.randint(7); r.randint(300); r.rand()
+        let mut r = Mt19937::new(42);
+        assert_eq!(r.permutation(10), [8, 1, 5, 0, 7, 2, 9, 4, 3, 6]);
+        assert_eq!(r.randint(7), 2);
+        assert_eq!(r.randint(300), 214);
+        assert_eq!(r.next_f64(), 0.05808361216819946);
+        // r = np.random.RandomState(0); a = np.arange(5); r.shuffle(a)
+        let mut a = [0, 1, 2, 3, 4];
+        Mt19937::new(0).shuffle(&mut a);
+        assert_eq!(a, [2, 0, 1, 3, 4]);
     }
 }

@@ -377,6 +377,14 @@ impl<L: Ord + Clone> MultinomialNB<L> {
                 n_labels: y.len(),
             }));
         }
+        if x.n_cols() == 0 {
+            // scikit-learn's check_X_y refuses it; fitting would give an
+            // empty model that predicts from the prior alone.
+            return Err(Error::new(ErrorKind::NoFeatures {
+                what,
+                n_samples: x.n_rows(),
+            }));
+        }
         if let Some(n) = n_features {
             if x.n_cols() != n {
                 return Err(Error::new(ErrorKind::FeatureMismatch {

@@ -664,6 +664,17 @@ impl<L> fmt::Debug for SGDClassifier<L> {
     }
 }
 
+impl<L: Ord + Clone> SGDClassifier<L> {
+    /// The builder holding this classifier's parameters (scikit-learn's
+    /// `get_params`): change some and `build` a new, unfitted one.
+    pub fn get_params(&self) -> SGDClassifierParams<L> {
+        SGDClassifierParams {
+            hp: self.hp,
+            _labels: PhantomData,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

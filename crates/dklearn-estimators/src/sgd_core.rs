@@ -73,7 +73,10 @@ pub(crate) fn check_fit_input(
         }));
     }
     if x.n_cols() == 0 {
-        return Err(Error::new(ErrorKind::EmptyInput(what)));
+        return Err(Error::new(ErrorKind::NoFeatures {
+            what,
+            n_samples: x.n_rows(),
+        }));
     }
     if let Some(expected) = expected_features {
         if x.n_cols() != expected {

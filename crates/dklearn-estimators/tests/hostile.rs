@@ -2,8 +2,8 @@
 //! values. Each case ends in a clear error or in documented behaviour.
 
 use dklearn_estimators::{
-    DecisionFunction, ErrorKind, Fit, LogisticRegression, PartialFit, PassiveAggressiveClassifier,
-    Perceptron, Predict, SGDClassifier,
+    DecisionFunction, ErrorKind, Fit, LogisticRegression, MultinomialNB, PartialFit,
+    PassiveAggressiveClassifier, Perceptron, Predict, SGDClassifier,
 };
 use dklearn_sparse::CsrMatrix;
 use ndarray::array;
@@ -103,4 +103,26 @@ fn huge_finite_features_fit_sgd_like_scikit_learn_and_are_refused_by_liblinear()
     // Just below the limit it fits, with finite weights.
     lr.fit(&with_value(1e30), &Y4).unwrap();
     assert!(lr.coef_().unwrap().iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn zero_feature_matrices_are_refused_as_such() {
+    // Issue 12: SGDClassifier.fit on a 4x0 matrix said "0 samples", and
+    // MultinomialNB.fit on 0 columns returned Ok where scikit-learn raises.
+    let x = CsrMatrix::zeros(4, 0);
+    let e = SGDClassifier::<i8>::default().fit(&x, &Y4).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::NoFeatures { n_samples: 4, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("0 features (shape (4, 0))"), "{e}");
+    let e = MultinomialNB::<i8>::default().fit(&x, &Y4).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::NoFeatures { n_samples: 4, .. }),
+        "{e}"
+    );
+    let e = MultinomialNB::<i8>::default()
+        .partial_fit(&x, &Y4, Some(&[0, 1]))
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::NoFeatures { .. }), "{e}");
 }

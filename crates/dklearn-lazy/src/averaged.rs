@@ -143,13 +143,19 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
                 self.first_chunk = chunk;
             }
             Some(sum) => {
-                if k != self.classes.as_slice()
-                    || c.dim() != sum.dim()
-                    || b.len() != self.intercept.len()
-                {
+                if k != self.classes.as_slice() {
                     return Err(TaskError::new(format!(
                         "Averaged: chunk {chunk} was fit on classes {k:?}, chunk {} on {:?}",
                         self.first_chunk, self.classes
+                    )));
+                }
+                if c.dim() != sum.dim() || b.len() != self.intercept.len() {
+                    return Err(TaskError::new(format!(
+                        "Averaged: chunk {chunk} was fit on {} columns, chunk {} on {} \
+                         (every chunk needs the same features)",
+                        c.ncols(),
+                        self.first_chunk,
+                        sum.ncols()
                     )));
                 }
                 *sum += c;

@@ -22,6 +22,9 @@ pub enum ErrorKind {
         /// Chunks of `y`.
         y: usize,
     },
+    /// A search that cannot run: an empty grid, a parameter naming no step
+    /// of the pipeline, a scoring name that is not known.
+    InvalidSearch(String),
     /// A parameter of the lazy layer itself outside its domain.
     InvalidParameter {
         /// The parameter's name, e.g. `"test_size"`.
@@ -94,6 +97,7 @@ impl fmt::Display for Error {
                 "{what}: X has {x} partitions but y has {y} chunks: they must be aligned \
                  chunk by chunk"
             ),
+            ErrorKind::InvalidSearch(msg) => write!(f, "{msg}"),
             ErrorKind::InvalidParameter { name, reason } => {
                 write!(f, "invalid parameter {name}: {reason}")
             }

@@ -16,6 +16,11 @@
 //!   holding its graph. Equal work has equal keys, so two pipelines that
 //!   vectorize the same chunks share those tasks when computed together.
 //!
+//! - [`GridSearchCV`] and [`RandomizedSearchCV`] search a pipeline's
+//!   parameters with cross-validation as one graph in which every
+//!   (prefix parameters, fold) is one task, so candidates share the work they
+//!   have in common (see the `search` module docs).
+//!
 //! The vocabulary every module shares ([`LazyEstimator`], [`FitParams`],
 //! [`ChunkTransformer`]) lives here at the root; the modules import it from
 //! here and never from each other's files.
@@ -26,6 +31,8 @@ mod chained;
 mod error;
 mod matrix;
 mod pipeline;
+mod search;
+mod set_param;
 mod split;
 
 pub use averaged::{Averaged, AveragedFit};
@@ -33,8 +40,14 @@ pub use chained::Chained;
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
 pub use pipeline::{
-    predict_chunks, predict_proba_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline,
+    predict_chunks, predict_proba_chunks, score_chunks, transform_chunks, ChunkFitTransformer,
+    ChunkStats, ChunkTransform, FittedPipeline, FittedTransform, Pipeline,
 };
+pub use search::{
+    mean_std, numpy_sum, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,
+    RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
+};
+pub use set_param::SetParam;
 pub use split::{train_mask, train_test_split, TrainTestSplit};
 
 use dklearn_estimators::Predict;

@@ -1,20 +1,28 @@
 use crate::{
     estimator_name, identity, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix,
+    SetParam,
 };
-use dklearn_estimators::{Predict, PredictProba};
+use dklearn_estimators::model_selection::ParamValue;
+use dklearn_estimators::{
+    DocumentFrequency, Error as EstimatorError, ErrorKind, Predict, PredictProba, TfidfTransformer,
+};
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::fmt;
+use std::sync::Arc;
 
-/// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a
-/// wrapped estimator, applied chunk by chunk.
+/// A transformer step (stateless, e.g. `HashingVectorizer`), then any number
+/// of transformers fitted over the chunks (e.g. `TfidfTransformer`, added
+/// with [`with_fitted_step`](Pipeline::with_fitted_step)), then a wrapped
+/// estimator, applied chunk by chunk.
 ///
 /// `Debug` reads like scikit-learn's repr:
 /// `Pipeline(steps=[('vect', HashingVectorizer(...)), ('sgd', Chained(SGDClassifier()))])`.
 #[derive(Clone)]
 pub struct Pipeline<V, E> {
     transformer: (String, V),
+    fitted: Vec<(String, Arc<dyn ChunkFitTransformer>)>,
     estimator: (String, E),
 }
 
@@ -22,10 +30,160 @@ impl<V: fmt::Debug, E: fmt::Debug> fmt::Debug for Pipeline<V, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
-            self.transformer.0, self.transformer.1, self.estimator.0, self.estimator.1
-        )
+            "Pipeline(steps=[('{}', {:?}), ",
+            self.transformer.0, self.transformer.1
+        )?;
+        for (n, m) in &self.fitted {
+            write!(f, "('{n}', {m:?}), ")?;
+        }
+        write!(f, "('{}', {:?})])", self.estimator.0, self.estimator.1)
     }
+}
+
+/// A fitted feature transform (what a [`ChunkFitTransformer`] fit gives).
+pub trait ChunkTransform: fmt::Debug + Send + Sync + 'static {
+    /// Transforms one chunk of features.
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, EstimatorError>;
+}
+
+/// Per-chunk statistics of a [`ChunkFitTransformer`], type-erased.
+pub type ChunkStats = Arc<dyn std::any::Any + Send + Sync>;
+
+/// A transformer fitted over chunks, between a pipeline's first step and its
+/// estimator (`TfidfTransformer`): statistics per chunk (one task each, keyed
+/// by the chunk alone, so every fold and setting that reads the chunk shares
+/// it), combined into a fitted transform per training set (one task).
+pub trait ChunkFitTransformer: fmt::Debug + Send + Sync + 'static {
+    /// The step's type name as scikit-learn prints it (`TfidfTransformer`).
+    fn type_name(&self) -> String;
+    /// Accepted parameter names.
+    fn param_names(&self) -> Vec<&'static str>;
+    /// A copy with a parameter set (errors as
+    /// [`SetParam::set_param`]).
+    fn set_param_boxed(
+        &self,
+        name: &str,
+        value: &ParamValue,
+    ) -> Result<Arc<dyn ChunkFitTransformer>, EstimatorError>;
+    /// The name of the statistics task. A chunk's statistics must not depend
+    /// on this step's parameters: they are shared across settings.
+    fn stats_name(&self) -> &'static str;
+    /// Statistics of one chunk.
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, EstimatorError>;
+    /// The fitted transform from the statistics of the training chunks, in order.
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, EstimatorError>;
+}
+
+impl ChunkTransform for TfidfTransformer {
+    fn transform_chunk(&self, x: &CsrMatrix) -> Result<CsrMatrix, EstimatorError> {
+        self.transform(x)
+    }
+}
+
+impl ChunkFitTransformer for TfidfTransformer {
+    fn type_name(&self) -> String {
+        SetParam::type_name(self)
+    }
+    fn param_names(&self) -> Vec<&'static str> {
+        SetParam::param_names(self)
+    }
+    fn set_param_boxed(
+        &self,
+        name: &str,
+        value: &ParamValue,
+    ) -> Result<Arc<dyn ChunkFitTransformer>, EstimatorError> {
+        Ok(Arc::new(self.set_param(name, value)?))
+    }
+    fn stats_name(&self) -> &'static str {
+        "document-frequency"
+    }
+    fn chunk_stats(&self, x: &CsrMatrix) -> Result<ChunkStats, EstimatorError> {
+        if x.has_non_finite() {
+            return Err(EstimatorError::new(ErrorKind::NonFinite(
+                "TfidfTransformer.fit",
+            )));
+        }
+        Ok(Arc::new(DocumentFrequency::of(x)))
+    }
+    fn fit_stats(&self, stats: &[&ChunkStats]) -> Result<Arc<dyn ChunkTransform>, EstimatorError> {
+        let mut total: Option<DocumentFrequency> = None;
+        for s in stats {
+            let df = s.downcast_ref::<DocumentFrequency>().ok_or_else(|| {
+                EstimatorError::new(ErrorKind::Other(
+                    "statistics are not document counts".into(),
+                ))
+            })?;
+            match total.as_mut() {
+                None => total = Some(df.clone()),
+                Some(t) => t.merge(df)?,
+            }
+        }
+        let total = total.ok_or(EstimatorError::new(ErrorKind::EmptyInput(
+            "TfidfTransformer.fit",
+        )))?;
+        Ok(Arc::new(self.fit_df(&total)?))
+    }
+}
+
+/// Fits the fitted steps `steps` in turn on the training chunks `train`
+/// (statistics per chunk, one fit task per step), transforming `train` and
+/// `other` after each. Returns the transformed keys and each step's fitted
+/// transform key. Task names: the statistics' (`document-frequency`),
+/// `<step>-fit`, and `<step>` per transformed chunk.
+pub(crate) fn fit_steps(
+    b: &mut GraphBuilder,
+    steps: &[Arc<dyn ChunkFitTransformer>],
+    mut train: Vec<Key>,
+    mut other: Vec<Key>,
+) -> (Vec<Key>, Vec<Key>, Vec<Key>) {
+    let mut fitted_keys = Vec::with_capacity(steps.len());
+    for m in steps {
+        let repr = format!("{m:?}");
+        let name = estimator_name(&repr);
+        let stats: Vec<Key> = train
+            .iter()
+            .map(|k| {
+                let m = m.clone();
+                b.task(m.stats_name(), &(), &[k], move |v| {
+                    m.chunk_stats(downcast_input::<CsrMatrix>(&v[0])?)
+                        .map_err(task_err)
+                })
+            })
+            .collect();
+        let refs: Vec<&Key> = stats.iter().collect();
+        let m2 = m.clone();
+        // Keyed by the step's type and repr (as `identity` keys estimators).
+        let id = (m.type_name(), repr.clone());
+        let fitted = b.task(&format!("{name}-fit"), &id, &refs, move |v| {
+            let s = v
+                .iter()
+                .map(downcast_input::<ChunkStats>)
+                .collect::<Result<Vec<_>, _>>()?;
+            m2.fit_stats(&s).map_err(task_err)
+        });
+        train = apply_fitted(b, &name, &fitted, &train);
+        other = apply_fitted(b, &name, &fitted, &other);
+        fitted_keys.push(fitted);
+    }
+    (train, other, fitted_keys)
+}
+
+/// One `<name>` task per chunk applying the fitted transform at `fitted`.
+pub(crate) fn apply_fitted(
+    b: &mut GraphBuilder,
+    name: &str,
+    fitted: &Key,
+    keys: &[Key],
+) -> Vec<Key> {
+    keys.iter()
+        .map(|k| {
+            b.task(name, &(), &[fitted, k], |v| {
+                let f = downcast_input::<Arc<dyn ChunkTransform>>(&v[0])?;
+                f.transform_chunk(downcast_input::<CsrMatrix>(&v[1])?)
+                    .map_err(task_err)
+            })
+        })
+        .collect()
 }
 
 impl<V, E> Pipeline<V, E> {
@@ -33,8 +191,39 @@ impl<V, E> Pipeline<V, E> {
     pub fn new(transformer: (&str, V), estimator: (&str, E)) -> Self {
         Pipeline {
             transformer: (transformer.0.to_string(), transformer.1),
+            fitted: Vec::new(),
             estimator: (estimator.0.to_string(), estimator.1),
         }
+    }
+
+    /// Adds a transformer fitted over the chunks (e.g. `("tfidf",
+    /// TfidfTransformer)`) after the ones before, just before the estimator.
+    pub fn with_fitted_step<F: ChunkFitTransformer>(mut self, step: (&str, F)) -> Self {
+        self.fitted.push((step.0.to_string(), Arc::new(step.1)));
+        self
+    }
+
+    /// The first step, with its name.
+    pub fn first_step(&self) -> (&str, &V) {
+        (&self.transformer.0, &self.transformer.1)
+    }
+
+    /// The fitted steps, with their names, in order.
+    pub fn fitted_steps(&self) -> &[(String, Arc<dyn ChunkFitTransformer>)] {
+        &self.fitted
+    }
+
+    /// The estimator step's name.
+    pub fn estimator_name(&self) -> &str {
+        &self.estimator.0
+    }
+
+    /// Every step's name, in order.
+    pub fn step_names(&self) -> Vec<&str> {
+        let mut v = vec![self.transformer.0.as_str()];
+        v.extend(self.fitted.iter().map(|(n, _)| n.as_str()));
+        v.push(&self.estimator.0);
+        v
     }
 
     /// The transformer step.
@@ -87,9 +276,28 @@ impl<V, E> Pipeline<V, E> {
         E: LazyEstimator<L>,
     {
         let xt = transform_chunks(&self.transformer.1, x);
+        let (xt, fitted) = if self.fitted.is_empty() {
+            (xt, Vec::new())
+        } else {
+            let mut b = GraphBuilder::new();
+            xt.chunks().iter().for_each(|c| b.merge(c));
+            let keys: Vec<Key> = xt.chunks().iter().map(|c| c.key().clone()).collect();
+            let steps: Vec<Arc<dyn ChunkFitTransformer>> =
+                self.fitted.iter().map(|(_, m)| m.clone()).collect();
+            let (train, _, fitted) = fit_steps(&mut b, &steps, keys, Vec::new());
+            let xt = Matrix::from_chunks(train.into_iter().map(|k| b.delayed(k)).collect());
+            let fitted = self
+                .fitted
+                .iter()
+                .zip(fitted)
+                .map(|((n, m), k)| (n.clone(), format!("{m:?}"), b.delayed(k)))
+                .collect();
+            (xt, fitted)
+        };
         let model = self.estimator.1.fit_lazy(&xt, y, &params)?;
         Ok(FittedPipeline {
             transformer: self.transformer.clone(),
+            fitted,
             estimator_name: self.estimator.0.clone(),
             model,
         })
@@ -100,14 +308,20 @@ impl<V, E> Pipeline<V, E> {
 /// Its methods build graphs too; compute them with a scheduler.
 pub struct FittedPipeline<V, M> {
     transformer: (String, V),
+    /// The fitted steps: name, repr, lazy fitted transform.
+    fitted: Vec<(String, String, Delayed<FittedTransform>)>,
     estimator_name: String,
     model: Delayed<M>,
 }
+
+/// A fitted step's transform, as the graph holds it.
+pub type FittedTransform = Arc<dyn ChunkTransform>;
 
 impl<V: Clone, M> Clone for FittedPipeline<V, M> {
     fn clone(&self) -> Self {
         FittedPipeline {
             transformer: self.transformer.clone(),
+            fitted: self.fitted.clone(),
             estimator_name: self.estimator_name.clone(),
             model: self.model.clone(),
         }
@@ -118,9 +332,39 @@ impl<V: fmt::Debug, M> fmt::Debug for FittedPipeline<V, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Pipeline(steps=[('{}', {:?}), ('{}', {:?})])",
-            self.transformer.0, self.transformer.1, self.estimator_name, self.model
-        )
+            "Pipeline(steps=[('{}', {:?}), ",
+            self.transformer.0, self.transformer.1
+        )?;
+        for (n, _, d) in &self.fitted {
+            write!(f, "('{n}', {d:?}), ")?;
+        }
+        write!(f, "('{}', {:?})])", self.estimator_name, self.model)
+    }
+}
+
+impl<V, M> FittedPipeline<V, M> {
+    /// The lazy fitted transforms of the fitted steps, in order.
+    pub fn fitted_transforms(&self) -> Vec<&Delayed<FittedTransform>> {
+        self.fitted.iter().map(|(_, _, d)| d).collect()
+    }
+
+    /// Every transform up to the estimator, chunk by chunk.
+    fn features<T: Data>(&self, x: &Bag<T>) -> Matrix<CsrMatrix>
+    where
+        V: ChunkTransformer<T>,
+    {
+        let xt = transform_chunks(&self.transformer.1, x);
+        if self.fitted.is_empty() {
+            return xt;
+        }
+        let mut b = GraphBuilder::new();
+        xt.chunks().iter().for_each(|c| b.merge(c));
+        let mut keys: Vec<Key> = xt.chunks().iter().map(|c| c.key().clone()).collect();
+        for (_, repr, d) in &self.fitted {
+            b.merge(d);
+            keys = apply_fitted(&mut b, &estimator_name(repr), d.key(), &keys);
+        }
+        Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
     }
 }
 
@@ -136,7 +380,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: Predict<L>,
     {
-        predict_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
+        predict_chunks(&self.model, &self.features(x))
     }
 
     /// Lazy class probabilities (`predict_proba`), one `n_samples ×
@@ -146,7 +390,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: PredictProba,
     {
-        predict_proba_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
+        predict_proba_chunks(&self.model, &self.features(x))
     }
 
     /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
@@ -161,7 +405,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         M: Predict<L>,
     {
         Error::check_aligned("score", x.npartitions(), y.nchunks())?;
-        score_chunks(&self.model, &transform_chunks(&self.transformer.1, x), y)
+        score_chunks(&self.model, &self.features(x), y)
     }
 }
 

@@ -306,3 +306,32 @@ fn a_panicking_map_on_threads_names_its_key_and_does_not_hang() {
     assert_eq!(err.key(), Some(&keys[5]));
     let _ = Threaded::new(2).get(bag.graph(), &keys[..1], &[]).unwrap();
 }
+
+#[test]
+fn averaged_over_chunks_of_different_widths_names_the_column_counts() {
+    // Issue 12: chunks of 4 and 5 columns said "chunk 1 was fit on classes
+    // [0, 1], chunk 0 on [0, 1]".
+    let four = CsrMatrix::from_dense(&array![
+        [1.0, 0.0, 0.0, 1.0],
+        [0.0, 1.0, 1.0, 0.0],
+        [1.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 1.0]
+    ]);
+    let five = CsrMatrix::from_dense(&array![
+        [1.0, 0.0, 0.0, 1.0, 0.0],
+        [0.0, 1.0, 1.0, 0.0, 1.0],
+        [1.0, 1.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 1.0, 1.0]
+    ]);
+    let (xs, ys) = chunks(vec![four, five], vec![Y4.to_vec(), Y4.to_vec()]);
+    let err = Averaged::new(LogisticRegression::<i8>::default())
+        .fit(&xs, &ys)
+        .unwrap()
+        .compute(&Sequential)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("chunk 1 was fit on 5 columns, chunk 0 on 4"),
+        "{err}"
+    );
+}

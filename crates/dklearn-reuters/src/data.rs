@@ -132,4 +132,57 @@ mod tests {
         assert!(e.to_string().contains("not a regular file"), "{e}");
         std::fs::remove_dir_all(&d).ok();
     }
+
+    #[test]
+    fn a_fifo_is_refused_by_name_without_blocking() {
+        // Issue 12: a FIFO named reut2-002.sgm blocked reproduce forever.
+        let d = temp_dir("fifo");
+        std::fs::write(d.join("reut2-000.sgm"), "").unwrap();
+        let fifo = d.join("reut2-002.sgm");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo unavailable: skipped");
+            return;
+        }
+        let e = find_reuters(Some(&d), Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("reut2-002.sgm") && e.contains("not a regular file"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn an_unreadable_data_directory_names_the_real_error() {
+        // Issue 12: an unreadable directory gave "no Reuters files found".
+        let d = temp_dir("unreadable");
+        let file = d.join("not-a-dir");
+        std::fs::write(&file, "x").unwrap();
+        let e = find_reuters(Some(&file), Path::new(".")).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Io { .. }), "{e}");
+        assert!(!e.to_string().contains("no Reuters-21578 files"), "{e}");
+        assert!(e.to_string().contains("not-a-dir"), "{e}");
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_read() {
+        // Issue 12: `reut2-\xff.sgm` failed with "No such file or directory".
+        use std::os::unix::ffi::OsStrExt;
+        let d = temp_dir("nonutf8");
+        let name = std::ffi::OsStr::from_bytes(b"reut2-\xff.sgm");
+        std::fs::write(
+            d.join(name),
+            "<REUTERS NEWID=\"7\"><TOPICS><D>acq</D></TOPICS><TEXT><BODY>b</BODY></TEXT></REUTERS>",
+        )
+        .unwrap();
+        let files = sgm_files(&d).unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].file_name(), Some(name));
+        let docs = crate::read_copy(&files[0], 1).unwrap();
+        assert_eq!(docs[0].newid, 100_007);
+        std::fs::remove_dir_all(&d).ok();
+    }
 }

@@ -35,6 +35,21 @@ pub enum ErrorKind {
     Lazy(dklearn_lazy::Error),
     /// Running the graph failed (the error names the task's key).
     Graph(dklearn_graph::Error),
+    /// The topic labels every training document alike (it matches none, or
+    /// all: a typo such as `ACQ`, topics being case-sensitive), so a
+    /// pipeline that needs both classes failed; the other's outcome is kept.
+    Topic {
+        /// The topic asked for.
+        topic: String,
+        /// Training documents labelled 1.
+        positive: usize,
+        /// Training documents.
+        n_train: usize,
+        /// The Chained SGD's accuracy, or why it failed too.
+        chained_sgd: Result<f64, String>,
+        /// The failure of the computation (the Averaged fit's).
+        source: Box<dklearn_graph::Error>,
+    },
 }
 
 /// The error type of `dklearn-reuters`.
@@ -97,6 +112,24 @@ impl fmt::Display for Error {
             ErrorKind::Estimator(e) => write!(f, "{e}"),
             ErrorKind::Lazy(e) => write!(f, "{e}"),
             ErrorKind::Graph(e) => write!(f, "{e}"),
+            ErrorKind::Topic {
+                topic,
+                positive,
+                n_train,
+                chained_sgd,
+                source,
+            } => {
+                write!(
+                    f,
+                    "topic {topic:?} is the label of {positive} of {n_train} training documents \
+                     (topics are case-sensitive, e.g. \"acq\"); "
+                )?;
+                match chained_sgd {
+                    Ok(s) => write!(f, "Chained SGD accuracy {s}; ")?,
+                    Err(e) => write!(f, "Chained SGD failed: {e}; ")?,
+                }
+                write!(f, "Averaged LR failed: {source}")
+            }
         }
     }
 }
@@ -109,6 +142,7 @@ impl std::error::Error for Error {
             ErrorKind::Estimator(e) => Some(e),
             ErrorKind::Lazy(e) => Some(e),
             ErrorKind::Graph(e) => Some(e),
+            ErrorKind::Topic { source, .. } => Some(source.as_ref()),
             ErrorKind::NoData { .. } | ErrorKind::InvalidParameter { .. } => None,
         }
     }

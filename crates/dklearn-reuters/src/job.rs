@@ -64,12 +64,16 @@ pub struct Job {
     pub score2: Delayed<f64>,
     /// Number of training documents.
     pub n_train: Delayed<usize>,
+    /// Number of training documents whose label is 1 (the topic's).
+    pub n_positive: Delayed<usize>,
     /// Number of test documents.
     pub n_test: Delayed<usize>,
     /// The first pipeline, for printing.
     pub repr1: String,
     /// The second pipeline, for printing.
     pub repr2: String,
+    /// The topic classified.
+    pub topic: String,
 }
 
 /// What one computation of the [`Job`] gives.
@@ -110,7 +114,8 @@ impl Job {
             &self.n_train,
             &self.n_test,
         )
-            .compute_with(sched, callbacks)?;
+            .compute_with(sched, callbacks)
+            .map_err(|e| self.explain(sched, e))?;
         Ok(JobResult {
             chained_sgd: s1,
             averaged_lr: s2,
@@ -121,6 +126,28 @@ impl Job {
             chained_sgd_model: fit1,
             averaged_lr_model: fit2.into_model(),
         })
+    }
+
+    /// `e`, or when the topic labels every training document alike (so the
+    /// Averaged fit, which needs two classes, failed), an error naming the
+    /// topic and its count with the Chained SGD's own outcome (computed
+    /// again without the Averaged fit).
+    fn explain<S: Scheduler + ?Sized>(&self, sched: &S, e: dklearn_graph::Error) -> Error {
+        let Ok((positive, n_train)) = (&self.n_positive, &self.n_train).compute_with(sched, &[])
+        else {
+            return e.into();
+        };
+        if positive != 0 && positive != n_train {
+            return e.into();
+        }
+        ErrorKind::Topic {
+            topic: self.topic.clone(),
+            positive,
+            n_train,
+            chained_sgd: self.score1.compute(sched).map_err(|e| e.to_string()),
+            source: Box::new(e),
+        }
+        .into()
     }
 
     /// Tasks in the merged graph of both fits and both scores.
@@ -166,13 +193,20 @@ pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> 
         })
 }
 
+/// The most copies [`documents_copies`] can make: copy `c` adds
+/// `c * 100_000` to every NEWID (< 100,000), and the result must fit a u32.
+pub const MAX_COPIES: u64 = (u32::MAX as u64 - 99_999) / 100_000 + 1;
+
 /// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
 pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
+    let overflow = || TaskError::new(format!("copy {copy}: document ids overflow u32"));
+    let shift = copy
+        .checked_mul(100_000)
+        .and_then(|s| u32::try_from(s).ok())
+        .ok_or_else(overflow)?;
     let mut docs = read_reuters_file(path).map_err(TaskError::from_error)?;
-    let shift = u32::try_from(copy * 100_000)
-        .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
     for d in &mut docs {
-        d.newid += shift;
+        d.newid = d.newid.checked_add(shift).ok_or_else(overflow)?;
     }
     Ok(docs)
 }
@@ -245,6 +279,12 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
         score1,
         score2,
         n_train: count(&split.y_train, "count-train"),
+        n_positive: Delayed::gather(split.y_train.chunks(), "count-positive", &(), |c| {
+            Ok(c.iter()
+                .map(|v| v.iter().filter(|&&l| l == 1).count())
+                .sum())
+        }),
+        topic: cfg.topic.clone(),
         n_test: count(&split.y_test, "count-test"),
         repr1: format!("{pipe1:?}"),
         repr2: format!("{pipe2:?}"),

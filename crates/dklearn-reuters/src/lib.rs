@@ -33,5 +33,5 @@ pub use data::{find_reuters, sgm_files};
 pub use error::{Error, ErrorKind};
 pub use job::{
     build, documents, documents_copies, label, read_copy, sgd, split, time_stages, vectorizer, Job,
-    JobConfig, JobResult,
+    JobConfig, JobResult, MAX_COPIES,
 };

@@ -116,6 +116,21 @@ fn a_broken_file_fails_the_job_naming_the_file_and_line() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn a_topic_that_matches_nothing_is_named_and_chained_sgd_still_reports() {
+    // Issue 12: `--topic ACQ` (no document has it) ended with "Averaged: no
+    // chunk had two classes to fit on", naming neither the topic nor keeping
+    // the Chained SGD's valid result.
+    let (dir, _) = corpus("topic");
+    let cfg = JobConfig::new(&dir, "ACQ", 0).unwrap();
+    let err = run_once(&cfg, 2, &[]).unwrap_err();
+    assert!(err.contains("topic \"ACQ\" is the label of 0 of"), "{err}");
+    assert!(err.contains("Chained SGD accuracy 1"), "{err}");
+    assert!(err.contains("Averaged LR failed"), "{err}");
+    assert!(err.contains("no chunk had two classes"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The first error of type `T` in the `source()` chain of `e`.
 fn cause<'a, T: std::error::Error + 'static>(
     e: &'a (dyn std::error::Error + 'static),

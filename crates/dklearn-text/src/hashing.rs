@@ -441,6 +441,10 @@ impl fmt::Debug for HashingVectorizer {
 /// [`murmurhash3_32_padded`] may read 8 bytes past a feature's end.
 const PADDING: &str = "\0\0\0\0\0\0\0\0";
 
+/// Bytes of ASCII text whose token spans are found at a time (see
+/// `ascii_unigrams`).
+const SPAN_BLOCK: usize = 1 << 16;
+
 /// Reused buffers: nothing is allocated per token, and per document only
 /// when a buffer must grow.
 #[derive(Default)]
@@ -772,17 +776,35 @@ impl HashingVectorizer {
     /// The word unigrams of the ASCII `text`; `padded` is `text` followed
     /// by at least eight more bytes. Finds the tokens, then hashes them in a
     /// tight loop (hashing inside the scanner's callback would not inline).
+    ///
+    /// The text is scanned in blocks of about [`SPAN_BLOCK`] bytes, each
+    /// ending before a non-word byte (no token crosses one), so the span
+    /// buffers (about a third of the block's length in entries) stay small
+    /// however long the document: a 100 MB document no longer needs 500 MB
+    /// of spans.
     fn ascii_unigrams(&self, text: &[u8], padded: &[u8], s: &mut Scratch) {
-        let n = ascii_token_spans(text, &mut s.token_starts, &mut s.token_ends);
-        let (starts, ends) = (&s.token_starts[..n], &s.token_ends[..n]);
-        let d = self.p.n_features as u32;
-        if d.is_power_of_two() {
-            // x % 2**k is a mask, for |i32::MIN| = 2**31 too (k <= 30).
-            let mask = d - 1;
-            self.hash_spans(padded, starts, ends, &mut s.packed, move |x| x & mask);
-        } else {
-            let modulo = self.modulo;
-            self.hash_spans(padded, starts, ends, &mut s.packed, move |x| modulo.rem(x));
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut start = 0;
+        while start < text.len() {
+            let mut end = (start + SPAN_BLOCK).min(text.len());
+            while end < text.len() && is_word(text[end]) {
+                end += 1;
+            }
+            let n = ascii_token_spans(&text[start..end], &mut s.token_starts, &mut s.token_ends);
+            let (starts, ends) = (&s.token_starts[..n], &s.token_ends[..n]);
+            // Spans are relative to `start`; `padded[start..]` still has the
+            // padding after the last token.
+            let padded = &padded[start..];
+            let d = self.p.n_features as u32;
+            if d.is_power_of_two() {
+                // x % 2**k is a mask, for |i32::MIN| = 2**31 too (k <= 30).
+                let mask = d - 1;
+                self.hash_spans(padded, starts, ends, &mut s.packed, move |x| x & mask);
+            } else {
+                let modulo = self.modulo;
+                self.hash_spans(padded, starts, ends, &mut s.packed, move |x| modulo.rem(x));
+            }
+            start = end;
         }
     }
 

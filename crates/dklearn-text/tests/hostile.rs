@@ -269,3 +269,39 @@ fn documents_in_equal_rows_out_through_the_vectorizer() {
         assert!(!cols.is_empty(), "document {}", i + 1);
     }
 }
+
+#[test]
+fn a_long_ascii_document_hashes_as_the_general_path_across_span_blocks() {
+    // The ASCII word path finds token spans 64 KiB at a time (so a 100 MB
+    // document no longer needs 500 MB of spans); tokens near and across the
+    // block ends must come out as the general tokenizer finds them.
+    let mut doc = String::new();
+    let mut i = 0u64;
+    while doc.len() < 300_000 {
+        i = i
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let len = 1 + (i >> 60) as usize;
+        let word: String = (0..len)
+            .map(|k| char::from(b"abcXYZ_09"[((i >> (k % 50)) % 9) as usize]))
+            .collect();
+        doc.push_str(&word);
+        doc.push(if i % 7 == 0 { '.' } else { ' ' });
+        if i % 1000 == 0 {
+            doc.push_str(&"w".repeat(70_000)); // a run longer than a block
+        }
+    }
+    // A lone non-ASCII character (no token) sends the same text through the
+    // general tokenizer.
+    let general = format!("{doc} \u{e9}");
+    for v in [
+        HashingVectorizer::default(),
+        params().n_features(1000).build().unwrap(),
+        params().lowercase(false).build().unwrap(),
+    ] {
+        let a = v.transform(&[&doc]);
+        let b = v.transform(&[&general]);
+        assert_eq!(a.row(0), b.row(0));
+        assert!(a.nnz() > 100);
+    }
+}

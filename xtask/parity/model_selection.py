@@ -1,0 +1,306 @@
+"""Parity fixtures for model selection: splitters, parameter sampling, TfidfTransformer,
+GridSearchCV and RandomizedSearchCV (scikit-learn 1.9.1).
+
+Writes crates/dklearn-estimators/tests/fixtures/model_selection.json:
+- KFold (plain and shuffled), StratifiedKFold (plain and shuffled), ShuffleSplit index sets;
+- ParameterSampler candidates (lists only: permutation, tracking selection and reservoir
+  sampling; and scipy's uniform / loguniform with lists);
+- TfidfTransformer: idf_ and the transformed matrix under all 24 settings, fitted on the
+  whole matrix (the Rust test fits it from per-chunk document counts);
+and tests/fixtures/search.json of the crate holding the lazy layer (dklearn-lazy):
+- GridSearchCV / RandomizedSearchCV over Pipeline(HashingVectorizer, TfidfTransformer,
+  SGDClassifier) on in-memory synthetic text with KFold / StratifiedKFold / ShuffleSplit:
+  every split score, mean/std test score, ranks and best_params_.
+
+Floats are written as their IEEE bits (unsigned integers) so the comparison is bit-exact
+whatever the JSON reader's float parsing.
+
+numpy's float64 log/exp loops on AVX-512 CPUs call Intel's SVML, which differs from libm by
+an ulp on ~0.3% of inputs; dklearn uses libm. The fixtures are generated with numpy's libm
+loops (NPY_DISABLE_CPU_FEATURES below): this changes no scikit-learn code path, only which
+log numpy calls. The script also reports how many idf_ values SVML would change.
+
+Run by `cargo xtask parity` as: python model_selection.py --root ROOT [--xtask BIN --data DIR]
+"""
+import os
+import sys
+
+SVML_OFF = "X86_V4 AVX512_ICL AVX512_SPR"
+
+
+def _has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return "avx512f" in f.read()
+    except OSError:
+        return False
+
+
+if _has_avx512() and os.environ.get("NPY_DISABLE_CPU_FEATURES") != SVML_OFF:
+    os.environ["NPY_DISABLE_CPU_FEATURES"] = SVML_OFF
+    os.execv(sys.executable, [sys.executable] + sys.argv)
+
+import argparse
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+import sklearn
+from scipy.stats import loguniform, uniform
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import (GridSearchCV, KFold, ParameterSampler, RandomizedSearchCV,
+                                     ShuffleSplit, StratifiedKFold)
+from sklearn.pipeline import Pipeline
+
+REGEN = "cargo xtask parity"
+
+
+def bits(a):
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float64)).view(np.uint64).tolist()
+
+
+def splits(cv, n, y=None):
+    return [[tr.tolist(), te.tolist()] for tr, te in cv.split(np.zeros((n, 1)), y)]
+
+
+def jsonable(v):
+    if isinstance(v, tuple):
+        return {"pair": list(v)}
+    if isinstance(v, (bool, np.bool_)):
+        return {"bool": bool(v)}
+    if isinstance(v, (int, np.integer)):
+        return {"int": int(v)}
+    if isinstance(v, (float, np.floating)):
+        return {"float": bits([v])[0]}
+    if isinstance(v, str):
+        return {"str": v}
+    if v is None:
+        return {"none": True}
+    raise TypeError(v)
+
+
+def params_json(p):
+    return {k: jsonable(v) for k, v in sorted(p.items())}
+
+
+def splitter_cases():
+    out = []
+    for n in (7, 10, 13):
+        for k in (2, 3, 5):
+            out.append({"cv": "kfold", "n": n, "n_splits": k, "seed": None,
+                        "splits": splits(KFold(k), n)})
+            for seed in (0, 42):
+                out.append({"cv": "kfold", "n": n, "n_splits": k, "seed": seed,
+                            "splits": splits(KFold(k, shuffle=True, random_state=seed), n)})
+    rng = np.random.RandomState(5)
+    for n, k in ((20, 3), (31, 4), (12, 2)):
+        y = rng.choice([3, 1, 1, 2, 2, 2], size=n)
+        for seed in (None, 0, 7):
+            cv = StratifiedKFold(k) if seed is None else StratifiedKFold(k, shuffle=True,
+                                                                         random_state=seed)
+            out.append({"cv": "stratified", "n": n, "n_splits": k, "seed": seed,
+                        "y": y.tolist(), "splits": splits(cv, n, y)})
+    for n in (10, 20, 33):
+        for test, train in ((None, None), (0.25, None), (5, None), (0.3, 0.5), (None, 0.6),
+                            (None, 4)):
+            for seed in (0, 3):
+                cv = ShuffleSplit(4, test_size=test, train_size=train, random_state=seed)
+                out.append({"cv": "shuffle", "n": n, "n_splits": 4, "seed": seed,
+                            "test_size": jsonable(test), "train_size": jsonable(train),
+                            "splits": splits(cv, n)})
+    return out
+
+
+def dist_json(d):
+    if isinstance(d, list):
+        return {"choice": [jsonable(v) for v in d]}
+    name = d.dist.name
+    if name == "uniform":
+        return {"uniform": bits([d.kwds.get("loc", d.args[0] if d.args else 0.0),
+                                 d.kwds.get("scale", d.args[1] if len(d.args) > 1 else 1.0)])}
+    if name in ("loguniform", "reciprocal"):
+        return {"loguniform": bits(list(d.args))}
+    raise TypeError(d)
+
+
+def sampler_cases():
+    out = []
+    lists = {"a": [1, 2, 3], "b": ["x", "y"], "c": [0.1, 0.2, 0.3, 0.4]}
+    big = {"v": list(range(200))}
+    spaces = [
+        (lists, [1, 5, 24, 30]),
+        (big, [1, 2, 150, 199, 200]),
+        ({"alpha": loguniform(1e-6, 1e-2), "loss": ["hinge", "log_loss"],
+          "eta0": uniform(0.1, 2.0), "ngram": [(1, 1), (1, 2), (2, 2)]}, [1, 7]),
+    ]
+    for space, iters in spaces:
+        for n_iter in iters:
+            for seed in (0, 11):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    cands = list(ParameterSampler(space, n_iter, random_state=seed))
+                out.append({"space": {k: dist_json(v) for k, v in space.items()},
+                            "n_iter": n_iter, "seed": seed,
+                            "candidates": [params_json(c) for c in cands]})
+    return out
+
+
+def csr_json(x):
+    x = sp.csr_matrix(x)
+    x.sort_indices()
+    return {"n_rows": x.shape[0], "n_cols": x.shape[1], "indptr": x.indptr.tolist(),
+            "indices": x.indices.tolist(), "data": bits(x.data)}
+
+
+def tfidf_cases():
+    rng = np.random.RandomState(3)
+    dense = rng.poisson(0.6, size=(30, 12)).astype(float)
+    dense[:, 4] = 0.0  # a column no document has
+    dense[7] = 0.0  # an empty document
+    dense[:, 9] *= 2.5  # non-integer term weights
+    x = sp.csr_matrix(dense)
+    cases, libm_diff = [], 0
+    for norm in ("l2", "l1", None):
+        for use_idf in (True, False):
+            for smooth in (True, False):
+                for sub in (False, True):
+                    t = TfidfTransformer(norm=norm, use_idf=use_idf, smooth_idf=smooth,
+                                         sublinear_tf=sub).fit(x)
+                    xt = t.transform(x)
+                    idf = t.idf_ if use_idf else None
+                    if idf is not None:
+                        n = x.shape[0] + int(smooth)
+                        df = np.bincount(x.indices, minlength=x.shape[1]) + float(smooth)
+                        libm_diff += int(sum(math.log(n / d) + 1.0 != v
+                                             for d, v in zip(df, idf)))
+                    cases.append({"norm": norm, "use_idf": use_idf, "smooth_idf": smooth,
+                                  "sublinear_tf": sub, "repr": repr(t),
+                                  "idf": None if idf is None else bits(idf),
+                                  "xt": csr_json(xt)})
+    return {"x": csr_json(x), "chunks": [0, 11, 17, 30], "cases": cases}, libm_diff
+
+
+def synthetic_text(n_docs, seed):
+    """Documents from two topics sharing a common vocabulary (labels 0/1, imbalanced)."""
+    rng = np.random.RandomState(seed)
+    common = [f"word{i}" for i in range(120)]
+    topics = [[f"t{k}term{i}" for i in range(30)] for k in range(2)]
+    docs, labels = [], []
+    for _ in range(n_docs):
+        k = int(rng.rand() < 0.35)
+        n = rng.randint(6, 20)
+        words = [topics[k][rng.randint(30)] if rng.rand() < 0.3 else common[rng.randint(120)]
+                 for _ in range(n)]
+        if rng.rand() < 0.1:
+            k = 1 - k  # label noise, so that scores differ between candidates
+        docs.append(" ".join(words))
+        labels.append(k)
+    return docs, np.array(labels)
+
+
+def pipeline():
+    return Pipeline([("vect", HashingVectorizer(alternate_sign=False)),
+                     ("tfidf", TfidfTransformer()),
+                     ("sgd", SGDClassifier(random_state=0, max_iter=30, tol=None))])
+
+
+def cv_json(cv):
+    if isinstance(cv, StratifiedKFold):
+        return {"stratified": [cv.n_splits, cv.random_state]}
+    if isinstance(cv, KFold):
+        return {"kfold": [cv.n_splits, cv.random_state if cv.shuffle else None]}
+    if isinstance(cv, ShuffleSplit):
+        return {"shuffle": [cv.n_splits, cv.random_state], "test_size": jsonable(cv.test_size)}
+    raise TypeError(cv)
+
+
+def search_result(s):
+    r = s.cv_results_
+    n = len(r["params"])
+    k = s.n_splits_
+    return {
+        "params": [params_json(p) for p in r["params"]],
+        "split_scores": [bits([r[f"split{i}_test_score"][c] for i in range(k)])
+                         for c in range(n)],
+        "mean_test_score": bits(r["mean_test_score"]),
+        "std_test_score": bits(r["std_test_score"]),
+        "rank_test_score": r["rank_test_score"].tolist(),
+        "best_index": int(s.best_index_),
+        "best_params": params_json(s.best_params_),
+        "best_score": bits([s.best_score_])[0],
+        "refit_train_score": bits([s.best_estimator_.score(SEARCH_DOCS, SEARCH_Y)])[0],
+    }
+
+
+SEARCH_DOCS, SEARCH_Y = synthetic_text(90, 4)
+
+
+def search_cases():
+    grid = {"vect__n_features": [2**8, 2**10], "vect__ngram_range": [(1, 1), (1, 2)],
+            "tfidf__use_idf": [True, False], "sgd__alpha": [1e-4, 1e-2],
+            "sgd__loss": ["hinge", "log_loss"]}
+    cvs = [KFold(3), KFold(3, shuffle=True, random_state=0), StratifiedKFold(3),
+           StratifiedKFold(3, shuffle=True, random_state=1),
+           ShuffleSplit(3, test_size=0.25, random_state=0)]
+    out = []
+    for cv in cvs:
+        for scoring in ("accuracy", "f1_macro"):
+            s = GridSearchCV(pipeline(), grid, cv=cv, scoring=scoring).fit(SEARCH_DOCS, SEARCH_Y)
+            out.append({"kind": "grid", "space": {k: dist_json(v) for k, v in grid.items()},
+                        "cv": cv_json(cv), "scoring": scoring, **search_result(s)})
+    dists = {"vect__n_features": [2**8, 2**10], "tfidf__sublinear_tf": [True, False],
+             "sgd__alpha": loguniform(1e-5, 1e-1), "sgd__loss": ["hinge", "log_loss"]}
+    for cv in (KFold(3), StratifiedKFold(4, shuffle=True, random_state=2)):
+        s = RandomizedSearchCV(pipeline(), dists, n_iter=6, cv=cv, random_state=0)
+        s.fit(SEARCH_DOCS, SEARCH_Y)
+        out.append({"kind": "random", "space": {k: dist_json(v) for k, v in dists.items()},
+                    "n_iter": 6, "seed": 0, "cv": cv_json(cv), "scoring": "accuracy",
+                    **search_result(s)})
+    return {"docs": SEARCH_DOCS, "y": SEARCH_Y.tolist(), "cases": out}
+
+
+def main():
+    np.seterr(divide="ignore")  # smooth_idf=False on a column no document has: idf inf
+    warnings.simplefilter("ignore", UserWarning)  # StratifiedKFold's small-class warning
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--xtask", default="")
+    ap.add_argument("--data", default="")
+    args = ap.parse_args()
+    root = Path(args.root)
+    tfidf, libm_diff = tfidf_cases()
+    if libm_diff:
+        print(f"model_selection parity: numpy's log differs from libm's on {libm_diff} idf_ "
+              "values: its SVML loops are still on (NPY_DISABLE_CPU_FEATURES)", file=sys.stderr)
+        return 1
+    ms = {"_regenerate": REGEN, "sklearn_version": sklearn.__version__,
+          "splitters": splitter_cases(), "samplers": sampler_cases(), "tfidf": tfidf}
+    est = root / "crates/dklearn-estimators/tests/fixtures/model_selection.json"
+    est.write_text(json.dumps(ms))
+    written = [est]
+    # The search fixture goes to the crate holding the lazy layer.
+    lazy = root / "crates/dklearn-lazy"
+    if not lazy.is_dir():
+        lazy = root / "crates/dklearn-estimators"
+    (lazy / "tests/fixtures").mkdir(parents=True, exist_ok=True)
+    search = {"_regenerate": REGEN, "sklearn_version": sklearn.__version__, **search_cases()}
+    (lazy / "tests/fixtures/search.json").write_text(json.dumps(search))
+    written.append(lazy / "tests/fixtures/search.json")
+    sizes = [p.stat().st_size for p in written]
+    if max(sizes) > 400_000:
+        print(f"model_selection parity: a fixture is {max(sizes)} bytes (> 400 KB)",
+              file=sys.stderr)
+        return 1
+    print(f"model_selection parity: {len(ms['splitters'])} splitter cases, "
+          f"{len(ms['samplers'])} sampler cases, {len(tfidf['cases'])} tfidf settings "
+          f"(numpy's libm log loops), "
+          f"files {sizes} bytes (scikit-learn {sklearn.__version__})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
