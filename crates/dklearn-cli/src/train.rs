@@ -25,6 +25,7 @@ use dklearn_lazy::{
     score_chunks, train_mask, transform_chunks, Averaged, Chained, FitParams, LazyEstimator,
     Matrix, Pipeline,
 };
+use dklearn_skops::{FittedTextPipeline, Model as SkopsModel, Skops};
 use dklearn_text::HashingVectorizer;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -287,10 +288,17 @@ struct Trained {
     accuracy: f64,
     pipeline: String,
     stats: dklearn_io::PartStats,
+    /// The fitted estimator, as the skops crate's `Model` (for `--save`).
+    model: SkopsModel<String>,
 }
 
 impl Run<'_> {
-    fn go<E>(&self, name: &str, est: E) -> Result<Trained, Failure>
+    fn go<E>(
+        &self,
+        name: &str,
+        est: E,
+        to_model: impl Fn(&E::Model) -> SkopsModel<String>,
+    ) -> Result<Trained, Failure>
     where
         E: LazyEstimator<String>,
         E::Model: Predict<String> + Data,
@@ -316,6 +324,7 @@ impl Run<'_> {
             "trained-model",
             &(format!("{pipe:?}"), fitted.model().key().to_string()),
         );
+        let saved = to_model(&model);
         let model = Delayed::value_with_token("trained-model", token, model);
         let score = score_chunks(&model, &transform_chunks(self.vect, &x_test), &y_test)?;
         let n_test = count(&y_test, "count-test");
@@ -326,6 +335,7 @@ impl Run<'_> {
             accuracy,
             pipeline: format!("{pipe:?}"),
             stats,
+            model: saved,
         })
     }
 }
@@ -354,14 +364,6 @@ fn find_classes(
 
 /// Runs `dklearn train`.
 pub(crate) fn run(a: Args) -> Result<(), Failure> {
-    if let Some(p) = &a.save {
-        return Err(format!(
-            "--save {}: saving a fitted pipeline needs the persistence format \
-             (dklearn-skops), which is not in this build yet",
-            p.display()
-        )
-        .into());
-    }
     if !(a.test_size > 0.0 && a.test_size < 1.0) {
         return Err(format!("--test-size must be in (0, 1), got {}", a.test_size).into());
     }
@@ -455,18 +457,22 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
         (Model::Sgd, false) => run.go(
             "sgdclassifier",
             Chained::new(SGDClassifier::params().random_state(rs).build()?),
+            |m| m.clone().into(),
         )?,
         (Model::Sgd, true) => run.go(
             "sgdclassifier",
             Averaged::new(SGDClassifier::params().random_state(rs).build()?),
+            |m| m.model().clone().into(),
         )?,
         (Model::Perceptron, false) => run.go(
             "perceptron",
             Chained::new(Perceptron::params().random_state(rs).build()?),
+            |m| m.clone().into(),
         )?,
         (Model::Perceptron, true) => run.go(
             "perceptron",
             Averaged::new(Perceptron::params().random_state(rs).build()?),
+            |m| m.model().clone().into(),
         )?,
         (Model::Pa, false) => run.go(
             "passiveaggressiveclassifier",
@@ -475,6 +481,7 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
                     .random_state(rs)
                     .build()?,
             ),
+            |m| m.clone().into(),
         )?,
         (Model::Pa, true) => run.go(
             "passiveaggressiveclassifier",
@@ -483,14 +490,17 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
                     .random_state(rs)
                     .build()?,
             ),
+            |m| m.model().clone().into(),
         )?,
         (Model::Nb, _) => run.go(
             "multinomialnb",
             Chained::new(MultinomialNB::params().build()?),
+            |m| m.clone().into(),
         )?,
         (Model::Lr, _) => run.go(
             "logisticregression",
             Averaged::new(LogisticRegression::params().build()?),
+            |m| m.model().clone().into(),
         )?,
     };
     let wall_s = t0.elapsed().as_secs_f64();
@@ -529,8 +539,23 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
     };
     if a.json {
         println!("{}", serde_json::to_string(&out)?);
-        return Ok(());
+    } else {
+        print_report(&out);
     }
+    // The model is written after the results are printed: a failed save is
+    // an error (it is an output), but never hides the scores.
+    if let Some(p) = &a.save {
+        FittedTextPipeline::new(vect, t.model)
+            .and_then(|fitted| fitted.save(p))
+            .map_err(|e| format!("--save {}: {e}", p.display()))?;
+        if !a.json {
+            println!("  {:<10} {}", "saved", p.display());
+        }
+    }
+    Ok(())
+}
+
+fn print_report(out: &Outcome) {
     println!(
         "dklearn train: {} files, {} partitions, format {}, {} workers",
         out.files, out.partitions, out.format, out.workers
@@ -556,7 +581,6 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
     if let Some(p) = &out.profile {
         println!("  {:<10} {p}", "profile");
     }
-    Ok(())
 }
 
 #[cfg(test)]

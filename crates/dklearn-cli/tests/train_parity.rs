@@ -154,3 +154,59 @@ fn bad_records_are_named_by_file_and_line_or_counted() {
     assert!(String::from_utf8_lossy(&dklearn(&lr).stderr).contains("no partial_fit"));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `train --save` writes the fitted pipeline as a skops file that `predict`
+/// serves: the saved model's predictions are labels of the training classes,
+/// and averaged and chained fits both save.
+#[test]
+fn train_save_writes_a_model_that_predict_serves() {
+    let dir = std::env::temp_dir().join(format!("dklearn-train-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for fit in ["chained", "averaged"] {
+        let path = dir.join(format!("{fit}.skops"));
+        let out = dklearn(&[
+            "train".into(),
+            "--input".into(),
+            input_for("jsonl"),
+            "--text-field".into(),
+            "text".into(),
+            "--label-field".into(),
+            "topic".into(),
+            format!("--{fit}"),
+            "--json".into(),
+            "--save".into(),
+            path.to_string_lossy().into_owned(),
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let classes: Vec<String> = report["classes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dklearn"))
+            .args(["predict", "--model"])
+            .arg(&path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "\"wheat crop harvest exports\"").unwrap();
+            writeln!(stdin, "\"shares merger acquisition stake\"").unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<String>(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| classes.contains(l)), "{lines:?} {classes:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
