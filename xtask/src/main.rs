@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`, `tidy`, `search`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`, `search`, `fetch-data`, `train-bench`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ mod accuracy;
 mod bench;
 mod ci;
 mod data;
+mod fetch_data;
 mod interrupt;
 mod parity;
 mod parse_reuters;
@@ -22,6 +23,7 @@ mod search;
 mod size;
 mod skops;
 mod tidy;
+mod train_bench;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -195,6 +197,10 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// `dklearn train` out of core on generated JSON lines (deleted afterwards), vs scikit-learn and dask.bag.
+    TrainBench(train_bench::Args),
+    /// Download Reuters-21578, verify it against pinned SHA-256 sums, move it into place.
+    FetchData(fetch_data::Args),
     /// GridSearchCV of 24 candidates x 3 partition folds on the Reuters training part, as one graph.
     Search(search::Args),
     /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
@@ -221,6 +227,8 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::FetchData(a) => fetch_data::run(a),
+        Cmd::TrainBench(a) => train_bench::run(a),
         Cmd::Search(a) => search::run(a),
         Cmd::PredictBench(a) => predict_bench::run(a),
         Cmd::SkopsModels(a) => skops::run(a),

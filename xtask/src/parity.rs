@@ -138,7 +138,10 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                     "-p",
                     "dklearn-estimators",
                     "-p",
+                    "dklearn-cli",
+                    "-p",
                     "dklearn-lazy",
+                    "-p",
                     "dklearn-skops",
                 ])
                 .current_dir(&root),

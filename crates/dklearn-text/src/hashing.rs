@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::murmur::murmurhash3_32_padded;
 use crate::tokenize::{ascii_token_spans, collapse_whitespace_into, python_split, word_tokens};
-use crate::unicode::python_lower_into;
+use crate::unicode::{is_python_word, python_lower_into};
 use dklearn_sparse::{CsrMatrix, Norm};
 use std::fmt;
 
@@ -43,6 +43,83 @@ impl std::str::FromStr for Analyzer {
     }
 }
 
+/// scikit-learn's `stop_words`: tokens dropped before n-grams are made (word analyzer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopWords {
+    /// `'english'`: scikit-learn's `ENGLISH_STOP_WORDS` (318 words), exactly.
+    English,
+    /// A list of words.
+    List(Vec<String>),
+}
+
+/// scikit-learn's `strip_accents`, applied after lowercasing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StripAccents {
+    /// `'ascii'`: NFKD, then every non-ASCII code point dropped.
+    Ascii,
+    /// `'unicode'`: NFKD, then every combining mark dropped.
+    Unicode,
+}
+
+impl std::str::FromStr for StripAccents {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "ascii" => Ok(StripAccents::Ascii),
+            "unicode" => Ok(StripAccents::Unicode),
+            _ => Err(Error::invalid_parameter(
+                "strip_accents",
+                format!("must be 'ascii' or 'unicode', got {s:?}"),
+            )),
+        }
+    }
+}
+
+/// A user's preprocessing function (scikit-learn's `preprocessor`): it replaces
+/// lowercasing and accent stripping. Rust code, so results are only those of
+/// scikit-learn if the function does what the Python one does: it breaks parity.
+#[derive(Clone)]
+pub struct Preprocessor(std::sync::Arc<PreprocessFn>);
+
+/// The function inside a [`Preprocessor`].
+type PreprocessFn = dyn Fn(&str) -> String + Send + Sync;
+/// The function inside a [`Tokenizer`].
+type TokenizeFn = dyn Fn(&str) -> Vec<String> + Send + Sync;
+
+/// A user's tokenizer (scikit-learn's `tokenizer`): it replaces `token_pattern`.
+/// Rust code, so it breaks parity with scikit-learn unless it matches a Python one.
+#[derive(Clone)]
+pub struct Tokenizer(std::sync::Arc<TokenizeFn>);
+
+macro_rules! closure_identity {
+    ($t:ty) => {
+        impl PartialEq for $t {
+            /// The same function object (the repr, and so graph keys, tell them apart).
+            fn eq(&self, o: &Self) -> bool {
+                std::sync::Arc::ptr_eq(&self.0, &o.0)
+            }
+        }
+        impl fmt::Debug for $t {
+            /// `<function at 0x...>`, as Python's repr of a function: two different
+            /// functions never share a repr while both are alive.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "<function at {:p}>",
+                    std::sync::Arc::as_ptr(&self.0) as *const u8
+                )
+            }
+        }
+    };
+}
+closure_identity!(Preprocessor);
+closure_identity!(Tokenizer);
+
+/// scikit-learn's default `token_pattern`.
+pub const DEFAULT_TOKEN_PATTERN: &str = r"(?u)\b\w\w+\b";
+/// The other pattern matched exactly: every run of word characters.
+pub const SINGLE_CHAR_TOKEN_PATTERN: &str = r"(?u)\b\w+\b";
+
 /// Unchecked parameters of a [`HashingVectorizer`]; [`build`](Self::build)
 /// checks them. Defaults are scikit-learn's.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +131,11 @@ pub struct HashingVectorizerParams {
     analyzer: Analyzer,
     binary: bool,
     lowercase: bool,
+    stop_words: Option<StopWords>,
+    strip_accents: Option<StripAccents>,
+    token_pattern: String,
+    preprocessor: Option<Preprocessor>,
+    tokenizer: Option<Tokenizer>,
 }
 
 impl Default for HashingVectorizerParams {
@@ -66,6 +148,11 @@ impl Default for HashingVectorizerParams {
             analyzer: Analyzer::Word,
             binary: false,
             lowercase: true,
+            stop_words: None,
+            strip_accents: None,
+            token_pattern: DEFAULT_TOKEN_PATTERN.to_string(),
+            preprocessor: None,
+            tokenizer: None,
         }
     }
 }
@@ -106,7 +193,37 @@ impl HashingVectorizerParams {
         self.lowercase = on;
         self
     }
-    /// Checks the parameters: `n_features` in `1..=i32::MAX`, `1 <= min_n <= max_n`.
+    /// Stop words removed from the tokens (word analyzer; default none).
+    pub fn stop_words(mut self, sw: Option<StopWords>) -> Self {
+        self.stop_words = sw;
+        self
+    }
+    /// Accent stripping after lowercasing (default none).
+    pub fn strip_accents(mut self, sa: Option<StripAccents>) -> Self {
+        self.strip_accents = sa;
+        self
+    }
+    /// The token regular expression: scikit-learn's default
+    /// [`DEFAULT_TOKEN_PATTERN`] `(?u)\b\w\w+\b` or [`SINGLE_CHAR_TOKEN_PATTERN`]
+    /// `(?u)\b\w+\b`; `build` refuses any other (it could not be matched exactly).
+    pub fn token_pattern(mut self, pattern: &str) -> Self {
+        self.token_pattern = pattern.to_string();
+        self
+    }
+    /// A preprocessing function replacing lowercasing and accent stripping.
+    /// **Breaks parity**: scikit-learn cannot run Rust code.
+    pub fn preprocessor(mut self, f: impl Fn(&str) -> String + Send + Sync + 'static) -> Self {
+        self.preprocessor = Some(Preprocessor(std::sync::Arc::new(f)));
+        self
+    }
+    /// A tokenizer replacing `token_pattern` (word analyzer).
+    /// **Breaks parity**: scikit-learn cannot run Rust code.
+    pub fn tokenizer(mut self, f: impl Fn(&str) -> Vec<String> + Send + Sync + 'static) -> Self {
+        self.tokenizer = Some(Tokenizer(std::sync::Arc::new(f)));
+        self
+    }
+    /// Checks the parameters: `n_features` in `1..=i32::MAX`, `1 <= min_n <= max_n`,
+    /// a `token_pattern` that can be matched exactly.
     pub fn build(self) -> Result<HashingVectorizer, Error> {
         if self.n_features == 0 || self.n_features > i32::MAX as usize {
             return Err(Error::invalid_parameter(
@@ -121,8 +238,39 @@ impl HashingVectorizerParams {
                 format!("needs 1 <= min_n <= max_n, got ({lo}, {hi})"),
             ));
         }
+        let min_token_chars = match self.token_pattern.as_str() {
+            DEFAULT_TOKEN_PATTERN => 2,
+            SINGLE_CHAR_TOKEN_PATTERN => 1,
+            other => {
+                return Err(Error::invalid_parameter(
+                    "token_pattern",
+                    format!(
+                        "only {DEFAULT_TOKEN_PATTERN:?} (the default) and \
+                         {SINGLE_CHAR_TOKEN_PATTERN:?} are matched exactly, got {other:?}; \
+                         use .tokenizer(...) for others (it breaks parity)"
+                    ),
+                ))
+            }
+        };
+        let stop: Option<std::collections::HashSet<String>> =
+            self.stop_words.as_ref().map(|sw| match sw {
+                StopWords::English => crate::stop_words::ENGLISH
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect(),
+                StopWords::List(v) => v.iter().cloned().collect(),
+            });
+        let custom_words = stop.is_some() || min_token_chars != 2 || self.tokenizer.is_some();
+        let plain = !custom_words && self.preprocessor.is_none();
         let modulo = FastMod::new(self.n_features as u32);
-        Ok(HashingVectorizer { p: self, modulo })
+        Ok(HashingVectorizer {
+            p: self,
+            modulo,
+            min_token_chars,
+            stop: stop.map(std::sync::Arc::new),
+            custom_words,
+            plain,
+        })
     }
 }
 
@@ -149,6 +297,13 @@ impl HashingVectorizerParams {
 pub struct HashingVectorizer {
     p: HashingVectorizerParams,
     modulo: FastMod,
+    /// 2 for `\w\w+`, 1 for `\w+`.
+    min_token_chars: usize,
+    stop: Option<std::sync::Arc<std::collections::HashSet<String>>>,
+    /// Word tokens other than the default pattern's, or stop words.
+    custom_words: bool,
+    /// No option that changes ASCII text (the ASCII fast path applies).
+    plain: bool,
 }
 
 /// `x % d` on `u32` by multiplications only (Lemire, Kaser and Kurz,
@@ -193,6 +348,35 @@ fn py_bool(b: bool) -> &'static str {
     }
 }
 
+/// Python's `repr` of a str (single quotes unless the text has one and no double quote).
+fn py_str_repr(s: &str) -> String {
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::new();
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    out
+}
+
 impl fmt::Debug for HashingVectorizer {
     /// scikit-learn's repr: only the parameters that differ from the
     /// defaults, in alphabetical order.
@@ -226,6 +410,28 @@ impl fmt::Debug for HashingVectorizer {
                 Some(n) => format!("norm='{n}'"),
                 None => "norm=None".into(),
             });
+        }
+        if let Some(pp) = &p.preprocessor {
+            parts.push(format!("preprocessor={pp:?}"));
+        }
+        match &p.stop_words {
+            None => {}
+            Some(StopWords::English) => parts.push("stop_words='english'".into()),
+            Some(StopWords::List(v)) => {
+                let items: Vec<String> = v.iter().map(|w| py_str_repr(w)).collect();
+                parts.push(format!("stop_words=[{}]", items.join(", ")));
+            }
+        }
+        match p.strip_accents {
+            None => {}
+            Some(StripAccents::Ascii) => parts.push("strip_accents='ascii'".into()),
+            Some(StripAccents::Unicode) => parts.push("strip_accents='unicode'".into()),
+        }
+        if p.token_pattern != d.token_pattern {
+            parts.push(format!("token_pattern={}", py_str_repr(&p.token_pattern)));
+        }
+        if let Some(t) = &p.tokenizer {
+            parts.push(format!("tokenizer={t:?}"));
         }
         write!(f, "HashingVectorizer({})", parts.join(", "))
     }
@@ -371,7 +577,11 @@ impl HashingVectorizer {
     /// `indices` and `data`.
     fn row_into(&self, doc: &str, s: &mut Scratch, indices: &mut Vec<usize>, data: &mut Vec<f64>) {
         s.packed.clear();
-        if self.p.analyzer == Analyzer::Word && self.p.ngram_range == (1, 1) && doc.is_ascii() {
+        if self.plain
+            && self.p.analyzer == Analyzer::Word
+            && self.p.ngram_range == (1, 1)
+            && doc.is_ascii()
+        {
             // The common case, on bytes: one pass copies (and lowercases,
             // which for ASCII is `str.lower`) into a padded buffer, and the
             // scanner needs no second ASCII check. (Lowercasing the text
@@ -394,15 +604,15 @@ impl HashingVectorizer {
             // Preprocess: Python's str.lower, or the text as is, followed by
             // eight NULs so a token's words can be read without a length check.
             s.text.clear();
-            if self.p.lowercase {
-                python_lower_into(doc, &mut s.text);
-            } else {
-                s.text.push_str(doc);
-            }
+            self.preprocess_into(doc, &mut s.text, &mut s.norm_text);
             let len = s.text.len();
             s.text.push_str(PADDING);
             let text = std::mem::take(&mut s.text);
-            self.features(&text[..len], text.as_bytes(), s);
+            if self.custom_words && self.p.analyzer == Analyzer::Word {
+                self.custom_word_features(&text[..len], s);
+            } else {
+                self.features(&text[..len], text.as_bytes(), s);
+            }
             s.text = text;
         }
         // Packed keys are < 2 * n_features <= 2**32.
@@ -434,6 +644,85 @@ impl HashingVectorizer {
         }
         if let Some(norm) = self.p.norm {
             normalize_row(&mut data[base..], norm);
+        }
+    }
+
+    /// scikit-learn's preprocessing into `out`: the user's preprocessor, or
+    /// `str.lower` (when `lowercase`) then `strip_accents`; `tmp` is scratch.
+    fn preprocess_into(&self, doc: &str, out: &mut String, tmp: &mut String) {
+        if let Some(pp) = &self.p.preprocessor {
+            out.push_str(&(pp.0)(doc));
+            return;
+        }
+        let Some(sa) = self.p.strip_accents else {
+            if self.p.lowercase {
+                python_lower_into(doc, out);
+            } else {
+                out.push_str(doc);
+            }
+            return;
+        };
+        let lowered: &str = if self.p.lowercase {
+            tmp.clear();
+            python_lower_into(doc, tmp);
+            tmp
+        } else {
+            doc
+        };
+        match sa {
+            StripAccents::Ascii => crate::accents::strip_accents_ascii_into(lowered, out),
+            StripAccents::Unicode => crate::accents::strip_accents_unicode_into(lowered, out),
+        }
+    }
+
+    /// Word n-grams when the tokens are not the default pattern's or stop words
+    /// are dropped: the tokens as strings, filtered, joined by one space.
+    fn custom_word_features(&self, text: &str, s: &mut Scratch) {
+        let mut tokens: Vec<&str> = Vec::new();
+        let owned: Vec<String>;
+        if let Some(t) = &self.p.tokenizer {
+            owned = (t.0)(text);
+            tokens.extend(owned.iter().map(String::as_str));
+        } else if self.min_token_chars == 2 {
+            let mut it = word_tokens(text);
+            while let Some((a, b)) = it.next_span() {
+                tokens.push(&text[a..b]);
+            }
+        } else {
+            // (?u)\b\w+\b: every maximal run of word characters.
+            let mut start = None;
+            for (i, c) in text.char_indices() {
+                match (is_python_word(c), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(a)) => {
+                        tokens.push(&text[a..i]);
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(a) = start {
+                tokens.push(&text[a..]);
+            }
+        }
+        if let Some(stop) = &self.stop {
+            tokens.retain(|t| !stop.contains(*t));
+        }
+        let (min_n, max_n) = self.p.ngram_range;
+        let n_tok = tokens.len();
+        for n in min_n..=max_n.min(n_tok) {
+            for i in 0..=(n_tok - n) {
+                s.gram.clear();
+                for (k, t) in tokens[i..i + n].iter().enumerate() {
+                    if k > 0 {
+                        s.gram.push(' ');
+                    }
+                    s.gram.push_str(t);
+                }
+                let len = s.gram.len();
+                s.gram.push_str(PADDING);
+                self.add_padded(s.gram.as_bytes(), 0, len, &mut s.packed);
+            }
         }
     }
 

@@ -15,17 +15,24 @@
 //!   scikit-learn out-of-core example's parser gives.
 #![deny(missing_docs)]
 
+mod accents;
 mod error;
 mod hashing;
 mod murmur;
+mod nfkd_tables;
 mod sgml;
+mod stop_words;
 mod tokenize;
 mod unicode;
 mod unicode_tables;
 
+pub use accents::{strip_accents_ascii_into, strip_accents_unicode_into};
 pub use dklearn_sparse::Norm;
 pub use error::{Error, ErrorKind};
-pub use hashing::{decode_ignore, Analyzer, HashingVectorizer, HashingVectorizerParams};
+pub use hashing::{
+    decode_ignore, Analyzer, HashingVectorizer, HashingVectorizerParams, Preprocessor, StopWords,
+    StripAccents, Tokenizer, DEFAULT_TOKEN_PATTERN, SINGLE_CHAR_TOKEN_PATTERN,
+};
 pub use murmur::{murmurhash3_32, murmurhash3_32_str};
 pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader, MAX_DOCUMENT_SIZE};
 pub use tokenize::{collapse_whitespace_into, python_split, word_tokens, WordTokens};
