@@ -20,6 +20,7 @@ mod reference;
 mod reproduce;
 mod scale;
 mod search;
+mod size;
 mod skops;
 mod tidy;
 mod train_bench;

@@ -32,6 +32,14 @@ pub(crate) struct Args {
     /// Also print the N slowest tasks (key, duration, start, worker) on stderr.
     #[arg(long, default_value_t = 0)]
     pub slowest: usize,
+    /// Keep the values between tasks under SIZE (`128MB`, `64MiB` or bytes)
+    /// by spilling to `target/dklearn/spill` (see `Threaded::memory_limit`).
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Do not give the Chained SGD its classes: they are found by a pass
+    /// over every training label chunk first, as a user who gives none.
+    #[arg(long)]
+    pub no_classes: bool,
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
@@ -57,6 +65,13 @@ pub(crate) struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// The `--memory-limit` in MB (1e6 bytes), if any.
+    pub memory_limit_mb: Option<f64>,
+    /// Whether the Chained SGD was given its classes.
+    pub classes_given: bool,
+    /// MB written to the spill directory and read back (0 without a limit).
+    pub spilled_mb: f64,
+    pub unspilled_mb: f64,
     /// The fitted models (Chained SGD, Averaged LR), not printed.
     #[serde(skip)]
     pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
@@ -76,9 +91,20 @@ pub(crate) fn run_once(
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
+    run_limited(cfg, workers, None, callbacks)
+}
+
+/// [`run_once`] with an optional memory limit (spilling as `scale` does).
+pub(crate) fn run_limited(
+    cfg: &JobConfig,
+    workers: usize,
+    memory_limit: Option<usize>,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
     let t0 = Instant::now();
+    let sched: Threaded = crate::scale::scheduler(workers, memory_limit);
     let r = build(cfg)
-        .and_then(|job| job.compute(&Threaded::new(workers), callbacks))
+        .and_then(|job| job.compute(&sched, callbacks))
         .msg()?;
     Ok(Outcome {
         chained_sgd: r.chained_sgd,
@@ -93,6 +119,10 @@ pub(crate) fn run_once(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        memory_limit_mb: memory_limit.map(|b| b as f64 / 1e6),
+        classes_given: cfg.classes,
+        spilled_mb: 0.0,
+        unspilled_mb: 0.0,
         models: Some((r.chained_sgd_model, r.averaged_lr_model)),
         saved_models: Vec::new(),
     })
@@ -100,7 +130,8 @@ pub(crate) fn run_once(
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    let mut cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    cfg.classes = !args.no_classes;
     let workers = crate::workers(args.workers)?;
     if !args.json {
         crate::outln!(
@@ -118,7 +149,15 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
-    let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
+    let mut out = run_limited(
+        &cfg,
+        workers,
+        args.memory_limit,
+        &[&progress, &prof, &rprof],
+    )?;
+    let (spilled, unspilled) = prof.spill_bytes();
+    out.spilled_mb = spilled as f64 / 1e6;
+    out.unspilled_mb = unspilled as f64 / 1e6;
     if args.slowest > 0 {
         // Where the time went, task by task (stderr, so --json stays one object).
         let mut tasks = prof.results();
@@ -198,6 +237,15 @@ fn print_outcome(out: &Outcome, json: bool) -> crate::Result<()> {
     }
     if let Some(p) = &out.profile {
         crate::outln!("  {:<28} {}", "profile", p);
+    }
+    if let Some(limit) = out.memory_limit_mb {
+        crate::outln!(
+            "  {:<28} {:.0} MB: {:.1} MB spilled, {:.1} MB read back",
+            "memory limit",
+            limit,
+            out.spilled_mb,
+            out.unspilled_mb
+        );
     }
     for f in &out.saved_models {
         crate::outln!("  {:<28} {f}", "saved model");

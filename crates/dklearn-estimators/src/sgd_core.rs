@@ -298,6 +298,12 @@ pub(crate) fn state_from_coef<L: Ord + Clone>(
     })
 }
 
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Fitted<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::SgdFitted<{}>", L::type_tag());
+        enc, n_features, std_coef, avg_coef, std_intercept, avg_intercept, exposes_average,
+        intercept_is_avg, t, n_iter);
+}
+
 /// The complete fitted state of an SGD-family classifier, in scikit-learn's
 /// attributes: what a saved model needs to predict exactly and to go on with
 /// `partial_fit` as scikit-learn would. Read it with `fitted_state()`, set it

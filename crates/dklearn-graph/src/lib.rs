@@ -18,6 +18,7 @@
 
 mod bag;
 mod builder;
+mod codecs;
 mod delayed;
 mod error;
 mod graph;
@@ -28,6 +29,7 @@ mod token;
 
 pub use crate::bag::Bag;
 pub use crate::builder::GraphBuilder;
+pub use crate::codecs::Codecs;
 pub use crate::delayed::{
     compute_many, delayed, downcast_input, downcast_value, input_mut, merge_graphs, take_input,
     AnyDelayed, Compute, Data, Delayed, DelayedOutput,
@@ -35,6 +37,9 @@ pub use crate::delayed::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
-pub use crate::scheduler::{finish_callbacks, start_callbacks, Callback, Scheduler, Sequential};
+pub use crate::scheduler::{
+    finish_callbacks, start_callbacks, Callback, Scheduler, Sequential, SpillEvent, SpillKind,
+};
 pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
+pub use dklearn_codec as codec;

@@ -28,6 +28,7 @@
 
 mod averaged;
 mod chained;
+mod codecs;
 mod error;
 mod matrix;
 mod pipeline;
@@ -37,6 +38,7 @@ mod split;
 
 pub use averaged::{Averaged, AveragedFit};
 pub use chained::Chained;
+pub use codecs::{codecs, install_codecs};
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
 pub use pipeline::{
