@@ -90,7 +90,7 @@ fn bench_liblinear(c: &mut Criterion) {
         .map(|(x, y)| {
             let mut lr = LogisticRegression::new();
             lr.fit(x, y).expect("fit");
-            lr.n_iter().map_or(0, |n| n.iter().sum::<usize>())
+            lr.n_iter_().map_or(0, |n| n.iter().sum::<usize>())
         })
         .sum();
     eprintln!("22 synthetic chunks: {nnz} non-zeros, {iters} TRON iterations in all");
@@ -105,7 +105,7 @@ fn bench_liblinear(c: &mut Criterion) {
             for (x, y) in &chunks {
                 let mut lr = LogisticRegression::new();
                 lr.fit(black_box(x), black_box(y)).expect("fit");
-                black_box(lr.coef());
+                black_box(lr.coef_());
             }
         })
     });
@@ -115,7 +115,7 @@ fn bench_liblinear(c: &mut Criterion) {
             let mut lr = LogisticRegression::new();
             lr.fit(black_box(&chunks[0].0), black_box(&chunks[0].1))
                 .expect("fit");
-            black_box(lr.coef());
+            black_box(lr.coef_());
         })
     });
     g.finish();
@@ -132,7 +132,7 @@ fn bench_liblinear(c: &mut Criterion) {
                 nb.partial_fit(black_box(x), black_box(y), Some(&[0, 1]))
                     .expect("partial_fit");
             }
-            black_box(nb.class_count().map(|c| c[0]));
+            black_box(nb.class_count_().map(|c| c[0]));
         })
     });
     g.finish();

@@ -1,8 +1,9 @@
 //! `cargo xtask accuracy`: both scores over K seeds, mean ± std, and with
 //! `--vs-sklearn` scikit-learn's scores on the same splits side by side.
 
-use crate::job::JobConfig;
 use crate::reproduce::{default_workers, run_once};
+use crate::Msg;
+use dklearn_reuters::JobConfig;
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask accuracy`.
@@ -84,7 +85,7 @@ pub fn run(args: Args) -> crate::Result<()> {
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     let mut per_seed = Vec::new();
     for seed in 0..args.seeds {
-        let cfg = JobConfig::new(&dir, &args.topic, seed)?;
+        let cfg = JobConfig::new(&dir, &args.topic, seed).msg()?;
         let out = run_once(&cfg, workers, &[])?;
         if !args.json {
             eprintln!(

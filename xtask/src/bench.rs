@@ -2,8 +2,9 @@
 //! and on all workers and (when asked) scikit-learn alone and dask, on the
 //! same files in one run, with ratios.
 
-use crate::job::{self, JobConfig};
 use crate::reproduce::{default_workers, run_once};
+use crate::Msg;
+use dklearn_reuters::{time_stages, JobConfig};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -58,7 +59,7 @@ fn time_dklearn(
 ) -> crate::Result<BTreeMap<&'static str, f64>> {
     let mut samples: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     for _ in 0..repeat {
-        for (name, secs) in job::time_stages(cfg, workers)? {
+        for (name, secs) in time_stages(cfg, &dklearn_executor::Threaded::new(workers)).msg()? {
             samples.entry(name).or_default().push(secs);
         }
         let total = run_once(cfg, workers, &[])?.wall_s;
@@ -72,7 +73,7 @@ fn time_dklearn(
 
 pub fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, "acq", 0)?;
+    let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     let repeat = args.repeat.max(1);
     let mut rows: BTreeMap<&'static str, Row> =

@@ -11,7 +11,6 @@ mod accuracy;
 mod bench;
 mod ci;
 mod data;
-mod job;
 mod parity;
 mod parse_reuters;
 mod reference;
@@ -21,6 +20,19 @@ mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
 pub type Result<T> = std::result::Result<T, String>;
+
+/// A library error as the user's message (`.msg()?`): xtask is the
+/// command-line edge, where typed errors become text.
+pub trait Msg<T> {
+    /// The error's `Display` text.
+    fn msg(self) -> Result<T>;
+}
+
+impl<T, E: std::fmt::Display> Msg<T> for std::result::Result<T, E> {
+    fn msg(self) -> Result<T> {
+        self.map_err(|e| e.to_string())
+    }
+}
 
 #[derive(Parser)]
 #[command(

@@ -62,7 +62,7 @@ fn write_doc(out: &mut impl Write, file: &str, d: &ReutersDocument) -> crate::Re
 }
 
 pub fn run(args: Args) -> crate::Result<()> {
-    let files = crate::data::sgm_files(&args.dir);
+    let files = dklearn_reuters::sgm_files(&args.dir).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!("no .sgm files in {}", args.dir.display()));
     }

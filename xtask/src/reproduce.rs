@@ -1,11 +1,11 @@
 //! `cargo xtask reproduce`: the main job on the local threaded executor, with
 //! the progress bar, the task profiler and the resource profiler on.
 
-use crate::job::{build, JobConfig};
+use crate::Msg;
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
-use dklearn_graph::Compute;
+use dklearn_reuters::{build, JobConfig};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -64,44 +64,28 @@ pub fn run_once(
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
     let t0 = Instant::now();
-    let job = build(cfg)?;
-    let sched = Threaded::new(workers);
-    let (_fit1, fit2, s1, s2, n_train, n_test) = (
-        &job.fit1,
-        &job.fit2,
-        &job.score1,
-        &job.score2,
-        &job.n_train,
-        &job.n_test,
-    )
-        .compute_with(&sched, callbacks)
-        .map_err(|e| e.to_string())?;
-    let wall_s = t0.elapsed().as_secs_f64();
-    let (graph, _) = dklearn_graph::merge_graphs(&[
-        job.fit1.as_any(),
-        job.fit2.as_any(),
-        job.score1.as_any(),
-        job.score2.as_any(),
-    ]);
+    let r = build(cfg)
+        .and_then(|job| job.compute(&Threaded::new(workers), callbacks))
+        .msg()?;
     Ok(Outcome {
-        chained_sgd: s1,
-        averaged_lr: s2,
-        wall_s,
-        n_train,
-        n_test,
+        chained_sgd: r.chained_sgd,
+        averaged_lr: r.averaged_lr,
+        wall_s: t0.elapsed().as_secs_f64(),
+        n_train: r.n_train,
+        n_test: r.n_test,
         workers,
         topic: cfg.topic.clone(),
         seed: cfg.seed,
         peak_rss_mb: peak_rss_bytes().map(|b| b as f64 / 1e6),
-        skipped_chunks: fit2.skipped().to_vec(),
-        tasks: graph.len(),
+        skipped_chunks: r.skipped_chunks,
+        tasks: r.tasks,
         profile: None,
     })
 }
 
 pub fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, &args.topic, args.seed)?;
+    let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     if !args.json {
         println!(
@@ -112,7 +96,7 @@ pub fn run(args: Args) -> crate::Result<()> {
             cfg.seed,
             workers
         );
-        let job = build(&cfg)?;
+        let job = build(&cfg).msg()?;
         println!("  {}", job.repr1);
         println!("  {}", job.repr2);
     }

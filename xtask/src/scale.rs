@@ -9,13 +9,12 @@
 //! text or features waits in memory for the fits to finish and every file is
 //! parsed once. Each K runs in a child process so its peak RSS is its own.
 
-use crate::job::{documents_copies, sgd, vectorizer, JobConfig};
-use dklearn_estimators::{
-    transform_chunks, Averaged, AveragedFit, Chained, FitParams, LogisticRegression, Predict,
-    SGDClassifier,
-};
+use crate::Msg;
+use dklearn_estimators::{LogisticRegression, Predict, SGDClassifier};
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
+use dklearn_lazy::{transform_chunks, Averaged, AveragedFit, Chained, FitParams};
+use dklearn_reuters::{documents_copies, sgd, vectorizer, JobConfig};
 use dklearn_sparse::CsrMatrix;
 use dklearn_text::ReutersDocument;
 use std::path::PathBuf;
@@ -194,15 +193,14 @@ fn run_one(
         |p: &[ReutersDocument]| p.len(),
         |c| c.iter().copied().sum(),
     );
-    let split = crate::job::split(&docs, cfg)?;
-    let vect = vectorizer()?;
+    let split = dklearn_reuters::split(&docs, cfg).msg()?;
+    let vect = vectorizer().msg()?;
     let xt = transform_chunks(&vect, &split.x_train);
-    let err = |e: dklearn_estimators::Error| e.to_string();
-    let fit1 = Chained::new(sgd(cfg)?)
+    let fit1 = Chained::new(sgd(cfg).msg()?)
         .fit(&xt, &split.y_train, &FitParams::new().classes(vec![0i8, 1]))
-        .map_err(err)?;
-    let lr: Lr = LogisticRegression::params().build().map_err(err)?;
-    let fit2 = Averaged::new(lr).fit(&xt, &split.y_train).map_err(err)?;
+        .msg()?;
+    let lr: Lr = LogisticRegression::params().build().msg()?;
+    let fit2 = Averaged::new(lr).fit(&xt, &split.y_train).msg()?;
     let n_train: Delayed<usize> =
         Delayed::gather(split.y_train.chunks(), "count-train", &(), |c| {
             Ok(c.iter().map(|v| v.len()).sum())
@@ -301,7 +299,7 @@ fn run_one(
 
 pub fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, "acq", 0)?;
+    let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     let workers = args
         .workers
         .unwrap_or_else(crate::reproduce::default_workers)

@@ -39,8 +39,6 @@ pub enum ErrorKind {
     NotFitted(&'static str),
     /// Negative values where counts are required (MultinomialNB).
     NegativeValues(&'static str),
-    /// An error of the lazy layer (graph construction or computation).
-    Graph(String),
     /// Anything else, with a message.
     Other(String),
 }
@@ -114,7 +112,6 @@ impl fmt::Display for Error {
             ErrorKind::NegativeValues(what) => {
                 write!(f, "negative values in data passed to {what}")
             }
-            ErrorKind::Graph(msg) => write!(f, "{msg}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }
     }

@@ -1,10 +1,15 @@
-//! Linear estimators with scikit-learn parity, over `dklearn-sparse` CSR input,
-//! and (later) the lazy dask-learn layer (Chained, Averaged, Pipeline).
+//! # dklearn-estimators
+//!
+//! Eager linear estimators with scikit-learn parity over `dklearn-sparse` CSR
+//! input: the SGD family (`SGDClassifier`, `Perceptron`,
+//! `PassiveAggressiveClassifier`), liblinear's `LogisticRegression`,
+//! `MultinomialNB`, metrics and labels. Depends on `dklearn-sparse` and
+//! ndarray only: no graphs, no text. The lazy dask-learn layer (`Chained`,
+//! `Averaged`, `Pipeline`) that runs these over chunks is `dklearn-lazy`.
 #![deny(missing_docs)]
 
 mod error;
 mod labels;
-mod lazy;
 mod liblinear;
 mod logistic;
 pub mod metrics;
@@ -16,22 +21,25 @@ mod perceptron;
 mod sgd;
 mod sgd_core;
 mod sgd_fast;
-mod text;
 mod traits;
 mod tron;
 
 pub use error::{Error, ErrorKind};
 pub use labels::{unique_labels, LabelEncoder};
-pub use lazy::{
-    predict_chunks, score_chunks, train_mask, train_test_split, transform_chunks, Averaged,
-    AveragedFit, Chained, ChunkTransformer, FitParams, FittedPipeline, LazyEstimator, Matrix,
-    Pipeline, TrainTestSplit,
-};
 pub use logistic::{LogisticRegression, LogisticRegressionParams};
 pub use mt19937::Mt19937;
 pub use naive_bayes::{MultinomialNB, MultinomialNBParams};
 pub use params::{Average, LearningRate, Loss, Penalty};
-pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveParams};
+pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveClassifierParams};
 pub use perceptron::{Perceptron, PerceptronParams};
-pub use sgd::{SGDClassifier, SgdClassifierParams};
+pub use sgd::{SGDClassifier, SGDClassifierParams};
 pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
+
+/// The old spelling of [`SGDClassifierParams`].
+#[deprecated(note = "renamed to SGDClassifierParams (every builder is `<Estimator>Params`)")]
+pub type SgdClassifierParams<L> = SGDClassifierParams<L>;
+/// The old spelling of [`PassiveAggressiveClassifierParams`].
+#[deprecated(
+    note = "renamed to PassiveAggressiveClassifierParams (every builder is `<Estimator>Params`)"
+)]
+pub type PassiveAggressiveParams<L> = PassiveAggressiveClassifierParams<L>;

@@ -18,6 +18,7 @@ use crate::traits::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// Python's `repr` of a float (`1.0`, `0.001`, `1e-05`, `1e+16`), so `Debug`
 /// output reads like scikit-learn's.
@@ -48,8 +49,32 @@ pub(crate) fn py_float(v: f64) -> String {
 /// [`LogisticRegression::params`]: every value is validated by
 /// [`build`](LogisticRegressionParams::build), so a fit never meets an
 /// invalid one.
+pub struct LogisticRegressionParams<L> {
+    hp: LrHyper,
+    _labels: PhantomData<fn() -> L>,
+}
+
+// By hand: derives would ask `L: Clone` etc. of the label type.
+impl<L> Clone for LogisticRegressionParams<L> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<L> Copy for LogisticRegressionParams<L> {}
+impl<L> PartialEq for LogisticRegressionParams<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hp == other.hp
+    }
+}
+impl<L> fmt::Debug for LogisticRegressionParams<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.hp.fmt(f)
+    }
+}
+
+/// The values of [`LogisticRegressionParams`], stored in the estimator.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LogisticRegressionParams {
+pub(crate) struct LrHyper {
     c: f64,
     tol: f64,
     max_iter: usize,
@@ -57,9 +82,9 @@ pub struct LogisticRegressionParams {
     intercept_scaling: f64,
 }
 
-impl Default for LogisticRegressionParams {
+impl Default for LrHyper {
     fn default() -> Self {
-        LogisticRegressionParams {
+        LrHyper {
             c: 1.0,
             tol: 1e-4,
             max_iter: 100,
@@ -69,10 +94,10 @@ impl Default for LogisticRegressionParams {
     }
 }
 
-impl LogisticRegressionParams {
+impl<L> LogisticRegressionParams<L> {
     /// Inverse regularisation strength (`C`, default 1): must be finite and > 0.
     pub fn c(mut self, c: f64) -> Self {
-        self.c = c;
+        self.hp.c = c;
         self
     }
 
@@ -80,54 +105,54 @@ impl LogisticRegressionParams {
     /// `max(min(#pos, #neg), 1) / n_samples` and applied to the gradient norm
     /// relative to its value at `w = 0`. Must be finite and ≥ 0.
     pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
+        self.hp.tol = tol;
         self
     }
 
     /// Most accepted Newton steps per weight row (default 100).
     pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
+        self.hp.max_iter = max_iter;
         self
     }
 
     /// Whether to fit an intercept (default `true`).
     pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
-        self.fit_intercept = fit_intercept;
+        self.hp.fit_intercept = fit_intercept;
         self
     }
 
     /// The constant feature appended for the intercept (default 1): the
     /// larger, the less the intercept is regularised. Must be finite and > 0.
     pub fn intercept_scaling(mut self, intercept_scaling: f64) -> Self {
-        self.intercept_scaling = intercept_scaling;
+        self.hp.intercept_scaling = intercept_scaling;
         self
     }
 
     /// Validates the parameters into an unfitted estimator.
-    pub fn build<L>(self) -> Result<LogisticRegression<L>, Error> {
-        if !(self.c.is_finite() && self.c > 0.0) {
+    pub fn build(self) -> Result<LogisticRegression<L>, Error> {
+        if !(self.hp.c.is_finite() && self.hp.c > 0.0) {
             return Err(Error::invalid_parameter(
                 "C",
-                format!("must be a finite float > 0, got {}", py_float(self.c)),
+                format!("must be a finite float > 0, got {}", py_float(self.hp.c)),
             ));
         }
-        if !(self.tol.is_finite() && self.tol >= 0.0) {
+        if !(self.hp.tol.is_finite() && self.hp.tol >= 0.0) {
             return Err(Error::invalid_parameter(
                 "tol",
-                format!("must be a finite float >= 0, got {}", py_float(self.tol)),
+                format!("must be a finite float >= 0, got {}", py_float(self.hp.tol)),
             ));
         }
-        if !(self.intercept_scaling.is_finite() && self.intercept_scaling > 0.0) {
+        if !(self.hp.intercept_scaling.is_finite() && self.hp.intercept_scaling > 0.0) {
             return Err(Error::invalid_parameter(
                 "intercept_scaling",
                 format!(
                     "must be a finite float > 0, got {}",
-                    py_float(self.intercept_scaling)
+                    py_float(self.hp.intercept_scaling)
                 ),
             ));
         }
         Ok(LogisticRegression {
-            params: self,
+            params: self.hp,
             fitted: None,
         })
     }
@@ -157,27 +182,32 @@ struct Fitted<L> {
 /// lr.fit(&x, &["ham", "ham", "spam", "spam"])?;
 /// assert_eq!(lr.predict(&x)?, vec!["ham", "ham", "spam", "spam"]);
 /// assert_eq!(format!("{lr:?}"), "LogisticRegression(C=10.0, solver='liblinear')");
-/// assert_eq!(lr.coef().unwrap().dim(), (1, 2));
+/// assert_eq!(lr.coef_().unwrap().dim(), (1, 2));
 /// # Ok::<(), dklearn_estimators::Error>(())
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct LogisticRegression<L> {
-    params: LogisticRegressionParams,
+    params: LrHyper,
     fitted: Option<Fitted<L>>,
 }
 
-impl LogisticRegression<()> {
+impl<L> LogisticRegression<L> {
     /// The parameter builder, starting from scikit-learn's defaults
     /// (`C=1.0, tol=1e-4, max_iter=100, fit_intercept=True, intercept_scaling=1`).
-    pub fn params() -> LogisticRegressionParams {
-        LogisticRegressionParams::default()
+    /// The label type comes from the context or a turbofish:
+    /// `LogisticRegression::<i8>::params()`.
+    pub fn params() -> LogisticRegressionParams<L> {
+        LogisticRegressionParams {
+            hp: LrHyper::default(),
+            _labels: PhantomData,
+        }
     }
 }
 
 impl<L> Default for LogisticRegression<L> {
     fn default() -> Self {
         LogisticRegression {
-            params: LogisticRegressionParams::default(),
+            params: LrHyper::default(),
             fitted: None,
         }
     }
@@ -188,7 +218,7 @@ impl<L> fmt::Debug for LogisticRegression<L> {
     /// defaults, sorted by name (`solver='liblinear'` always differs).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = &self.params;
-        let d = LogisticRegressionParams::default();
+        let d = LrHyper::default();
         let mut parts = Vec::new();
         if p.c != d.c {
             parts.push(format!("C={}", py_float(p.c)));
@@ -220,8 +250,11 @@ impl<L> LogisticRegression<L> {
     }
 
     /// The hyper-parameters.
-    pub fn get_params(&self) -> &LogisticRegressionParams {
-        &self.params
+    pub fn get_params(&self) -> LogisticRegressionParams<L> {
+        LogisticRegressionParams {
+            hp: self.params,
+            _labels: PhantomData,
+        }
     }
 
     /// `C`.
@@ -240,28 +273,28 @@ impl<L> LogisticRegression<L> {
     }
 
     /// `coef_`: `1 × n_features` for two classes, else `n_classes × n_features`.
-    pub fn coef(&self) -> Option<&Array2<f64>> {
+    pub fn coef_(&self) -> Option<&Array2<f64>> {
         self.fitted.as_ref().map(|f| &f.coef)
     }
 
     /// `intercept_`, one per row of `coef_` (zeros without intercept).
-    pub fn intercept(&self) -> Option<&[f64]> {
+    pub fn intercept_(&self) -> Option<&[f64]> {
         self.fitted.as_ref().map(|f| f.intercept.as_slice())
     }
 
     /// `classes_`, sorted.
-    pub fn classes(&self) -> Option<&[L]> {
+    pub fn classes_(&self) -> Option<&[L]> {
         self.fitted.as_ref().map(|f| f.classes.as_slice())
     }
 
     /// `n_iter_`: accepted TRON steps per row of `coef_`; `None` before
     /// fitting and for a model rebuilt by [`LinearClassifier::with_coef`].
-    pub fn n_iter(&self) -> Option<&[usize]> {
+    pub fn n_iter_(&self) -> Option<&[usize]> {
         self.fitted.as_ref().and_then(|f| f.n_iter.as_deref())
     }
 
     /// `n_features_in_`.
-    pub fn n_features_in(&self) -> Option<usize> {
+    pub fn n_features_in_(&self) -> Option<usize> {
         self.fitted.as_ref().map(|f| f.coef.ncols())
     }
 
@@ -452,16 +485,16 @@ impl<L: Clone> Predict<L> for LogisticRegression<L> {
 impl<L: Clone + PartialEq> Score<L> for LogisticRegression<L> {}
 
 impl<L: Ord + Clone> LinearClassifier<L> for LogisticRegression<L> {
-    fn coef(&self) -> Option<&Array2<f64>> {
-        LogisticRegression::coef(self)
+    fn coef_(&self) -> Option<&Array2<f64>> {
+        LogisticRegression::coef_(self)
     }
 
-    fn intercept(&self) -> Option<&[f64]> {
-        LogisticRegression::intercept(self)
+    fn intercept_(&self) -> Option<&[f64]> {
+        LogisticRegression::intercept_(self)
     }
 
-    fn classes(&self) -> Option<&[L]> {
-        LogisticRegression::classes(self)
+    fn classes_(&self) -> Option<&[L]> {
+        LogisticRegression::classes_(self)
     }
 
     fn with_coef(
@@ -558,7 +591,7 @@ mod tests {
     fn repr_lists_non_default_params_sorted() {
         let lr: LogisticRegression<i32> = LogisticRegression::new();
         assert_eq!(format!("{lr:?}"), "LogisticRegression(solver='liblinear')");
-        let lr: LogisticRegression<i32> = LogisticRegression::params()
+        let lr: LogisticRegression<i32> = LogisticRegression::<i32>::params()
             .tol(1e-6)
             .c(0.5)
             .max_iter(7)
@@ -575,20 +608,20 @@ mod tests {
     #[test]
     fn invalid_params_fail_at_build() {
         for c in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let e = LogisticRegression::params()
+            let e = LogisticRegression::<i32>::params()
                 .c(c)
-                .build::<i32>()
+                .build()
                 .unwrap_err();
             assert!(matches!(
                 e.kind(),
                 ErrorKind::InvalidParameter { name: "C", .. }
             ));
         }
-        let e = LogisticRegression::params().tol(-1.0).build::<i32>();
+        let e = LogisticRegression::<i32>::params().tol(-1.0).build();
         assert!(e.is_err());
-        let e = LogisticRegression::params()
+        let e = LogisticRegression::<i32>::params()
             .intercept_scaling(0.0)
-            .build::<i32>();
+            .build();
         assert!(e.is_err());
     }
 
@@ -634,6 +667,6 @@ mod tests {
             .unwrap();
         let x = CsrMatrix::from_dense(&array![[1.0, 0.0], [0.0, 2.0]]);
         assert_eq!(m.predict(&x).unwrap(), vec![7, 3]);
-        assert_eq!(m.n_iter(), None);
+        assert_eq!(m.n_iter_(), None);
     }
 }

@@ -16,6 +16,7 @@ use crate::traits::{Fit, PartialFit, Predict, Score};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// numpy's `add.reduce` over a contiguous slice: the first element, plus the
 /// pairwise (blocks of 8 accumulators, halves above 128) sum of the rest, so
@@ -58,17 +59,43 @@ pub(crate) fn np_sum(a: &[f64]) -> f64 {
 }
 
 /// Checked hyper-parameters of [`MultinomialNB`], from [`MultinomialNB::params`].
+pub struct MultinomialNBParams<L> {
+    hp: NbHyper,
+    _labels: PhantomData<fn() -> L>,
+}
+
+// By hand: derives would ask `L: Clone` etc. of the label type.
+impl<L> Clone for MultinomialNBParams<L> {
+    fn clone(&self) -> Self {
+        MultinomialNBParams {
+            hp: self.hp.clone(),
+            _labels: PhantomData,
+        }
+    }
+}
+impl<L> PartialEq for MultinomialNBParams<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hp == other.hp
+    }
+}
+impl<L> fmt::Debug for MultinomialNBParams<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.hp.fmt(f)
+    }
+}
+
+/// The values of [`MultinomialNBParams`], stored in the estimator.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MultinomialNBParams {
+pub(crate) struct NbHyper {
     alpha: f64,
     fit_prior: bool,
     class_prior: Option<Vec<f64>>,
     force_alpha: bool,
 }
 
-impl Default for MultinomialNBParams {
+impl Default for NbHyper {
     fn default() -> Self {
-        MultinomialNBParams {
+        NbHyper {
             alpha: 1.0,
             fit_prior: true,
             class_prior: None,
@@ -77,44 +104,47 @@ impl Default for MultinomialNBParams {
     }
 }
 
-impl MultinomialNBParams {
+impl<L> MultinomialNBParams<L> {
     /// Additive (Laplace/Lidstone) smoothing (default 1; 0 for none). Must be
     /// finite and ≥ 0.
     pub fn alpha(mut self, alpha: f64) -> Self {
-        self.alpha = alpha;
+        self.hp.alpha = alpha;
         self
     }
 
     /// Learn the class prior from the class counts (default) or use a uniform
     /// one (`false`). Ignored when `class_prior` is given.
     pub fn fit_prior(mut self, fit_prior: bool) -> Self {
-        self.fit_prior = fit_prior;
+        self.hp.fit_prior = fit_prior;
         self
     }
 
     /// Fixed prior probabilities, one per class in `classes_` order (checked
     /// against the number of classes at fit time).
     pub fn class_prior(mut self, class_prior: Vec<f64>) -> Self {
-        self.class_prior = Some(class_prior);
+        self.hp.class_prior = Some(class_prior);
         self
     }
 
     /// Keep `alpha` as given (default `true`); when `false` an alpha below
     /// `1e-10` is raised to `1e-10`.
     pub fn force_alpha(mut self, force_alpha: bool) -> Self {
-        self.force_alpha = force_alpha;
+        self.hp.force_alpha = force_alpha;
         self
     }
 
     /// Validates the parameters into an unfitted estimator.
-    pub fn build<L>(self) -> Result<MultinomialNB<L>, Error> {
-        if !(self.alpha.is_finite() && self.alpha >= 0.0) {
+    pub fn build(self) -> Result<MultinomialNB<L>, Error> {
+        if !(self.hp.alpha.is_finite() && self.hp.alpha >= 0.0) {
             return Err(Error::invalid_parameter(
                 "alpha",
-                format!("must be a finite float >= 0, got {}", py_float(self.alpha)),
+                format!(
+                    "must be a finite float >= 0, got {}",
+                    py_float(self.hp.alpha)
+                ),
             ));
         }
-        if let Some(p) = &self.class_prior {
+        if let Some(p) = &self.hp.class_prior {
             if p.is_empty() || p.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
                 return Err(Error::invalid_parameter(
                     "class_prior",
@@ -123,11 +153,13 @@ impl MultinomialNBParams {
             }
         }
         Ok(MultinomialNB {
-            params: self,
+            params: self.hp,
             fitted: None,
         })
     }
+}
 
+impl NbHyper {
     fn effective_alpha(&self) -> f64 {
         if !self.force_alpha && self.alpha < 1e-10 {
             1e-10
@@ -161,28 +193,32 @@ struct Fitted<L> {
 /// let mut nb = MultinomialNB::params().alpha(0.5).build()?;
 /// nb.partial_fit(&x, &["a", "b", "a"], Some(&["a", "b", "c"]))?;
 /// assert_eq!(nb.predict(&x)?, vec!["a", "b", "a"]);
-/// assert_eq!(nb.class_count().unwrap(), &[2.0, 1.0, 0.0]);
+/// assert_eq!(nb.class_count_().unwrap(), &[2.0, 1.0, 0.0]);
 /// assert_eq!(format!("{nb:?}"), "MultinomialNB(alpha=0.5)");
 /// # Ok::<(), dklearn_estimators::Error>(())
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct MultinomialNB<L> {
-    params: MultinomialNBParams,
+    params: NbHyper,
     fitted: Option<Fitted<L>>,
 }
 
-impl MultinomialNB<()> {
+impl<L> MultinomialNB<L> {
     /// The parameter builder, from scikit-learn's defaults (`alpha=1.0,
-    /// fit_prior=True, class_prior=None, force_alpha=True`).
-    pub fn params() -> MultinomialNBParams {
-        MultinomialNBParams::default()
+    /// fit_prior=True, class_prior=None, force_alpha=True`). The label type
+    /// comes from the context or a turbofish: `MultinomialNB::<i8>::params()`.
+    pub fn params() -> MultinomialNBParams<L> {
+        MultinomialNBParams {
+            hp: NbHyper::default(),
+            _labels: PhantomData,
+        }
     }
 }
 
 impl<L> Default for MultinomialNB<L> {
     fn default() -> Self {
         MultinomialNB {
-            params: MultinomialNBParams::default(),
+            params: NbHyper::default(),
             fitted: None,
         }
     }
@@ -217,38 +253,41 @@ impl<L> MultinomialNB<L> {
     }
 
     /// The hyper-parameters.
-    pub fn get_params(&self) -> &MultinomialNBParams {
-        &self.params
+    pub fn get_params(&self) -> MultinomialNBParams<L> {
+        MultinomialNBParams {
+            hp: self.params.clone(),
+            _labels: PhantomData,
+        }
     }
 
     /// `classes_`, sorted.
-    pub fn classes(&self) -> Option<&[L]> {
+    pub fn classes_(&self) -> Option<&[L]> {
         self.fitted.as_ref().map(|f| f.classes.as_slice())
     }
 
     /// `class_count_`: samples seen per class.
-    pub fn class_count(&self) -> Option<&[f64]> {
+    pub fn class_count_(&self) -> Option<&[f64]> {
         self.fitted.as_ref().map(|f| f.class_count.as_slice())
     }
 
     /// `feature_count_`: `n_classes × n_features` summed feature values.
-    pub fn feature_count(&self) -> Option<&Array2<f64>> {
+    pub fn feature_count_(&self) -> Option<&Array2<f64>> {
         self.fitted.as_ref().map(|f| &f.feature_count)
     }
 
     /// `feature_log_prob_`: smoothed `log P(x_j | c)`.
-    pub fn feature_log_prob(&self) -> Option<&Array2<f64>> {
+    pub fn feature_log_prob_(&self) -> Option<&Array2<f64>> {
         self.fitted.as_ref().map(|f| &f.feature_log_prob)
     }
 
     /// `class_log_prior_`: `log P(c)` (`-inf` for a class with no samples yet
     /// when the prior is fitted).
-    pub fn class_log_prior(&self) -> Option<&[f64]> {
+    pub fn class_log_prior_(&self) -> Option<&[f64]> {
         self.fitted.as_ref().map(|f| f.class_log_prior.as_slice())
     }
 
     /// `n_features_in_`.
-    pub fn n_features_in(&self) -> Option<usize> {
+    pub fn n_features_in_(&self) -> Option<usize> {
         self.fitted.as_ref().map(|f| f.feature_count.ncols())
     }
 
@@ -534,9 +573,9 @@ mod tests {
         let bottom = x.select_rows(&[2, 3]).unwrap();
         b.partial_fit(&top, &y[..2], Some(&[3, 1, 2])).unwrap();
         b.partial_fit(&bottom, &y[2..], None).unwrap();
-        assert_eq!(a.feature_count(), b.feature_count());
-        assert_eq!(a.class_count(), b.class_count());
-        assert_eq!(a.feature_log_prob(), b.feature_log_prob());
+        assert_eq!(a.feature_count_(), b.feature_count_());
+        assert_eq!(a.class_count_(), b.class_count_());
+        assert_eq!(a.feature_log_prob_(), b.feature_log_prob_());
         assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
     }
 
@@ -577,7 +616,7 @@ mod tests {
 
     #[test]
     fn repr_and_params() {
-        let nb: MultinomialNB<i32> = MultinomialNB::params()
+        let nb: MultinomialNB<i32> = MultinomialNB::<i32>::params()
             .fit_prior(false)
             .class_prior(vec![0.25, 0.75])
             .build()
@@ -586,10 +625,10 @@ mod tests {
             format!("{nb:?}"),
             "MultinomialNB(class_prior=[0.25, 0.75], fit_prior=False)"
         );
-        assert!(MultinomialNB::params().alpha(-1.0).build::<i32>().is_err());
-        assert!(MultinomialNB::params()
+        assert!(MultinomialNB::<i32>::params().alpha(-1.0).build().is_err());
+        assert!(MultinomialNB::<i32>::params()
             .class_prior(vec![f64::NAN])
-            .build::<i32>()
+            .build()
             .is_err());
     }
 }

@@ -62,10 +62,10 @@ const DEFAULTS: PaHyper = PaHyper {
     average: Average::Off,
 };
 
-/// Builder of a [`PassiveAggressiveClassifier`]; [`build`](PassiveAggressiveParams::build)
+/// Builder of a [`PassiveAggressiveClassifier`]; [`build`](PassiveAggressiveClassifierParams::build)
 /// checks the values.
 #[derive(Debug, Clone, Copy)]
-pub struct PassiveAggressiveParams<L> {
+pub struct PassiveAggressiveClassifierParams<L> {
     hp: PaHyper,
     _labels: PhantomData<fn() -> L>,
 }
@@ -82,7 +82,7 @@ macro_rules! setters {
     };
 }
 
-impl<L: Ord + Clone> PassiveAggressiveParams<L> {
+impl<L: Ord + Clone> PassiveAggressiveClassifierParams<L> {
     setters! {
         /// `C`, the aggressiveness: the largest step of PA-I, the
         /// regularisation of PA-II (default 1.0, `> 0`).
@@ -152,8 +152,8 @@ impl<L: Ord + Clone> PassiveAggressiveParams<L> {
 
 impl<L: Ord + Clone> PassiveAggressiveClassifier<L> {
     /// The builder, holding scikit-learn's defaults.
-    pub fn params() -> PassiveAggressiveParams<L> {
-        PassiveAggressiveParams {
+    pub fn params() -> PassiveAggressiveClassifierParams<L> {
+        PassiveAggressiveClassifierParams {
             hp: DEFAULTS,
             _labels: PhantomData,
         }

@@ -168,14 +168,14 @@ macro_rules! impl_sgd_family {
         impl<L: Ord + Clone> $crate::traits::Score<L> for $ty<L> {}
 
         impl<L: Ord + Clone> $crate::traits::LinearClassifier<L> for $ty<L> {
-            fn coef(&self) -> Option<&ndarray::Array2<f64>> {
-                self.coef_()
+            fn coef_(&self) -> Option<&ndarray::Array2<f64>> {
+                $ty::coef_(self)
             }
-            fn intercept(&self) -> Option<&[f64]> {
-                self.intercept_()
+            fn intercept_(&self) -> Option<&[f64]> {
+                $ty::intercept_(self)
             }
-            fn classes(&self) -> Option<&[L]> {
-                self.classes_()
+            fn classes_(&self) -> Option<&[L]> {
+                $ty::classes_(self)
             }
             fn with_coef(
                 &self,
@@ -223,7 +223,7 @@ pub struct SGDClassifier<L> {
 
 impl_sgd_family!(SGDClassifier, "SGDClassifier");
 
-/// The hyper-parameters of [`SGDClassifier`], as given (see [`SgdClassifierParams`]).
+/// The hyper-parameters of [`SGDClassifier`], as given (see [`SGDClassifierParams`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct SgdHyper {
     loss: Loss,
@@ -260,9 +260,9 @@ const SGD_DEFAULTS: SgdHyper = SgdHyper {
 };
 
 /// Builder of an [`SGDClassifier`]: every setter takes scikit-learn's
-/// parameter of the same name; [`build`](SgdClassifierParams::build) checks them.
+/// parameter of the same name; [`build`](SGDClassifierParams::build) checks them.
 #[derive(Debug, Clone, Copy)]
-pub struct SgdClassifierParams<L> {
+pub struct SGDClassifierParams<L> {
     hp: SgdHyper,
     _labels: PhantomData<fn() -> L>,
 }
@@ -279,7 +279,7 @@ macro_rules! setters {
     };
 }
 
-impl<L: Ord + Clone> SgdClassifierParams<L> {
+impl<L: Ord + Clone> SGDClassifierParams<L> {
     setters! {
         /// `loss` (default `Loss::Hinge`).
         loss: Loss,
@@ -431,8 +431,8 @@ pub(crate) fn check_common(
 
 impl<L: Ord + Clone> SGDClassifier<L> {
     /// The builder, holding scikit-learn's defaults.
-    pub fn params() -> SgdClassifierParams<L> {
-        SgdClassifierParams {
+    pub fn params() -> SGDClassifierParams<L> {
+        SGDClassifierParams {
             hp: SGD_DEFAULTS,
             _labels: PhantomData,
         }

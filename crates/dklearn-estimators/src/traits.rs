@@ -57,11 +57,11 @@ pub trait Transform<In: ?Sized> {
 /// `n_classes × n_features`), `intercept_` and `classes_`.
 pub trait LinearClassifier<L>: Clone {
     /// The weights, `None` before fitting.
-    fn coef(&self) -> Option<&Array2<f64>>;
+    fn coef_(&self) -> Option<&Array2<f64>>;
     /// The intercepts (one per row of `coef`), `None` before fitting.
-    fn intercept(&self) -> Option<&[f64]>;
+    fn intercept_(&self) -> Option<&[f64]>;
     /// The sorted classes seen in fitting, `None` before fitting.
-    fn classes(&self) -> Option<&[L]>;
+    fn classes_(&self) -> Option<&[L]>;
     /// A copy of this (unfitted or fitted) estimator with the given fitted state,
     /// predicting as if it had learned it.
     fn with_coef(

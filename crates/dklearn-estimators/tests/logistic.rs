@@ -43,7 +43,7 @@ fn single_class_is_an_error_like_sklearn() {
         "{e}"
     );
     assert!(
-        lr.coef().is_none(),
+        lr.coef_().is_none(),
         "a failed fit leaves the estimator unfitted"
     );
 }
@@ -140,7 +140,7 @@ fn score_and_string_labels() {
     let y = ["no", "yes", "no", "yes"];
     let mut lr = LogisticRegression::params().c(100.0).build().unwrap();
     lr.fit(&x, &y).unwrap();
-    assert_eq!(lr.classes().unwrap(), &["no", "yes"]);
+    assert_eq!(lr.classes_().unwrap(), &["no", "yes"]);
     assert_eq!(lr.score(&x, &y).unwrap(), 1.0);
     let mut nb = MultinomialNB::new();
     nb.fit(&x, &y).unwrap();
@@ -152,15 +152,15 @@ fn averaged_models_predict_from_with_coef() {
     let (x, y) = small();
     let mut a = LogisticRegression::new();
     a.fit(&x, &y).unwrap();
-    let coef = a.coef().unwrap().clone();
+    let coef = a.coef_().unwrap().clone();
     let b = a
-        .with_coef(coef.clone(), a.intercept().unwrap().to_vec(), vec![0, 1])
+        .with_coef(coef.clone(), a.intercept_().unwrap().to_vec(), vec![0, 1])
         .unwrap();
     assert_eq!(
         a.decision_function(&x).unwrap(),
         b.decision_function(&x).unwrap()
     );
-    assert_eq!(LinearClassifier::coef(&b), Some(&coef));
+    assert_eq!(LinearClassifier::coef_(&b), Some(&coef));
 }
 
 /// A random sparse matrix with values in (0, 2], at most `n_cols` columns.
@@ -205,9 +205,9 @@ proptest! {
         let wide = widen(&x, spread);
         let mut b = LogisticRegression::new();
         b.fit(&wide, &y).unwrap();
-        let (ca, cb) = (a.coef().unwrap(), b.coef().unwrap());
-        prop_assert_eq!(a.intercept(), b.intercept());
-        prop_assert_eq!(a.n_iter(), b.n_iter());
+        let (ca, cb) = (a.coef_().unwrap(), b.coef_().unwrap());
+        prop_assert_eq!(a.intercept_(), b.intercept_());
+        prop_assert_eq!(a.n_iter_(), b.n_iter_());
         for m in 0..ca.nrows() {
             for j in 0..cb.ncols() {
                 let want = if j % spread == 1 && j / spread < ca.ncols() {
@@ -231,7 +231,7 @@ proptest! {
         prop_assume!(y.iter().any(|&v| v != y[0]));
         let mut lr = LogisticRegression::params().c(3.0).build().unwrap();
         lr.fit(&x, &y).unwrap();
-        let classes = lr.classes().unwrap().to_vec();
+        let classes = lr.classes_().unwrap().to_vec();
         let dec: Array2<f64> = lr.decision_function(&x).unwrap();
         let proba = lr.predict_proba(&x).unwrap();
         let pred = lr.predict(&x).unwrap();
@@ -260,13 +260,13 @@ proptest! {
         let mut b = MultinomialNB::new();
         let top = counts.select_rows(&(0..cut).collect::<Vec<_>>()).unwrap();
         let bottom = counts.select_rows(&(cut..20).collect::<Vec<_>>()).unwrap();
-        let classes = a.classes().unwrap().to_vec();
+        let classes = a.classes_().unwrap().to_vec();
         prop_assume!(classes.len() >= 2);
         b.partial_fit(&top, &y[..cut], Some(&classes)).unwrap();
         b.partial_fit(&bottom, &y[cut..], None).unwrap();
-        prop_assert_eq!(a.feature_count(), b.feature_count());
-        prop_assert_eq!(a.class_count(), b.class_count());
-        prop_assert_eq!(a.feature_log_prob(), b.feature_log_prob());
+        prop_assert_eq!(a.feature_count_(), b.feature_count_());
+        prop_assert_eq!(a.class_count_(), b.class_count_());
+        prop_assert_eq!(a.feature_log_prob_(), b.feature_log_prob_());
         prop_assert_eq!(a.predict(&counts).unwrap(), b.predict(&counts).unwrap());
         let p = b.predict_proba(&counts).unwrap();
         for row in p.rows() {

@@ -35,13 +35,13 @@ fn check_file(name: &str) -> f64 {
         assert_eq!(format!("{lr:?}"), repr);
         lr.fit(&x, &y).unwrap();
         let ctx = format!("{name} {repr}");
-        assert_eq!(lr.classes().unwrap(), i64s(&fx["classes"]).as_slice());
+        assert_eq!(lr.classes_().unwrap(), i64s(&fx["classes"]).as_slice());
         assert_eq!(
-            lr.n_iter().unwrap(),
+            lr.n_iter_().unwrap(),
             usizes(&case["n_iter"]).as_slice(),
             "{ctx}"
         );
-        let coef = lr.coef().unwrap();
+        let coef = lr.coef_().unwrap();
         let rows = case["coef"].as_array().unwrap();
         assert_eq!(coef.nrows(), rows.len(), "{ctx}");
         for (m, row) in rows.iter().enumerate() {
@@ -61,7 +61,7 @@ fn check_file(name: &str) -> f64 {
             worst = worst.max(e);
             assert!(e < RTOL, "{ctx} coef row {m}: relative error {e:e}");
         }
-        let e = rel_err(lr.intercept().unwrap(), &f64s(&case["intercept"]));
+        let e = rel_err(lr.intercept_().unwrap(), &f64s(&case["intercept"]));
         worst = worst.max(e);
         assert!(e < RTOL, "{ctx} intercept: {e:e}");
 
@@ -181,10 +181,10 @@ fn synthetic_text_shaped_chunk_matches_sklearn() {
     );
     let mut lr = LogisticRegression::new();
     lr.fit(&x, &y).unwrap();
-    assert_eq!(lr.n_iter().unwrap(), usizes(&fx["n_iter"]).as_slice());
-    let e = rel_err(lr.intercept().unwrap(), &f64s(&fx["intercept"]));
+    assert_eq!(lr.n_iter_().unwrap(), usizes(&fx["n_iter"]).as_slice());
+    let e = rel_err(lr.intercept_().unwrap(), &f64s(&fx["intercept"]));
     assert!(e < RTOL, "intercept {e:e}");
-    let w = lr.coef().unwrap().row(0).to_vec();
+    let w = lr.coef_().unwrap().row(0).to_vec();
     let l2 = w.iter().map(|v| v * v).sum::<f64>().sqrt();
     let l1 = w.iter().map(|v| v.abs()).sum::<f64>();
     assert!((l2 - fx["coef_l2"].as_f64().unwrap()).abs() < RTOL * l2);

@@ -53,20 +53,20 @@ fn build(params: &Value) -> MultinomialNB<i64> {
 
 fn check_state(nb: &MultinomialNB<i64>, st: &Value, x_test: &CsrMatrix, ctx: &str) -> f64 {
     assert_eq!(format!("{nb:?}"), st["repr"].as_str().unwrap(), "{ctx}");
-    assert_eq!(nb.classes().unwrap(), i64s(&st["classes"]).as_slice());
-    let mut w = close(nb.class_count().unwrap(), &f64s(&st["class_count"]), ctx);
+    assert_eq!(nb.classes_().unwrap(), i64s(&st["classes"]).as_slice());
+    let mut w = close(nb.class_count_().unwrap(), &f64s(&st["class_count"]), ctx);
     w = w.max(close2(
-        nb.feature_count().unwrap(),
+        nb.feature_count_().unwrap(),
         &st["feature_count"],
         ctx,
     ));
     w = w.max(close2(
-        nb.feature_log_prob().unwrap(),
+        nb.feature_log_prob_().unwrap(),
         &st["feature_log_prob"],
         ctx,
     ));
     w = w.max(close(
-        nb.class_log_prior().unwrap(),
+        nb.class_log_prior_().unwrap(),
         &f64s(&st["class_log_prior"]),
         ctx,
     ));

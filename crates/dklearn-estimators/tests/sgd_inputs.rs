@@ -1,8 +1,8 @@
 //! Bad input gives clear errors, and invariants of the SGD family hold for any data.
 
 use dklearn_estimators::{
-    DecisionFunction, ErrorKind, Fit, LinearClassifier, PartialFit, PassiveAggressiveClassifier,
-    Perceptron, Predict, SGDClassifier,
+    DecisionFunction, ErrorKind, Fit, PartialFit, PassiveAggressiveClassifier, Perceptron, Predict,
+    SGDClassifier,
 };
 use dklearn_sparse::CsrMatrix;
 use ndarray::{array, Array2};
@@ -151,8 +151,8 @@ proptest! {
         let mut b = Perceptron::params().shuffle(false).build().unwrap();
         a.partial_fit(&x, y, Some(&[0, 1])).unwrap();
         b.partial_fit(&x, &y2, Some(&["class0".to_string(), "class1".into()])).unwrap();
-        prop_assert_eq!(a.coef(), b.coef());
-        prop_assert_eq!(a.intercept(), b.intercept());
+        prop_assert_eq!(a.coef_(), b.coef_());
+        prop_assert_eq!(a.intercept_(), b.intercept_());
         let pa = a.predict(&x).unwrap();
         let pb = b.predict(&x).unwrap();
         for (u, v) in pa.iter().zip(&pb) {

@@ -10,7 +10,7 @@ use crate::graph::Graph;
 use crate::key::Key;
 use crate::scheduler::{Callback, Scheduler};
 use crate::task::{Task, TaskError, Value};
-use crate::token::{Token, TokenHasher, Tokenize};
+use crate::token::{assert_captures_nothing, FnId, Token, TokenHasher, Tokenize};
 
 /// A lazy, partitioned collection of `T`s: one graph task per partition,
 /// each producing a `Vec<T>`.
@@ -140,10 +140,22 @@ impl<T: Data> Bag<T> {
     }
 
     /// `f(partition) -> new partition`, fallible, with key parameters: the
-    /// primitive every other operation is built on.
+    /// primitive every other operation is built on. The key holds `name`,
+    /// the partition's key, `params` and `f`'s [`FnId`].
+    #[track_caller]
     pub fn try_map_partitions_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
+        params: &P,
+        f: impl Fn(&[T]) -> Result<Vec<U>, TaskError> + Send + Sync + 'static,
+    ) -> Bag<U> {
+        self.map_partitions_id(name, FnId::of(&f), params, f)
+    }
+
+    fn map_partitions_id<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        id: FnId,
         params: &P,
         f: impl Fn(&[T]) -> Result<Vec<U>, TaskError> + Send + Sync + 'static,
     ) -> Bag<U> {
@@ -151,7 +163,7 @@ impl<T: Data> Bag<T> {
         let mut graph = self.graph.clone();
         let mut keys = Vec::with_capacity(self.keys.len());
         for k in &self.keys {
-            let key = derived_key(name, &[k], params);
+            let key = derived_key(name, id, &[k], params);
             let f = Arc::clone(&f);
             graph.insert(
                 key.clone(),
@@ -169,53 +181,118 @@ impl<T: Data> Bag<T> {
         }
     }
 
-    /// `f(partition) -> new partition` for each partition.
-    pub fn map_partitions<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&[T]) -> Vec<U> + Send + Sync + 'static,
-    ) -> Bag<U> {
-        self.try_map_partitions_with(name, &(), move |p| Ok(f(p)))
+    /// `f(partition) -> new partition` for each partition (`f` captures
+    /// nothing: see [`try_map_partitions_with`](Self::try_map_partitions_with)).
+    #[track_caller]
+    pub fn map_partitions<U: Data, F>(&self, name: &str, f: F) -> Bag<U>
+    where
+        F: Fn(&[T]) -> Vec<U> + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_partitions_id(name, id, &(), move |p| Ok(f(p)))
     }
 
-    /// `f(item)` for each item.
-    pub fn map<U: Data>(&self, name: &str, f: impl Fn(&T) -> U + Send + Sync + 'static) -> Bag<U> {
-        self.map_with(name, &(), f)
+    /// `f(item)` for each item. `f` may capture nothing: a captured value
+    /// that changes the result must go into the key ([`map_with`](Self::map_with)).
+    /// Two different closures never share a key, whatever their name.
+    ///
+    /// ```
+    /// use dklearn_graph::{Bag, Compute, Sequential};
+    /// let b = Bag::from_sequence((1..=5u64).collect(), 2);
+    /// let double = b.map("scale", |v| v * 2);
+    /// let triple = b.map("scale", |v| v * 3);
+    /// assert_ne!(double.keys(), triple.keys());
+    /// let sum = |b: &Bag<u64>| b.reduction("sum", |p| p.iter().sum::<u64>(), |s| s.iter().copied().sum::<u64>());
+    /// let (d, t) = (sum(&double), sum(&triple)).compute(&Sequential)?;
+    /// assert_eq!((d, t), (30, 45));
+    /// # Ok::<(), dklearn_graph::Error>(())
+    /// ```
+    ///
+    /// A closure that captures a value does not compile here (the value
+    /// would be missing from the key); `map_with` takes it as `params`:
+    ///
+    /// ```compile_fail
+    /// # use dklearn_graph::Bag;
+    /// let b = Bag::from_sequence((1..=5u64).collect(), 2);
+    /// let k = 2u64;
+    /// let scaled = b.map("scale", move |v| v * k);
+    /// ```
+    ///
+    /// ```
+    /// # use dklearn_graph::Bag;
+    /// # let b = Bag::from_sequence((1..=5u64).collect(), 2);
+    /// let k = 2u64;
+    /// let scaled = b.map_with("scale", &k, move |v| v * k);
+    /// ```
+    #[track_caller]
+    pub fn map<U: Data, F>(&self, name: &str, f: F) -> Bag<U>
+    where
+        F: Fn(&T) -> U + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_partitions_id(name, id, &(), move |p| Ok(p.iter().map(&f).collect()))
     }
 
     /// `f(item)` for each item, `params` (what `f` captures) in the keys.
+    #[track_caller]
     pub fn map_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&T) -> U + Send + Sync + 'static,
     ) -> Bag<U> {
-        self.try_map_partitions_with(name, params, move |p| Ok(p.iter().map(&f).collect()))
+        let id = FnId::of(&f);
+        self.map_partitions_id(name, id, params, move |p| Ok(p.iter().map(&f).collect()))
     }
 
-    /// Fallible `f(item)`; the first `Err` in a partition fails its task.
-    pub fn try_map<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
-    ) -> Bag<U> {
-        self.try_map_partitions_with(name, &(), move |p| p.iter().map(&f).collect())
+    /// Fallible `f(item)` (capturing nothing); the first `Err` in a partition
+    /// fails its task.
+    #[track_caller]
+    pub fn try_map<U: Data, F>(&self, name: &str, f: F) -> Bag<U>
+    where
+        F: Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_partitions_id(name, id, &(), move |p| p.iter().map(&f).collect())
     }
 
-    /// The items for which `pred` holds.
+    /// The items for which `pred` holds (`pred` captures nothing: see
+    /// [`filter_with`](Self::filter_with)).
     ///
     /// A partition this task is the last reader of is filtered in place (the
     /// kept items are moved, the others dropped); a partition still read
     /// elsewhere has its kept items cloned.
-    pub fn filter(&self, name: &str, pred: impl Fn(&T) -> bool + Send + Sync + 'static) -> Bag<T>
+    #[track_caller]
+    pub fn filter<F>(&self, name: &str, pred: F) -> Bag<T>
+    where
+        T: Clone,
+        F: Fn(&T) -> bool + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        self.filter_with(name, &(), pred)
+    }
+
+    /// The items for which `pred` holds, `params` (what `pred` captures) in
+    /// the keys.
+    #[track_caller]
+    pub fn filter_with<P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        params: &P,
+        pred: impl Fn(&T) -> bool + Send + Sync + 'static,
+    ) -> Bag<T>
     where
         T: Clone,
     {
+        let id = FnId::of(&pred);
         let pred = Arc::new(pred);
         let mut graph = self.graph.clone();
         let mut keys = Vec::with_capacity(self.keys.len());
         for k in &self.keys {
-            let key = derived_key(name, &[k], &());
+            let key = derived_key(name, id, &[k], params);
             let pred = Arc::clone(&pred);
             graph.insert(
                 key.clone(),
@@ -245,12 +322,14 @@ impl<T: Data> Bag<T> {
     }
 
     /// Every item of `f(item)` for each item, flattened in order.
-    pub fn flat_map<U: Data, I: IntoIterator<Item = U>>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> I + Send + Sync + 'static,
-    ) -> Bag<U> {
-        self.try_map_partitions_with(name, &(), move |p| Ok(p.iter().flat_map(&f).collect()))
+    #[track_caller]
+    pub fn flat_map<U: Data, I: IntoIterator<Item = U>, F>(&self, name: &str, f: F) -> Bag<U>
+    where
+        F: Fn(&T) -> I + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_partitions_id(name, id, &(), move |p| Ok(p.iter().flat_map(&f).collect()))
     }
 
     /// A lazy reduction: `per_partition` on each partition, then `combine`
@@ -262,12 +341,20 @@ impl<T: Data> Bag<T> {
     /// let total = b.reduction("sum", |p| p.iter().sum::<u64>(), |s| s.iter().copied().sum::<u64>());
     /// assert_eq!(total.compute(&Sequential).unwrap(), 55);
     /// ```
-    pub fn reduction<A: Data, R: Data>(
+    #[track_caller]
+    pub fn reduction<A: Data, R: Data, F, C>(
         &self,
         name: &str,
-        per_partition: impl Fn(&[T]) -> A + Send + Sync + 'static,
-        combine: impl Fn(&[&A]) -> R + Send + Sync + 'static,
-    ) -> Delayed<R> {
+        per_partition: F,
+        combine: C,
+    ) -> Delayed<R>
+    where
+        F: Fn(&[T]) -> A + Send + Sync + 'static,
+        C: Fn(&[&A]) -> R + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        const { assert_captures_nothing::<C>() };
+        let (id_partial, id_combine) = (FnId::of(&per_partition), FnId::of(&combine));
         // One graph for every new task (see `GraphBuilder`): a `map` per
         // partition would copy the whole graph once per partition.
         let per_partition = Arc::new(per_partition);
@@ -279,13 +366,14 @@ impl<T: Data> Bag<T> {
             .iter()
             .map(|k| {
                 let f = Arc::clone(&per_partition);
-                b.task(&partial_name, &(), &[k], move |v| {
+                b.task_with_id(&partial_name, id_partial, &(), &[k], move |v| {
                     Ok(f(crate::delayed::downcast_input::<Vec<T>>(&v[0])?))
                 })
             })
             .collect();
         let refs: Vec<&Key> = parts.iter().collect();
-        let total = b.task(&format!("{name}-aggregate"), &(), &refs, move |v| {
+        let aggregate = format!("{name}-aggregate");
+        let total = b.task_with_id(&aggregate, id_combine, &(), &refs, move |v| {
             let xs = v
                 .iter()
                 .map(crate::delayed::downcast_input::<A>)

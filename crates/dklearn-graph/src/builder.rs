@@ -7,6 +7,7 @@ use crate::delayed::{derived_key, AnyDelayed, Data, Delayed};
 use crate::graph::Graph;
 use crate::key::Key;
 use crate::task::{Task, TaskError, Value};
+use crate::token::FnId;
 use crate::token::Tokenize;
 
 /// Builds many tasks into one graph.
@@ -79,6 +80,7 @@ impl GraphBuilder {
     /// The function may take inputs out of its slice with
     /// [`take_input`](crate::take_input) (moved when it is their last
     /// reader, cloned otherwise), or just read them.
+    #[track_caller]
     pub fn task<V: Data, P: Tokenize + ?Sized>(
         &mut self,
         name: &str,
@@ -86,7 +88,23 @@ impl GraphBuilder {
         deps: &[&Key],
         f: impl Fn(&mut [Value]) -> Result<V, TaskError> + Send + Sync + 'static,
     ) -> Key {
-        let key = derived_key(name, deps, params);
+        let id = FnId::of(&f);
+        self.task_with_id(name, id, params, deps, f)
+    }
+
+    /// [`task`](Self::task) with the function's identity given: for an
+    /// operation that wraps its caller's closure (take the [`FnId`] of the
+    /// caller's closure where the caller's call site is known, e.g. in a
+    /// `#[track_caller]` function, then build wrappers freely).
+    pub fn task_with_id<V: Data, P: Tokenize + ?Sized>(
+        &mut self,
+        name: &str,
+        id: FnId,
+        params: &P,
+        deps: &[&Key],
+        f: impl Fn(&mut [Value]) -> Result<V, TaskError> + Send + Sync + 'static,
+    ) -> Key {
+        let key = derived_key(name, id, deps, params);
         if !self.graph.contains(&key) {
             let deps: Vec<Key> = deps.iter().map(|k| (*k).clone()).collect();
             self.graph.insert(

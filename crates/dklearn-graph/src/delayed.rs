@@ -10,7 +10,7 @@ use crate::graph::Graph;
 use crate::key::Key;
 use crate::scheduler::{Callback, Scheduler};
 use crate::task::{Task, TaskError, Value};
-use crate::token::{Token, TokenHasher, Tokenize};
+use crate::token::{assert_captures_nothing, FnId, Token, TokenHasher, Tokenize};
 
 /// Bound for everything a graph can hold.
 pub trait Data: Send + Sync + 'static {}
@@ -91,7 +91,12 @@ fn unshare<T: Clone>(v: Arc<T>) -> T {
 }
 
 /// The key of the derived work `name(deps..., params)`.
-pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], params: &P) -> Key {
+pub(crate) fn derived_key<P: Tokenize + ?Sized>(
+    name: &str,
+    f: FnId,
+    deps: &[&Key],
+    params: &P,
+) -> Key {
     let mut h = TokenHasher::new();
     h.write_str(name);
     h.write_u64(deps.len() as u64);
@@ -99,6 +104,7 @@ pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], param
         d.tokenize(&mut h);
     }
     params.tokenize(&mut h);
+    f.tokenize(&mut h);
     Key::new(name, h.finish())
 }
 
@@ -108,18 +114,22 @@ pub(crate) fn derived_key<P: Tokenize + ?Sized>(name: &str, deps: &[&Key], param
 /// [`Compute`] trait on tuples) hands the graph to a [`Scheduler`]. Each
 /// operation returns a new `Delayed` whose graph shares the input's tasks.
 ///
-/// Keys are `name-<token>`, the token hashing `name`, the input keys and any
-/// parameters given to a `*_with` method, so asking for the same work twice
-/// gives the same key and merged graphs hold it once. The closure itself is
-/// not hashed: `name` must identify what the closure does, and any value it
-/// captures that changes the result must be passed as `params`.
+/// Keys are `name-<token>`, the token hashing `name`, the input keys, any
+/// parameters given to a `*_with` method and the closure's identity
+/// ([`FnId`]: its type and call site), so asking for the same work twice
+/// gives the same key and merged graphs hold it once, while two different
+/// closures never share a key, whatever they are named. What a closure
+/// captures is not hashed: the bare methods (`map`, `try_map`, `join`)
+/// accept only closures that capture nothing, and a value captured by the
+/// closure of a `*_with` method must be passed as `params`.
 ///
 /// ```
 /// use dklearn_graph::{Compute, Delayed, Sequential};
 /// let x = Delayed::value("x", 3i64);
-/// let sq = x.map("square", |v| v * v);
-/// let again = x.map("square", |v| v * v);
+/// let square = |d: &Delayed<i64>| d.map("square", |v| v * v);
+/// let (sq, again) = (square(&x), square(&x));
 /// assert_eq!(sq.key(), again.key()); // same work, one node
+/// assert_ne!(sq.key(), x.map("square", |v| v * v * v).key()); // another closure
 /// let total = sq.join(&x.map_with("add", &10i64, |v| v + 10), "sum", |a, b| a + b);
 /// assert_eq!(total.compute(&Sequential).unwrap(), 9 + 13);
 /// let (a, b) = (&sq, &total).compute(&Sequential).unwrap();
@@ -180,12 +190,13 @@ impl<T: Data> Delayed<T> {
     }
 
     /// A task of no inputs: `f()` under `name-<tokenize(name, params)>`.
+    #[track_caller]
     pub fn from_fn<P: Tokenize + ?Sized>(
         name: &str,
         params: &P,
         f: impl Fn() -> Result<T, TaskError> + Send + Sync + 'static,
     ) -> Delayed<T> {
-        let key = derived_key(name, &[], params);
+        let key = derived_key(name, FnId::of(&f), &[], params);
         let mut graph = Graph::new();
         graph.insert(
             key.clone(),
@@ -215,43 +226,63 @@ impl<T: Data> Delayed<T> {
         self
     }
 
-    /// `f(self)` as a new lazy value.
-    pub fn map<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> U + Send + Sync + 'static,
-    ) -> Delayed<U> {
-        self.try_map_with(name, &(), move |x| Ok(f(x)))
+    /// `f(self)` as a new lazy value. `f` may capture nothing (a captured
+    /// value that changes the result must go into the key: use
+    /// [`map_with`](Self::map_with)); the key tells closures apart by their
+    /// type and call site ([`FnId`]).
+    #[track_caller]
+    pub fn map<U: Data, F>(&self, name: &str, f: F) -> Delayed<U>
+    where
+        F: Fn(&T) -> U + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.map_id(name, id, &(), move |x| Ok(f(x)))
     }
 
     /// `f(self)`, where `params` are the values captured by `f` that change
-    /// its result (they go into the key).
+    /// its result (they go into the key, with `f`'s [`FnId`]).
+    #[track_caller]
     pub fn map_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&T) -> U + Send + Sync + 'static,
     ) -> Delayed<U> {
-        self.try_map_with(name, params, move |x| Ok(f(x)))
+        let id = FnId::of(&f);
+        self.map_id(name, id, params, move |x| Ok(f(x)))
     }
 
-    /// `f(self)` for a fallible `f`; an `Err` fails the task (and the compute).
-    pub fn try_map<U: Data>(
-        &self,
-        name: &str,
-        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
-    ) -> Delayed<U> {
-        self.try_map_with(name, &(), f)
+    /// `f(self)` for a fallible `f` that captures nothing; an `Err` fails the
+    /// task (and the compute).
+    #[track_caller]
+    pub fn try_map<U: Data, F>(&self, name: &str, f: F) -> Delayed<U>
+    where
+        F: Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        self.map_id(name, FnId::of(&f), &(), f)
     }
 
     /// Fallible `f(self)` with key parameters.
+    #[track_caller]
     pub fn try_map_with<U: Data, P: Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
     ) -> Delayed<U> {
-        let key = derived_key(name, &[&self.key], params);
+        self.map_id(name, FnId::of(&f), params, f)
+    }
+
+    fn map_id<U: Data, P: Tokenize + ?Sized>(
+        &self,
+        name: &str,
+        id: FnId,
+        params: &P,
+        f: impl Fn(&T) -> Result<U, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<U> {
+        let key = derived_key(name, id, &[&self.key], params);
         let mut graph = self.graph.clone();
         graph.insert(
             key.clone(),
@@ -263,17 +294,20 @@ impl<T: Data> Delayed<T> {
         Delayed::from_parts(graph, key)
     }
 
-    /// `f(self, other)` as a new lazy value, over the merged graphs.
-    pub fn join<U: Data, V: Data>(
-        &self,
-        other: &Delayed<U>,
-        name: &str,
-        f: impl Fn(&T, &U) -> V + Send + Sync + 'static,
-    ) -> Delayed<V> {
-        self.try_join_with(other, name, &(), move |a, b| Ok(f(a, b)))
+    /// `f(self, other)` as a new lazy value, over the merged graphs (`f`
+    /// captures nothing; see [`try_join_with`](Self::try_join_with)).
+    #[track_caller]
+    pub fn join<U: Data, V: Data, F>(&self, other: &Delayed<U>, name: &str, f: F) -> Delayed<V>
+    where
+        F: Fn(&T, &U) -> V + Send + Sync + 'static,
+    {
+        const { assert_captures_nothing::<F>() };
+        let id = FnId::of(&f);
+        self.join_id(other, name, id, &(), move |a, b| Ok(f(a, b)))
     }
 
     /// Fallible `f(self, other)` with key parameters.
+    #[track_caller]
     pub fn try_join_with<U: Data, V: Data, P: Tokenize + ?Sized>(
         &self,
         other: &Delayed<U>,
@@ -281,7 +315,18 @@ impl<T: Data> Delayed<T> {
         params: &P,
         f: impl Fn(&T, &U) -> Result<V, TaskError> + Send + Sync + 'static,
     ) -> Delayed<V> {
-        let key = derived_key(name, &[&self.key, &other.key], params);
+        self.join_id(other, name, FnId::of(&f), params, f)
+    }
+
+    fn join_id<U: Data, V: Data, P: Tokenize + ?Sized>(
+        &self,
+        other: &Delayed<U>,
+        name: &str,
+        id: FnId,
+        params: &P,
+        f: impl Fn(&T, &U) -> Result<V, TaskError> + Send + Sync + 'static,
+    ) -> Delayed<V> {
+        let key = derived_key(name, id, &[&self.key, &other.key], params);
         let mut graph = self.graph.clone();
         graph.merge(&other.graph);
         graph.insert(
@@ -308,6 +353,7 @@ impl<T: Data> Delayed<T> {
 
     /// `f(&[items...])` over many lazy values of one type (e.g. averaging
     /// per-chunk fits), in the given order.
+    #[track_caller]
     pub fn gather<U: Data, P: Tokenize + ?Sized>(
         items: &[Delayed<U>],
         name: &str,
@@ -315,7 +361,7 @@ impl<T: Data> Delayed<T> {
         f: impl Fn(&[&U]) -> Result<T, TaskError> + Send + Sync + 'static,
     ) -> Delayed<T> {
         let deps: Vec<&Key> = items.iter().map(|d| &d.key).collect();
-        let key = derived_key(name, &deps, params);
+        let key = derived_key(name, FnId::of(&f), &deps, params);
         let mut graph = Graph::new();
         for d in items {
             graph.merge(&d.graph);
@@ -422,6 +468,7 @@ pub fn compute_many<S: Scheduler + ?Sized>(
 /// });
 /// assert_eq!(r.compute(&Sequential).unwrap(), "ababab");
 /// ```
+#[track_caller]
 pub fn delayed<V: Data, P: Tokenize + ?Sized>(
     name: &str,
     params: &P,
@@ -430,7 +477,7 @@ pub fn delayed<V: Data, P: Tokenize + ?Sized>(
 ) -> Delayed<V> {
     let (mut graph, deps) = merge_graphs(inputs);
     let dep_refs: Vec<&Key> = deps.iter().collect();
-    let key = derived_key(name, &dep_refs, params);
+    let key = derived_key(name, FnId::of(&f), &dep_refs, params);
     graph.insert(
         key.clone(),
         Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
@@ -529,12 +576,15 @@ mod tests {
     fn shared_work_runs_once() {
         let calls = Arc::new(AtomicUsize::new(0));
         let x = Delayed::value("x", 5u64);
-        let c = calls.clone();
-        let heavy = x.map("heavy", move |v| {
-            c.fetch_add(1, Ordering::SeqCst);
-            v * 2
-        });
-        let heavy_again = x.map("heavy", |v| v * 2);
+        // The same closure at the same call site over the same input: one key.
+        let heavy_of = |x: &Delayed<u64>| {
+            let c = calls.clone();
+            x.map_with("heavy", &(), move |v| {
+                c.fetch_add(1, Ordering::SeqCst);
+                v * 2
+            })
+        };
+        let (heavy, heavy_again) = (heavy_of(&x), heavy_of(&x));
         assert_eq!(heavy.key(), heavy_again.key());
         let a = heavy.map("plus1", |v| v + 1);
         let b = heavy_again.map("plus2", |v| v + 2);

@@ -37,4 +37,4 @@ pub use crate::key::Key;
 pub use crate::render::{to_dot, to_html, to_svg, xml_escape};
 pub use crate::scheduler::{Callback, Scheduler, Sequential};
 pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
-pub use crate::token::{tokenize, Token, TokenHasher, Tokenize};
+pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};

@@ -246,6 +246,27 @@ impl Tokenize for String {
     }
 }
 
+/// A path tokenizes as its text when it is valid UTF-8 (so a path and the
+/// same string give one token), else as its raw OS bytes with a distinct
+/// tag: file names that are not UTF-8 stay what they are, never lossy.
+impl Tokenize for std::path::Path {
+    fn tokenize(&self, h: &mut TokenHasher) {
+        match self.to_str() {
+            Some(s) => h.write_str(s),
+            None => {
+                h.write_u8(0xff);
+                h.write_bytes(self.as_os_str().as_encoded_bytes());
+            }
+        }
+    }
+}
+
+impl Tokenize for std::path::PathBuf {
+    fn tokenize(&self, h: &mut TokenHasher) {
+        self.as_path().tokenize(h);
+    }
+}
+
 impl Tokenize for Token {
     #[inline]
     fn tokenize(&self, h: &mut TokenHasher) {
@@ -368,4 +389,63 @@ mod tests {
     }
 
     const PINNED: &str = "d232194a05fec91d119459183524708d";
+}
+
+/// What a task's function is, for its key: the closure's type (with the
+/// types it reads and returns) and the call site that made the task
+/// (`#[track_caller]`). Two different closures never get the same `FnId`,
+/// whatever name they were given, and the same closure at the same call site
+/// always does, in every process of the same binary (type names and call
+/// sites are fixed at compile time; no address or run-dependent value goes
+/// in).
+///
+/// What a closure *captures* is not part of it: that is what the `params` of
+/// the `*_with` operations are for, and the bare operations (`map`,
+/// `filter`, ...) accept only closures that capture nothing.
+///
+/// ```
+/// use dklearn_graph::FnId;
+/// let double = |v: &u32| v * 2;
+/// let triple = |v: &u32| v * 3;
+/// assert_ne!(FnId::of(&double), FnId::of(&triple));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct FnId(Token);
+
+impl FnId {
+    /// The identity of `f` made at the caller's location.
+    #[track_caller]
+    pub fn of<F>(_f: &F) -> FnId {
+        let at = std::panic::Location::caller();
+        FnId(tokenize(
+            "fn",
+            &(
+                std::any::type_name::<F>(),
+                at.file(),
+                at.line(),
+                at.column(),
+            ),
+        ))
+    }
+
+    /// The token, as it goes into a key.
+    pub fn token(&self) -> Token {
+        self.0
+    }
+}
+
+impl Tokenize for FnId {
+    fn tokenize(&self, h: &mut TokenHasher) {
+        h.write_token(self.0);
+    }
+}
+
+/// Fails to compile (when instantiated) unless `F` captures nothing: the bare
+/// operations key a task by its closure's identity alone, so a captured value
+/// that changes the result must go into `params` of a `*_with` operation.
+pub(crate) const fn assert_captures_nothing<F>() {
+    assert!(
+        std::mem::size_of::<F>() == 0,
+        "this closure captures values: use the `*_with` form with what it captures as `params`"
+    );
 }

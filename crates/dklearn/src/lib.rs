@@ -25,7 +25,7 @@
 //!
 //! let vect = HashingVectorizer::params().n_features(1 << 18).alternate_sign(false).build()?;
 //! let sgd = SGDClassifier::params().random_state(Some(0)).build()?;
-//! let lr = LogisticRegression::params().build::<i8>()?;
+//! let lr = LogisticRegression::params().build()?;
 //! let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
 //! let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
 //!
@@ -45,15 +45,19 @@
 pub use dklearn_estimators as estimators;
 pub use dklearn_executor as executor;
 pub use dklearn_graph as graph;
+pub use dklearn_lazy as lazy;
+pub use dklearn_reuters as reuters;
 pub use dklearn_sparse as sparse;
 pub use dklearn_text as text;
 
 pub use dklearn_estimators::{
-    metrics, train_test_split, Averaged, Chained, DecisionFunction, Fit, FitParams,
-    LogisticRegression, Matrix, MultinomialNB, PartialFit, PassiveAggressiveClassifier, Perceptron,
-    Pipeline, Predict, SGDClassifier, Score,
+    metrics, DecisionFunction, Fit, LogisticRegression, MultinomialNB, PartialFit,
+    PassiveAggressiveClassifier, Perceptron, Predict, SGDClassifier, Score,
 };
 pub use dklearn_executor::{visualize, Profiler, ProgressBar, ResourceProfiler, Threaded};
 pub use dklearn_graph::{compute_many, Bag, Compute, Delayed, Scheduler, Sequential};
+pub use dklearn_lazy::{
+    train_test_split, Averaged, Chained, FitParams, FittedPipeline, Matrix, Pipeline,
+};
 pub use dklearn_sparse::{CsrMatrix, Norm};
 pub use dklearn_text::{read_reuters_file, HashingVectorizer, ReutersDocument};

@@ -1,11 +1,12 @@
 //! The lazy layer on small estimators written here: split, Chained,
 //! Averaged, Pipeline and shared intermediates.
 
-use dklearn_estimators::{
-    train_test_split, Averaged, Chained, Error, Fit, FitParams, LinearClassifier, Matrix,
-    PartialFit, Pipeline, Predict, Transform,
-};
+use dklearn_estimators::{Error, Fit, LinearClassifier, PartialFit, Predict};
+use dklearn_graph::TaskError;
 use dklearn_graph::{Bag, Callback, Compute, Graph, Key, Sequential};
+use dklearn_lazy::{
+    train_test_split, Averaged, Chained, ChunkTransformer, FitParams, Matrix, Pipeline,
+};
 use dklearn_sparse::{CsrBuilder, CsrMatrix};
 use ndarray::Array2;
 use std::collections::HashMap;
@@ -20,13 +21,13 @@ impl std::fmt::Debug for LenVec {
         write!(f, "LenVec()")
     }
 }
-impl Transform<[String]> for LenVec {
-    type Output = CsrMatrix;
-    fn transform(&self, docs: &[String]) -> Result<CsrMatrix, Error> {
+impl ChunkTransformer<String> for LenVec {
+    fn transform_chunk(&self, docs: &[String]) -> Result<CsrMatrix, TaskError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         let mut b = CsrBuilder::new(2);
         for d in docs {
-            b.push_row(&[0, 1], &[d.len() as f64, 1.0])?;
+            b.push_row(&[0, 1], &[d.len() as f64, 1.0])
+                .map_err(|e| TaskError::new(e.to_string()))?;
         }
         Ok(b.finish())
     }
@@ -96,13 +97,13 @@ impl Predict<bool> for Lin {
     }
 }
 impl LinearClassifier<bool> for Lin {
-    fn coef(&self) -> Option<&Array2<f64>> {
+    fn coef_(&self) -> Option<&Array2<f64>> {
         self.coef.as_ref()
     }
-    fn intercept(&self) -> Option<&[f64]> {
+    fn intercept_(&self) -> Option<&[f64]> {
         self.intercept.as_deref()
     }
-    fn classes(&self) -> Option<&[bool]> {
+    fn classes_(&self) -> Option<&[bool]> {
         self.classes.as_deref()
     }
     fn with_coef(

@@ -1,9 +1,5 @@
-use super::chained::estimator_name;
-use super::matrix::Matrix;
-use super::pipeline::{FitParams, LazyEstimator};
-use super::task_err;
-use crate::error::Error;
-use crate::traits::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
+use crate::{estimator_name, task_err, Error, FitParams, LazyEstimator, Matrix};
+use dklearn_estimators::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
 use dklearn_graph::{downcast_input, take_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
@@ -77,7 +73,7 @@ impl<E: fmt::Debug> fmt::Debug for AveragedFit<E> {
 }
 
 impl<L, E: Predict<L>> Predict<L> for AveragedFit<E> {
-    fn predict(&self, x: &CsrMatrix) -> Result<Vec<L>, Error> {
+    fn predict(&self, x: &CsrMatrix) -> Result<Vec<L>, dklearn_estimators::Error> {
         self.model.predict(x)
     }
 }
@@ -85,7 +81,7 @@ impl<L, E: Predict<L>> Predict<L> for AveragedFit<E> {
 impl<L: PartialEq, E: Predict<L>> Score<L> for AveragedFit<E> {}
 
 impl<E: DecisionFunction> DecisionFunction for AveragedFit<E> {
-    fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+    fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {
         self.model.decision_function(x)
     }
 }
@@ -129,9 +125,9 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
         };
         let missing = || TaskError::new(format!("Averaged: the fit of chunk {chunk} has no coef_"));
         let (c, b, k) = (
-            m.coef().ok_or_else(missing)?,
-            m.intercept().ok_or_else(missing)?,
-            m.classes().ok_or_else(missing)?,
+            m.coef_().ok_or_else(missing)?,
+            m.intercept_().ok_or_else(missing)?,
+            m.classes_().ok_or_else(missing)?,
         );
         match &mut self.coef {
             None => {
@@ -189,12 +185,7 @@ impl<E> Averaged<E> {
         L: Data + Clone + PartialEq + fmt::Debug,
         E: Fit<L> + LinearClassifier<L> + fmt::Debug + Send + Sync + 'static,
     {
-        if x.nchunks() != y.nchunks() {
-            return Err(Error::new(crate::ErrorKind::LengthMismatch {
-                n_samples: x.nchunks(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("Averaged.fit", x.nchunks(), y.nchunks())?;
         let repr = format!("{:?}", self.estimator);
         let fit_name = format!("fit-{}", estimator_name(&repr));
         // Every task goes into one graph (see `GraphBuilder`).

@@ -44,12 +44,14 @@ impl<C: Data> Matrix<C> {
 
     /// Applies `f` to every chunk (one task per chunk, keys from `name`,
     /// `params` and the chunk's key).
+    #[track_caller]
     pub fn map_chunks<D: Data, P: dklearn_graph::Tokenize + ?Sized>(
         &self,
         name: &str,
         params: &P,
         f: impl Fn(&C) -> Result<D, dklearn_graph::TaskError> + Send + Sync + Clone + 'static,
     ) -> Matrix<D> {
+        let id = dklearn_graph::FnId::of(&f);
         // One graph for all chunks (see `GraphBuilder`).
         let mut b = dklearn_graph::GraphBuilder::new();
         let keys: Vec<dklearn_graph::Key> = self
@@ -58,7 +60,7 @@ impl<C: Data> Matrix<C> {
             .map(|c| {
                 b.merge(c);
                 let f = f.clone();
-                b.task(name, params, &[c.key()], move |v| {
+                b.task_with_id(name, id, params, &[c.key()], move |v| {
                     f(dklearn_graph::downcast_input::<C>(&v[0])?)
                 })
             })

@@ -1,6 +1,5 @@
-use super::matrix::Matrix;
-use crate::error::Error;
-use crate::mt19937::Mt19937;
+use crate::{Error, Matrix};
+use dklearn_estimators::Mt19937;
 use dklearn_graph::{downcast_input, Bag, Data, GraphBuilder, Key, TaskError};
 use std::sync::Arc;
 
@@ -44,14 +43,9 @@ pub fn train_test_split<T: Data + Clone, L: Data + Clone>(
         ));
     }
     let seed32 = u32::try_from(seed).map_err(|_| {
-        Error::invalid_parameter("random_state", format!("must be below 2**32, got {seed}"))
+        Error::invalid_parameter("seed", format!("must be below 2**32, got {seed}"))
     })?;
-    if x.npartitions() != y.nchunks() {
-        return Err(Error::new(crate::ErrorKind::LengthMismatch {
-            n_samples: x.npartitions(),
-            n_labels: y.nchunks(),
-        }));
-    }
+    Error::check_aligned("train_test_split", x.npartitions(), y.nchunks())?;
     let parts = x.to_delayed();
     // One graph for every new task (see `GraphBuilder`): per-partition
     // `Delayed` operations would each copy the whole graph.

@@ -1,8 +1,5 @@
-use super::matrix::Matrix;
-use super::pipeline::{FitParams, LazyEstimator};
-use super::task_err;
-use crate::error::Error;
-use crate::traits::{PartialFit, Predict};
+use crate::{estimator_name, task_err, Error, FitParams, LazyEstimator, Matrix};
+use dklearn_estimators::{PartialFit, Predict};
 use dklearn_graph::{downcast_input, take_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
@@ -15,7 +12,8 @@ use std::fmt;
 /// passes the model through unchanged.
 ///
 /// ```
-/// # use dklearn_estimators::{Chained, PartialFit, Error};
+/// # use dklearn_lazy::Chained;
+/// # use dklearn_estimators::{PartialFit, Error};
 /// # #[derive(Clone, Debug)] struct Counter(usize);
 /// # impl PartialFit<u8> for Counter {
 /// #     fn partial_fit(&mut self, x: &dklearn_sparse::CsrMatrix, _: &[u8], _: Option<&[u8]>) -> Result<(), Error> {
@@ -71,12 +69,7 @@ impl<E> Chained<E> {
         L: Data + Clone + Ord + Tokenize,
         E: PartialFit<L> + Clone + fmt::Debug + Send + Sync + 'static,
     {
-        if x.nchunks() != y.nchunks() {
-            return Err(Error::new(crate::ErrorKind::LengthMismatch {
-                n_samples: x.nchunks(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("Chained.fit", x.nchunks(), y.nchunks())?;
         let classes = match &params.classes {
             Some(c) => Delayed::value("classes", c.clone()),
             None => unique_classes(y),
@@ -129,19 +122,5 @@ where
         params: &FitParams<L>,
     ) -> Result<Delayed<E>, Error> {
         self.fit(x, y, params)
-    }
-}
-
-/// `sgdclassifier` from `SGDClassifier(alpha=...)`: the task name of an
-/// estimator literal.
-pub(crate) fn estimator_name(repr: &str) -> String {
-    let name: String = repr
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if name.is_empty() {
-        "estimator".into()
-    } else {
-        name.to_ascii_lowercase()
     }
 }

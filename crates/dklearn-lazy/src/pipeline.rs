@@ -1,52 +1,8 @@
-use super::matrix::Matrix;
-use super::task_err;
-use crate::error::Error;
-use crate::traits::{Predict, Transform};
+use crate::{estimator_name, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix};
+use dklearn_estimators::Predict;
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
-
-/// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
-/// graph ([`Chained`](super::Chained), [`Averaged`](super::Averaged)).
-pub trait LazyEstimator<L>: Clone + fmt::Debug + Send + Sync + 'static {
-    /// What fitting produces: a model that predicts.
-    type Model: Predict<L> + Clone + fmt::Debug + Send + Sync + 'static;
-
-    /// The lazy fit over aligned feature and label chunks.
-    fn fit_lazy(
-        &self,
-        x: &Matrix<CsrMatrix>,
-        y: &Matrix<Vec<L>>,
-        params: &FitParams<L>,
-    ) -> Result<Delayed<Self::Model>, Error>;
-}
-
-/// Fit parameters routed to the final step (scikit-learn's `sgd__classes=[0, 1]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FitParams<L> {
-    /// Every class, given up front (otherwise found by a pass over `y` where
-    /// the estimator needs them).
-    pub classes: Option<Vec<L>>,
-}
-
-impl<L> Default for FitParams<L> {
-    fn default() -> Self {
-        FitParams { classes: None }
-    }
-}
-
-impl<L> FitParams<L> {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Gives the classes up front.
-    pub fn classes(mut self, classes: Vec<L>) -> Self {
-        self.classes = Some(classes);
-        self
-    }
-}
 
 /// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a
 /// wrapped estimator, applied chunk by chunk.
@@ -67,18 +23,6 @@ impl<V: fmt::Debug, E: fmt::Debug> fmt::Debug for Pipeline<V, E> {
             self.transformer.0, self.transformer.1, self.estimator.0, self.estimator.1
         )
     }
-}
-
-/// What a pipeline's transformer must be: a pure function of a chunk of
-/// samples whose `Debug` repr names every parameter (it goes into task keys,
-/// so equal transformers on equal chunks are one task).
-pub trait ChunkTransformer<T>:
-    Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
-{
-}
-impl<T, V> ChunkTransformer<T> for V where
-    V: Transform<[T], Output = CsrMatrix> + Clone + fmt::Debug + Send + Sync + 'static
-{
 }
 
 impl<V, E> Pipeline<V, E> {
@@ -107,7 +51,7 @@ impl<V, E> Pipeline<V, E> {
 /// by equal transformers is one task.
 pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
     let repr = format!("{v:?}");
-    let name = super::chained::estimator_name(&repr);
+    let name = estimator_name(&repr);
     let mut b = GraphBuilder::new();
     b.merge_graph(x.graph());
     let keys: Vec<Key> = x
@@ -117,7 +61,7 @@ pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> M
             let v = v.clone();
             b.task(&name, &repr, &[k], move |inp| {
                 let docs = downcast_input::<Vec<T>>(&inp[0])?;
-                v.transform(docs.as_slice()).map_err(task_err)
+                v.transform_chunk(docs.as_slice())
             })
         })
         .collect();
@@ -203,12 +147,7 @@ impl<V, M: Data> FittedPipeline<V, M> {
         V: ChunkTransformer<T>,
         M: Predict<L>,
     {
-        if x.npartitions() != y.nchunks() {
-            return Err(Error::new(crate::ErrorKind::LengthMismatch {
-                n_samples: x.npartitions(),
-                n_labels: y.nchunks(),
-            }));
-        }
+        Error::check_aligned("score", x.npartitions(), y.nchunks())?;
         score_chunks(&self.model, &transform_chunks(&self.transformer.1, x), y)
     }
 }
@@ -249,12 +188,7 @@ pub fn score_chunks<M: Predict<L> + Data, L: Data + PartialEq>(
     x: &Matrix<CsrMatrix>,
     y: &Matrix<Vec<L>>,
 ) -> Result<Delayed<f64>, Error> {
-    if x.nchunks() != y.nchunks() {
-        return Err(Error::new(crate::ErrorKind::LengthMismatch {
-            n_samples: x.nchunks(),
-            n_labels: y.nchunks(),
-        }));
-    }
+    Error::check_aligned("score", x.nchunks(), y.nchunks())?;
     let mut b = GraphBuilder::new();
     b.merge(model);
     let pred = predict_keys::<M, L>(&mut b, model.key(), x);

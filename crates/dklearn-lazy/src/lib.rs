@@ -1,0 +1,120 @@
+//! # dklearn-lazy
+//!
+//! The dask-learn layer: estimators as lazy, pure task graphs. Nothing here
+//! runs anything; every function builds a graph that a
+//! [`Scheduler`](dklearn_graph::Scheduler) computes.
+//!
+//! - [`Matrix`] is dask-learn's `dm.from_bag`: a tall-skinny matrix of chunks
+//!   aligned with a [`Bag`](dklearn_graph::Bag)'s partitions.
+//! - [`train_test_split`] splits every partition with its own seeded generator.
+//! - [`Chained`] fits by calling `partial_fit` on each chunk in order, each
+//!   step a task depending on the previous one.
+//! - [`Averaged`] fits one model per chunk in parallel and averages `coef_`
+//!   and `intercept_`.
+//! - [`Pipeline`] applies a stateless [`ChunkTransformer`] chunk by chunk and
+//!   then a [`LazyEstimator`]. Fitting never mutates: `fit` returns a new value
+//!   holding its graph. Equal work has equal keys, so two pipelines that
+//!   vectorize the same chunks share those tasks when computed together.
+//!
+//! The vocabulary every module shares ([`LazyEstimator`], [`FitParams`],
+//! [`ChunkTransformer`]) lives here at the root; the modules import it from
+//! here and never from each other's files.
+#![deny(missing_docs)]
+
+mod averaged;
+mod chained;
+mod error;
+mod matrix;
+mod pipeline;
+mod split;
+
+pub use averaged::{Averaged, AveragedFit};
+pub use chained::Chained;
+pub use error::{Error, ErrorKind};
+pub use matrix::Matrix;
+pub use pipeline::{predict_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline};
+pub use split::{train_mask, train_test_split, TrainTestSplit};
+
+use dklearn_estimators::Predict;
+use dklearn_graph::{Delayed, TaskError};
+use dklearn_sparse::CsrMatrix;
+use dklearn_text::HashingVectorizer;
+use std::fmt;
+
+/// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
+/// graph ([`Chained`], [`Averaged`]).
+pub trait LazyEstimator<L>: Clone + fmt::Debug + Send + Sync + 'static {
+    /// What fitting produces: a model that predicts.
+    type Model: Predict<L> + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The lazy fit over aligned feature and label chunks.
+    fn fit_lazy(
+        &self,
+        x: &Matrix<CsrMatrix>,
+        y: &Matrix<Vec<L>>,
+        params: &FitParams<L>,
+    ) -> Result<Delayed<Self::Model>, Error>;
+}
+
+/// Fit parameters routed to the final step (scikit-learn's `sgd__classes=[0, 1]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitParams<L> {
+    /// Every class, given up front (otherwise found by a pass over `y` where
+    /// the estimator needs them).
+    pub classes: Option<Vec<L>>,
+}
+
+impl<L> Default for FitParams<L> {
+    fn default() -> Self {
+        FitParams { classes: None }
+    }
+}
+
+impl<L> FitParams<L> {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Gives the classes up front.
+    pub fn classes(mut self, classes: Vec<L>) -> Self {
+        self.classes = Some(classes);
+        self
+    }
+}
+
+/// What a pipeline's transformer must be: a pure function of a chunk of
+/// samples to a feature chunk, whose `Debug` repr names every parameter (it
+/// goes into task keys, so equal transformers on equal chunks are one task).
+///
+/// [`HashingVectorizer`] implements it on chunks of anything that is
+/// `AsRef<str>`.
+pub trait ChunkTransformer<T>: Clone + fmt::Debug + Send + Sync + 'static {
+    /// Transforms one chunk of samples into one feature chunk.
+    fn transform_chunk(&self, chunk: &[T]) -> Result<CsrMatrix, TaskError>;
+}
+
+impl<S: AsRef<str>> ChunkTransformer<S> for HashingVectorizer {
+    fn transform_chunk(&self, docs: &[S]) -> Result<CsrMatrix, TaskError> {
+        Ok(self.transform(docs))
+    }
+}
+
+/// `sgdclassifier` from `SGDClassifier(alpha=...)`: the task name of an
+/// estimator literal.
+pub(crate) fn estimator_name(repr: &str) -> String {
+    let name: String = repr
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() {
+        "estimator".into()
+    } else {
+        name.to_ascii_lowercase()
+    }
+}
+
+/// An estimator error as a task failure (the scheduler adds the task's key).
+pub(crate) fn task_err(e: dklearn_estimators::Error) -> TaskError {
+    TaskError::new(e.to_string())
+}
