@@ -16,8 +16,9 @@
 //!   runs where most of its input is, by a static size estimate.
 //! - **What crosses**: a value goes to another process only when a task
 //!   there reads it or it was requested (requested values are returned on
-//!   every process), encoded by [`Codecs`]; a value whose type has no
-//!   encoding fails the run naming its key.
+//!   every process), encoded by the shared values-as-bytes layer
+//!   ([`dklearn_graph::Codecs`], by default [`Codecs::global`](dklearn_graph::Codecs::global));
+//!   a value whose type has no encoding fails the run naming its key.
 //! - **Failure is loud**: a failing task fails `compute` on every process
 //!   with its key; a lost process fails every other with an error naming it
 //!   (connection closed: at once; silent host: after the heartbeat timeout);
@@ -25,13 +26,11 @@
 //! - [`Cluster::last_report`] gives the bytes each task's value sent.
 #![deny(missing_docs)]
 
-mod codec;
 mod config;
 mod net;
 mod plan;
 mod run;
 
-pub use crate::codec::{Codecs, Wire};
 pub use crate::config::{
     read_hostfile, Config, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT,
 };

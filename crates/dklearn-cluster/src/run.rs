@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam::channel::{self, Receiver, Sender};
-use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Value};
+use dklearn_graph::{panic_message, Callback, Codecs, Error, Graph, Key, Scheduler, Value};
 use parking_lot::Mutex;
 use timely::communication::allocator::thread::ThreadBuilder;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
@@ -19,7 +19,6 @@ use timely::dataflow::operators::generic::operator::Operator;
 use timely::dataflow::operators::Input;
 use timely::WorkerConfig;
 
-use crate::codec::Codecs;
 use crate::config::Config;
 use crate::net::{self, Control, Signal};
 use crate::plan::Plan;
@@ -103,17 +102,18 @@ impl RunReport {
 /// ```
 pub struct Cluster {
     config: Config,
-    codecs: Arc<Codecs>,
+    codecs: Option<Arc<Codecs>>,
     round: AtomicU64,
     report: Mutex<Option<RunReport>>,
 }
 
 impl Cluster {
-    /// A cluster scheduler with the [standard](Codecs::standard) encodings.
+    /// A cluster scheduler using the process-wide encodings
+    /// ([`Codecs::global`], as of each run's start).
     pub fn new(config: Config) -> Cluster {
         Cluster {
             config,
-            codecs: Arc::new(Codecs::standard()),
+            codecs: None,
             round: AtomicU64::new(0),
             report: Mutex::new(None),
         }
@@ -121,7 +121,7 @@ impl Cluster {
 
     /// Uses these encodings for values that cross processes.
     pub fn with_codecs(mut self, codecs: Codecs) -> Cluster {
-        self.codecs = Arc::new(codecs);
+        self.codecs = Some(Arc::new(codecs));
         self
     }
 
@@ -326,7 +326,8 @@ impl Cluster {
             }
         };
         let mut state = State::new(plan, me, cfg.threads());
-        let codecs = &self.codecs;
+        let codecs: Arc<Codecs> = self.codecs.clone().unwrap_or_else(Codecs::global);
+        let codecs = &*codecs;
         let outcome = std::thread::scope(|s| {
             let (job_tx, job_rx) = channel::unbounded::<Job>();
             for t in 0..cfg.threads() {

@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dklearn_cluster::{Cluster, Codecs, Config};
-use dklearn_graph::{Graph, Key, Scheduler, Sequential, Task, Value};
+use dklearn_cluster::{Cluster, Config};
+use dklearn_graph::{Codecs, Graph, Key, Scheduler, Sequential, Task, Value};
 
 const ROLE: &str = "DKLEARN_CLUSTER_ROLE";
 
@@ -421,7 +421,7 @@ fn panicking_task_fails_every_process_with_its_key() {
     let out = in_threads(
         2,
         || two_leaves(|_: &[Value]| panic!("a2 exploded")),
-        Codecs::standard,
+        Codecs::std,
     );
     for r in out {
         assert_eq!(r.unwrap_err(), "task a2 failed: a2 exploded");
@@ -437,11 +437,7 @@ fn value_without_encoding_is_an_error_naming_its_key() {
                 Ok(Arc::new(*v[0].downcast_ref::<i64>().ok_or("b")? as i32) as Value)
             })
         },
-        || {
-            let mut c = Codecs::new();
-            c.register::<i64>();
-            c
-        },
+        || Codecs::new().with::<i64>(),
     );
     // a2 (on process 0) must go to process 1, where `sum` runs.
     for r in out {
@@ -464,7 +460,7 @@ fn two_processes_in_threads_agree() {
                 Ok(Arc::new(*v[0].downcast_ref::<i64>().ok_or("a")? * 10) as Value)
             })
         },
-        Codecs::standard,
+        Codecs::std,
     );
     assert_eq!(out, vec![Ok("i13 ".to_string()), Ok("i13 ".to_string())]);
 }

@@ -176,6 +176,13 @@ impl<L: Ord + Clone> LabelEncoder<L> {
     }
 }
 
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for LabelEncoder<L> {
+    dklearn_codec::encode_fields!(
+        format!("dklearn_estimators::LabelEncoder<{}>", L::type_tag());
+        classes
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

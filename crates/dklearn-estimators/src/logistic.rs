@@ -543,6 +543,24 @@ pub(crate) fn check_linear_state<L: Ord>(
     Ok(())
 }
 
+impl dklearn_codec::Encode for LrHyper {
+    dklearn_codec::encode_fields!("dklearn_estimators::LrHyper";
+        c, tol, max_iter, fit_intercept, intercept_scaling);
+}
+
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Fitted<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::LrFitted<{}>", L::type_tag());
+        coef, intercept, classes, n_iter);
+}
+
+/// Hyper-parameters and fitted state, bit for bit (see `dklearn_codec`).
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for LogisticRegression<L> {
+    dklearn_codec::encode_fields!(
+        format!("dklearn_estimators::LogisticRegression<{}>", L::type_tag());
+        params, fitted
+    );
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

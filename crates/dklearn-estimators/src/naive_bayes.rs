@@ -543,6 +543,24 @@ impl<L: Clone> Predict<L> for MultinomialNB<L> {
 
 impl<L: Clone + PartialEq> Score<L> for MultinomialNB<L> {}
 
+impl dklearn_codec::Encode for NbHyper {
+    dklearn_codec::encode_fields!("dklearn_estimators::NbHyper";
+        alpha, fit_prior, class_prior, force_alpha);
+}
+
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Fitted<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::NbFitted<{}>", L::type_tag());
+        classes, class_count, feature_count, feature_log_prob, class_log_prior);
+}
+
+/// Hyper-parameters and fitted state, bit for bit (see `dklearn_codec`).
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for MultinomialNB<L> {
+    dklearn_codec::encode_fields!(
+        format!("dklearn_estimators::MultinomialNB<{}>", L::type_tag());
+        params, fitted
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

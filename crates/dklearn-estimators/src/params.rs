@@ -182,6 +182,50 @@ pub(crate) fn write_repr(
     f.write_str(")")
 }
 
+dklearn_codec::encode_unit_enum!(
+    Loss,
+    "dklearn_estimators::Loss",
+    [Hinge, LogLoss, ModifiedHuber, SquaredHinge, Perceptron]
+);
+dklearn_codec::encode_unit_enum!(Penalty, "dklearn_estimators::Penalty", [L2, L1, ElasticNet]);
+dklearn_codec::encode_unit_enum!(
+    LearningRate,
+    "dklearn_estimators::LearningRate",
+    [Optimal, Constant, InvScaling, Adaptive]
+);
+
+impl dklearn_codec::Encode for Average {
+    fn type_tag() -> std::borrow::Cow<'static, str> {
+        "dklearn_estimators::Average".into()
+    }
+    fn encoded_len(&self) -> usize {
+        match self {
+            Average::From(_) => 9,
+            _ => 1,
+        }
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Average::Off => out.push(0),
+            Average::On => out.push(1),
+            Average::From(n) => {
+                out.push(2);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+    fn decode(r: &mut dklearn_codec::Reader<'_>) -> Result<Self, dklearn_codec::Error> {
+        match r.u8()? {
+            0 => Ok(Average::Off),
+            1 => Ok(Average::On),
+            2 => Ok(Average::From(r.u64()?)),
+            b => Err(dklearn_codec::Error::invalid(format!(
+                "Average variant {b}"
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

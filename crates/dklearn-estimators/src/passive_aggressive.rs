@@ -201,3 +201,16 @@ impl<L> fmt::Debug for PassiveAggressiveClassifier<L> {
         )
     }
 }
+
+impl dklearn_codec::Encode for PaHyper {
+    dklearn_codec::encode_fields!("dklearn_estimators::PaHyper";
+        c, fit_intercept, max_iter, tol, shuffle, loss, random_state, n_iter_no_change, average);
+}
+
+/// Hyper-parameters and fitted state, bit for bit (see `dklearn_codec`).
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for PassiveAggressiveClassifier<L> {
+    dklearn_codec::encode_fields!(
+        format!("dklearn_estimators::PassiveAggressiveClassifier<{}>", L::type_tag());
+        hp, core
+    );
+}

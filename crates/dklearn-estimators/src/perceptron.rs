@@ -204,3 +204,15 @@ impl<L> fmt::Debug for Perceptron<L> {
         )
     }
 }
+
+impl dklearn_codec::Encode for PerceptronHyper {
+    dklearn_codec::encode_fields!("dklearn_estimators::PerceptronHyper";
+        penalty, alpha, l1_ratio, fit_intercept, max_iter, tol, shuffle, eta0, random_state,
+        n_iter_no_change);
+}
+
+/// Hyper-parameters and fitted state, bit for bit (see `dklearn_codec`).
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Perceptron<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::Perceptron<{}>", L::type_tag());
+        hp, core);
+}

@@ -502,6 +502,23 @@ impl<L> fmt::Debug for SGDClassifier<L> {
     }
 }
 
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for SgdCore<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::SgdCore<{}>", L::type_tag());
+        cfg, random_state, state);
+}
+
+impl dklearn_codec::Encode for SgdHyper {
+    dklearn_codec::encode_fields!("dklearn_estimators::SgdHyper";
+        loss, penalty, alpha, l1_ratio, fit_intercept, max_iter, tol, shuffle, random_state,
+        learning_rate, eta0, power_t, n_iter_no_change, average);
+}
+
+/// Hyper-parameters and fitted state, bit for bit (see `dklearn_codec`).
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for SGDClassifier<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::SGDClassifier<{}>", L::type_tag());
+        hp, core);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -294,3 +294,9 @@ pub(crate) fn state_from_coef<L: Ord + Clone>(
         n_iter: 0,
     })
 }
+
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Fitted<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_estimators::SgdFitted<{}>", L::type_tag());
+        enc, n_features, std_coef, avg_coef, std_intercept, avg_intercept, exposes_average,
+        intercept_is_avg, t, n_iter);
+}

@@ -603,6 +603,58 @@ pub(crate) fn sklearn_ovr_seeds(random_state: u32, n: usize) -> Vec<u32> {
     (0..n).map(|_| rs.bounded(0, SEED_RANGE)).collect()
 }
 
+impl dklearn_codec::Encode for LossFn {
+    fn type_tag() -> std::borrow::Cow<'static, str> {
+        "dklearn_estimators::LossFn".into()
+    }
+    fn encoded_len(&self) -> usize {
+        match self {
+            LossFn::Hinge(_) | LossFn::SquaredHinge(_) => 9,
+            _ => 1,
+        }
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            LossFn::Hinge(t) => {
+                out.push(0);
+                t.encode(out);
+            }
+            LossFn::SquaredHinge(t) => {
+                out.push(1);
+                t.encode(out);
+            }
+            LossFn::ModifiedHuber => out.push(2),
+            LossFn::Log => out.push(3),
+        }
+    }
+    fn decode(r: &mut dklearn_codec::Reader<'_>) -> Result<Self, dklearn_codec::Error> {
+        match r.u8()? {
+            0 => Ok(LossFn::Hinge(f64::decode(r)?)),
+            1 => Ok(LossFn::SquaredHinge(f64::decode(r)?)),
+            2 => Ok(LossFn::ModifiedHuber),
+            3 => Ok(LossFn::Log),
+            b => Err(dklearn_codec::Error::invalid(format!("LossFn variant {b}"))),
+        }
+    }
+}
+
+dklearn_codec::encode_unit_enum!(
+    Rate,
+    "dklearn_estimators::Rate",
+    [Constant, Optimal, InvScaling, Adaptive, Pa1, Pa2]
+);
+dklearn_codec::encode_unit_enum!(
+    PenaltyType,
+    "dklearn_estimators::PenaltyType",
+    [None, L1, L2, ElasticNet]
+);
+
+impl dklearn_codec::Encode for SgdConfig {
+    dklearn_codec::encode_fields!("dklearn_estimators::SgdConfig";
+        loss, penalty, alpha, l1_ratio, max_iter, tol, n_iter_no_change, fit_intercept,
+        shuffle, seed, rate, eta0, power_t, t, intercept_decay, average);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@
 
 mod bag;
 mod builder;
+mod codecs;
 mod delayed;
 mod error;
 mod graph;
@@ -27,6 +28,7 @@ mod token;
 
 pub use crate::bag::Bag;
 pub use crate::builder::GraphBuilder;
+pub use crate::codecs::Codecs;
 pub use crate::delayed::{
     compute_many, delayed, downcast_input, downcast_value, input_mut, merge_graphs, take_input,
     AnyDelayed, Compute, Data, Delayed, DelayedOutput,
@@ -38,3 +40,4 @@ pub use crate::render::{to_dot, to_html, to_svg, xml_escape};
 pub use crate::scheduler::{Callback, Scheduler, Sequential};
 pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
+pub use dklearn_codec as codec;

@@ -86,6 +86,25 @@ impl<E: DecisionFunction> DecisionFunction for AveragedFit<E> {
     }
 }
 
+/// The model, the number of chunks averaged and the skipped chunks.
+impl<E: dklearn_codec::Encode> dklearn_codec::Encode for AveragedFit<E> {
+    dklearn_codec::encode_fields!(format!("dklearn_lazy::AveragedFit<{}>", E::type_tag());
+        model, n_fitted, skipped);
+}
+
+impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Sum<L> {
+    dklearn_codec::encode_fields!(format!("dklearn_lazy::AverageSum<{}>", L::type_tag());
+        coef, intercept, classes, first_chunk, n_fitted, skipped);
+}
+
+/// Registers the running sum of [`Averaged`] for labels `L` (private type).
+pub(crate) fn register_sum<L>(c: &mut dklearn_graph::Codecs)
+where
+    L: dklearn_codec::Encode + Send + Sync + 'static,
+{
+    c.register::<Sum<L>>();
+}
+
 fn distinct_at_least_two<L: PartialEq>(y: &[L]) -> bool {
     y.first().is_some_and(|a| y.iter().any(|b| b != a))
 }

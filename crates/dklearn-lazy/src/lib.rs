@@ -23,6 +23,7 @@
 
 mod averaged;
 mod chained;
+mod codecs;
 mod error;
 mod matrix;
 mod pipeline;
@@ -30,6 +31,7 @@ mod split;
 
 pub use averaged::{Averaged, AveragedFit};
 pub use chained::Chained;
+pub use codecs::{codecs, install_codecs};
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
 pub use pipeline::{predict_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline};

@@ -29,6 +29,9 @@ impl<C> fmt::Debug for Matrix<C> {
 impl<C: Data> Matrix<C> {
     /// A matrix of the given chunks, in order.
     pub fn from_chunks(chunks: Vec<Delayed<C>>) -> Self {
+        // Every lazy graph starts from a Matrix: make the library's value
+        // types spillable by the schedulers' default registry.
+        crate::install_codecs();
         Matrix { chunks }
     }
 
@@ -75,9 +78,7 @@ impl<T: Data> Matrix<Vec<T>> {
     /// A column of values, one chunk per partition of `bag` (no copy: the
     /// chunks are the bag's partitions).
     pub fn from_bag(bag: &Bag<T>) -> Self {
-        Matrix {
-            chunks: bag.to_delayed(),
-        }
+        Matrix::from_chunks(bag.to_delayed())
     }
 
     /// The chunks as a bag again.

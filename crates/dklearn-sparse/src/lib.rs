@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod codec;
 mod csr;
 mod error;
 

@@ -73,6 +73,13 @@ pub struct ReutersDocument {
     pub labels: Vec<String>,
 }
 
+/// Every field, in declaration order (see `dklearn_codec`).
+impl dklearn_codec::Encode for ReutersDocument {
+    dklearn_codec::encode_fields!("dklearn_text::ReutersDocument";
+        newid, lewissplit, cgisplit, title, dateline, body, date, topics, places, people, orgs,
+        exchanges, companies, labels);
+}
+
 impl ReutersDocument {
     /// The text the seed vectorizes: `title + "\n\n" + body`.
     pub fn text(&self) -> String {
