@@ -268,10 +268,16 @@ pub(crate) enum Signal {
     /// Process `.0` is gone: its connection closed without a goodbye, or no
     /// heartbeat came for the timeout, or writing to it failed.
     Lost(usize, String),
+    /// Process `.0` gave up because it lost process `.1` (`None`: for
+    /// another reason), before this process noticed.
+    Aborted(usize, Option<usize>),
 }
 
 const HEARTBEAT: u8 = 1;
 const GOODBYE: u8 = 2;
+/// Followed by 4 bytes: the index of the process the sender lost
+/// (`u32::MAX` for none).
+const ABORT: u8 = 3;
 
 /// Heartbeats out, and one reader per peer. Dropping it stops the heartbeat
 /// thread; [`Control::goodbye`] ends the links cleanly.
@@ -306,6 +312,19 @@ impl Control {
                         match reader.read(&mut b) {
                             Ok(1) if b[0] == HEARTBEAT => continue,
                             Ok(1) if b[0] == GOODBYE => return,
+                            Ok(1) if b[0] == ABORT => {
+                                let mut w = [0u8; 4];
+                                let lost = match reader.read_exact(&mut w) {
+                                    Ok(()) => usize::try_from(u32::from_le_bytes(w))
+                                        .ok()
+                                        .filter(|&l| l != u32::MAX as usize),
+                                    Err(_) => None,
+                                };
+                                if !stop_r.load(Ordering::SeqCst) {
+                                    let _ = tx.send(Signal::Aborted(j, lost));
+                                }
+                                return;
+                            }
                             Ok(1) => {
                                 let _ = tx.send(Signal::Lost(
                                     j,
@@ -380,10 +399,14 @@ impl Control {
         }
     }
 
-    /// Stops reporting losses (after a failed run) and closes the links.
-    pub fn abandon(self) {
+    /// Stops reporting losses (after a failed run), tells the peers which
+    /// process was lost (so they name it, not this one) and closes the links.
+    pub fn abandon(self, lost: Option<usize>) {
         self.stop.store(true, Ordering::SeqCst);
+        let code = lost.map_or(u32::MAX, |l| l as u32).to_le_bytes();
         for (_, s) in &self.streams {
+            let mut w: &TcpStream = s;
+            let _ = w.write_all(&[ABORT, code[0], code[1], code[2], code[3]]);
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }

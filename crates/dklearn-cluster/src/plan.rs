@@ -158,6 +158,23 @@ impl<'g> Plan<'g> {
     }
 }
 
+/// Where each task of what `keys` need runs on a cluster of `processes`
+/// processes: (key, process), in priority order. Every process of a
+/// [`Cluster`](crate::Cluster) computes exactly this placement.
+pub fn placement(
+    graph: &Graph,
+    keys: &[Key],
+    processes: usize,
+) -> Result<Vec<(Key, usize)>, Error> {
+    let plan = Plan::new(graph, keys, processes.max(1))?;
+    Ok(plan
+        .order
+        .into_iter()
+        .zip(plan.home)
+        .map(|(k, h)| (k, h as usize))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

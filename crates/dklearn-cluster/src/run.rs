@@ -297,7 +297,7 @@ impl Cluster {
                     Box::new(guard),
                 ),
                 Err(e) => {
-                    control.abandon();
+                    control.abandon(None);
                     return Err(Error::scheduler(format!(
                         "starting timely's network threads: {e}"
                     )));
@@ -321,7 +321,7 @@ impl Cluster {
         let guards = match guards {
             Ok(g) => g,
             Err(e) => {
-                control.abandon();
+                control.abandon(None);
                 return Err(Error::scheduler(format!("starting timely: {e}")));
             }
         };
@@ -403,10 +403,10 @@ impl Cluster {
                 control.goodbye();
                 Err(e)
             }
-            Err(Failure::Abandon(e)) => {
+            Err(Failure::Abandon(e, lost)) => {
                 comm.abort.store(true, Ordering::SeqCst);
                 comm.wake();
-                control.abandon();
+                control.abandon(lost);
                 // timely's TCP threads may be blocked on (or have panicked
                 // over) the lost peer: leave them to a detached thread.
                 std::thread::spawn(move || {
@@ -462,8 +462,8 @@ fn send_value(
 enum Failure {
     /// Every process learns of it through timely; shut down cleanly.
     Clean(Error),
-    /// A process is gone: abandon the transport.
-    Abandon(Error),
+    /// A process is gone (`.1`, if known): abandon the transport.
+    Abandon(Error, Option<usize>),
 }
 
 struct State<'p, 'g> {
@@ -582,10 +582,26 @@ impl<'p, 'g> State<'p, 'g> {
     }
 
     fn lost(&self, cfg: &Config, j: usize, why: &str) -> Failure {
-        Failure::Abandon(Error::scheduler(format!(
-            "lost process {j} ({}): {why}",
-            cfg.addresses()[j]
-        )))
+        Failure::Abandon(
+            Error::scheduler(format!("lost process {j} ({}): {why}", cfg.addresses()[j])),
+            Some(j),
+        )
+    }
+
+    fn signal(&self, cfg: &Config, sig: Signal) -> Failure {
+        match sig {
+            Signal::Lost(j, why) => self.lost(cfg, j, &why),
+            Signal::Aborted(from, Some(j)) if j < cfg.processes() => {
+                self.lost(cfg, j, &format!("reported by process {from}"))
+            }
+            Signal::Aborted(from, _) => Failure::Abandon(
+                Error::scheduler(format!(
+                    "process {from} ({}) gave up",
+                    cfg.addresses()[from]
+                )),
+                None,
+            ),
+        }
     }
 
     /// Runs this process's part: dispatches ready tasks, stores arriving
@@ -604,7 +620,7 @@ impl<'p, 'g> State<'p, 'g> {
         let mut failure: Option<Failure> = None;
         while failure.is_none() && !self.finished() {
             if let Err(e) = self.dispatch(jobs) {
-                failure = Some(Failure::Abandon(e));
+                failure = Some(Failure::Abandon(e, None));
                 break;
             }
             if self.finished() {
@@ -636,7 +652,7 @@ impl<'p, 'g> State<'p, 'g> {
                     Ok(Event::Msg((_, KIND_VALUE, i, bytes))) => {
                         let j = i as usize;
                         if j >= self.plan.order.len() {
-                            failure = Some(Failure::Abandon(Error::scheduler(format!("received a value for task index {j}, past the graph's {} tasks", self.plan.order.len()))));
+                            failure = Some(Failure::Abandon(Error::scheduler(format!("received a value for task index {j}, past the graph's {} tasks", self.plan.order.len())), None));
                             continue;
                         }
                         self.values_received += 1;
@@ -646,7 +662,7 @@ impl<'p, 'g> State<'p, 'g> {
                             Err(e) => failure = Some(Failure::Abandon(Error::scheduler(format!(
                                 "value of {} from process {} cannot be decoded: {e}",
                                 self.plan.order[j], self.plan.home[j]
-                            )))),
+                            )), None)),
                         }
                     }
                     Ok(Event::Msg((_, _, i, bytes))) => {
@@ -657,10 +673,10 @@ impl<'p, 'g> State<'p, 'g> {
                         let why = r.err().unwrap_or_else(|| "ended early".into());
                         failure = Some(self.comm_failure(signals, cfg, &why));
                     }
-                    Err(_) => failure = Some(Failure::Abandon(Error::scheduler("event channel closed"))),
+                    Err(_) => failure = Some(Failure::Abandon(Error::scheduler("event channel closed"), None)),
                 },
-                recv(signals) -> sig => if let Ok(Signal::Lost(j, why)) = sig {
-                    failure = Some(self.lost(cfg, j, &why));
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    failure = Some(self.signal(cfg, sig));
                 },
                 default(Duration::from_millis(200)) => {}
             }
@@ -674,15 +690,15 @@ impl<'p, 'g> State<'p, 'g> {
                     Ok(_) => {}
                     Err(_) => break,
                 },
-                recv(signals) -> sig => if let Ok(Signal::Lost(j, why)) = sig {
-                    if !matches!(failure, Some(Failure::Abandon(_))) {
-                        failure = Some(self.lost(cfg, j, &why));
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    if !matches!(failure, Some(Failure::Abandon(..))) {
+                        failure = Some(self.signal(cfg, sig));
                     }
                 },
             }
         }
-        if let Some(Failure::Abandon(e)) = failure {
-            return Err(Failure::Abandon(e));
+        if let Some(Failure::Abandon(e, lost)) = failure {
+            return Err(Failure::Abandon(e, lost));
         }
         // Clean end: close our input; timely's dataflow completes once every
         // process has closed its own, i.e. every value reached its readers.
@@ -698,10 +714,10 @@ impl<'p, 'g> State<'p, 'g> {
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
                     }
                     Ok(_) => {}
-                    Err(_) => return Err(Failure::Abandon(Error::scheduler("event channel closed"))),
+                    Err(_) => return Err(Failure::Abandon(Error::scheduler("event channel closed"), None)),
                 },
-                recv(signals) -> sig => if let Ok(Signal::Lost(j, why)) = sig {
-                    return Err(self.lost(cfg, j, &why));
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    return Err(self.signal(cfg, sig));
                 },
             }
         }
@@ -716,10 +732,11 @@ impl<'p, 'g> State<'p, 'g> {
     /// the control links to name it.
     fn comm_failure(&self, signals: &Receiver<Signal>, cfg: &Config, why: &str) -> Failure {
         match signals.recv_timeout(cfg.heartbeat_bound()) {
-            Ok(Signal::Lost(j, w)) => self.lost(cfg, j, &w),
-            Err(_) => Failure::Abandon(Error::scheduler(format!(
-                "timely's communication failed: {why}"
-            ))),
+            Ok(sig) => self.signal(cfg, sig),
+            Err(_) => Failure::Abandon(
+                Error::scheduler(format!("timely's communication failed: {why}")),
+                None,
+            ),
         }
     }
 }
