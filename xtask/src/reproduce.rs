@@ -33,6 +33,19 @@ pub struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
+    /// Run on a cluster of N processes (timely's -n). Without --hostfile:
+    /// N local processes on free loopback ports, started by this command;
+    /// process 0 prints the report. --workers is then threads per process
+    /// (default 1).
+    #[arg(long)]
+    pub processes: Option<usize>,
+    /// One `host:port` per line, one line per process (timely's -h): run
+    /// this machine's process of a real cluster (with --process).
+    #[arg(long)]
+    pub hostfile: Option<PathBuf>,
+    /// This process's index in the hostfile (timely's -p).
+    #[arg(long)]
+    pub process: Option<usize>,
 }
 
 /// What one run measured.
@@ -50,6 +63,10 @@ pub struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// Processes the job ran on (1: the threaded scheduler).
+    pub processes: usize,
+    /// Bytes this process sent to the others (cluster runs only).
+    pub bytes_sent: Option<u64>,
 }
 
 /// Default number of workers: every core.
@@ -63,9 +80,19 @@ pub fn run_once(
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
+    run_on(cfg, &Threaded::new(workers), workers, callbacks)
+}
+
+/// Builds and computes the job once on `sched`.
+pub fn run_on<S: dklearn_graph::Scheduler>(
+    cfg: &JobConfig,
+    sched: &S,
+    workers: usize,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
     let t0 = Instant::now();
     let r = build(cfg)
-        .and_then(|job| job.compute(&Threaded::new(workers), callbacks))
+        .and_then(|job| job.compute(sched, callbacks))
         .msg()?;
     Ok(Outcome {
         chained_sgd: r.chained_sgd,
@@ -80,13 +107,38 @@ pub fn run_once(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        processes: 1,
+        bytes_sent: None,
     })
 }
 
 pub fn run(args: Args) -> crate::Result<()> {
+    let cluster = crate::cluster::from_flags(
+        args.processes,
+        args.hostfile.as_deref(),
+        args.process,
+        args.workers,
+    )?;
+    let cluster = match cluster {
+        crate::cluster::Mode::Local(n) => {
+            return crate::cluster::launch(n, "reproduce", &child_args(&args))
+        }
+        crate::cluster::Mode::Member(c) => Some(c),
+        crate::cluster::Mode::Threaded => None,
+    };
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
-    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let (workers, processes) = match &cluster {
+        Some(c) => (c.config().threads(), c.config().processes()),
+        None => (args.workers.unwrap_or_else(default_workers).max(1), 1),
+    };
+    // Only process 0 of a cluster reports; the others run quietly.
+    if cluster.as_ref().is_some_and(|c| c.config().process() != 0) {
+        let c = cluster.as_ref().expect("checked");
+        run_on(&cfg, c, workers, &[])?;
+        return Ok(());
+    }
+    let workers_total = workers * processes;
     if !args.json {
         println!(
             "dklearn reproduce: Reuters-21578 from {} ({} files), topic '{}', seed {}, {} workers",
@@ -94,7 +146,7 @@ pub fn run(args: Args) -> crate::Result<()> {
             cfg.files.len(),
             cfg.topic,
             cfg.seed,
-            workers
+            workers_total
         );
         let job = build(&cfg).msg()?;
         println!("  {}", job.repr1);
@@ -103,7 +155,15 @@ pub fn run(args: Args) -> crate::Result<()> {
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
-    let mut out = run_once(&cfg, workers, &[&progress, &prof, &rprof])?;
+    let mut out = match &cluster {
+        Some(c) => {
+            let mut o = run_on(&cfg, c, workers_total, &[&progress, &prof, &rprof])?;
+            o.processes = processes;
+            o.bytes_sent = c.last_report().map(|r| r.bytes_sent());
+            o
+        }
+        None => run_once(&cfg, workers, &[&progress, &prof, &rprof])?,
+    };
     if args.slowest > 0 {
         // Where the time went, task by task (stderr, so --json stays one object).
         let mut tasks = prof.results();
@@ -160,4 +220,29 @@ pub fn run(args: Args) -> crate::Result<()> {
     }
     println!("  {:<28} {}", "profile", path.display());
     Ok(())
+}
+
+/// The flags a launched process of `--processes N` gets (all but the
+/// cluster's own, which the launcher adds).
+fn child_args(a: &Args) -> Vec<String> {
+    let mut v = vec![
+        "--topic".to_string(),
+        a.topic.clone(),
+        "--seed".into(),
+        a.seed.to_string(),
+        "--slowest".into(),
+        a.slowest.to_string(),
+        "--profile".into(),
+        a.profile.display().to_string(),
+    ];
+    if let Some(d) = &a.data {
+        v.extend(["--data".into(), d.display().to_string()]);
+    }
+    if let Some(w) = a.workers {
+        v.extend(["--workers".into(), w.to_string()]);
+    }
+    if a.json {
+        v.push("--json".into());
+    }
+    v
 }
