@@ -9,6 +9,8 @@
 //! reference machine).
 //!
 //! `cargo bench -p dklearn-benches --bench estimators_liblinear`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;

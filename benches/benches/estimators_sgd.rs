@@ -5,6 +5,8 @@
 //! `chained_22_chunks` is the job's own pattern: one `partial_fit` per chunk
 //! of 720 rows, where the per-call work over all 2^18 weights (not the
 //! non-zeros) is what costs.
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dklearn_estimators::{Average, PartialFit, Perceptron, SGDClassifier};

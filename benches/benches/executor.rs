@@ -5,6 +5,8 @@
 //! comparison. Target: <= 5 us per task on 2 workers.
 //!
 //! `cargo bench -p dklearn-benches --bench executor`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -13,6 +13,8 @@
 //! (`dklearn_executor::keep_freed_memory`); with glibc's defaults that
 //! output is unmapped after every iteration and faulted back in page by page
 //! (~6,000 page faults, about a fifth of the time measured).
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dklearn_text::{murmurhash3_32, word_tokens, Analyzer, HashingVectorizer};

@@ -14,6 +14,8 @@
 //! looked and measures nothing.
 //!
 //! `cargo bench -p dklearn-benches --bench text_sgml`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::path::PathBuf;

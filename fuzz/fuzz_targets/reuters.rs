@@ -14,7 +14,10 @@
 //!   document written is read back (documents in == documents out), in
 //!   order, with its NEWID, title (latin-1 text), body (whitespace runs made
 //!   one space) and label, by the lenient reader; the strict one agrees, or
-//!   (only when a field holds a NUL byte) refuses it naming the NUL.
+//!   (only when a field holds a NUL byte) refuses it naming the NUL. Cut
+//!   at 8 points drawn from the input, the file reads strictly as its first
+//!   k documents when the cut falls between documents, and is an error
+//!   everywhere else (inside a document or tag, or before the first one).
 #![no_main]
 
 use dklearn_text::{is_python_space, ReutersDocument, ReutersReader};
@@ -99,6 +102,8 @@ fn documents(data: &[u8], chunk: usize) {
     let fields: Vec<&[u8]> = data.split(|&b| b == 0xFF).collect();
     let docs: Vec<&[&[u8]]> = fields.chunks(3).take(64).collect();
     let mut sgml = b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n".to_vec();
+    // Where each document's `</REUTERS>` ends.
+    let mut ends = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
         let field = |k: usize| d.get(k).copied().unwrap_or(b"");
         sgml.extend_from_slice(format!("<REUTERS NEWID=\"{}\">\n<TOPICS><D>", i + 1).as_bytes());
@@ -107,7 +112,9 @@ fn documents(data: &[u8], chunk: usize) {
         escaped(field(0), &mut sgml);
         sgml.extend_from_slice(b"</TITLE>\n<BODY>");
         escaped(field(1), &mut sgml);
-        sgml.extend_from_slice(b"\n&#3;</BODY></TEXT>\n</REUTERS>\n");
+        sgml.extend_from_slice(b"\n&#3;</BODY></TEXT>\n</REUTERS>");
+        ends.push(sgml.len());
+        sgml.push(b'\n');
     }
     let read = lenient(&sgml, chunk);
     // Strict mode takes it all too, except a NUL byte (in no Reuters file).
@@ -122,12 +129,48 @@ fn documents(data: &[u8], chunk: usize) {
         ),
     }
     assert_eq!(read.len(), docs.len(), "documents in != documents out");
+    truncations(data, &sgml, &ends, &read, chunk);
     for (i, (got, d)) in read.iter().zip(&docs).enumerate() {
         let field = |k: usize| latin1(d.get(k).copied().unwrap_or(b""));
         assert_eq!(got.newid as usize, i + 1);
         assert_eq!(got.title, field(0), "title of document {}", i + 1);
         assert_eq!(got.body, collapse(&(field(1) + "\n")), "body of {}", i + 1);
         assert_eq!(got.topics, vec![field(2)], "topics of {}", i + 1);
+    }
+}
+
+/// The truncation property: `sgml` (documents `read`, the k-th ending at
+/// `ends[k]`) cut at 8 points drawn from `data` reads strictly as its first k
+/// documents when the cut falls between documents (right after a
+/// `</REUTERS>` or its newline), and is an error naming a line everywhere
+/// else: inside a document, inside any tag, or before the first document.
+fn truncations(data: &[u8], sgml: &[u8], ends: &[usize], read: &[ReutersDocument], chunk: usize) {
+    if data.contains(&0) {
+        return; // strict refuses NUL wherever the cut falls
+    }
+    let mut x = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    for _ in 0..8 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let cut = (x >> 33) as usize % (sgml.len() + 1);
+        let prefix = &sgml[..cut];
+        let between = ends
+            .iter()
+            .position(|&e| cut == e || cut == e + 1)
+            .map(|k| k + 1);
+        let got: Result<Vec<ReutersDocument>, _> = ReutersReader::new(prefix, SOURCE)
+            .chunk_size(chunk)
+            .collect();
+        match (between, got) {
+            (Some(k), Ok(docs)) => assert_eq!(docs, read[..k], "cut at {cut}"),
+            (None, Err(e)) => assert!(e.to_string().starts_with("fuzz.sgm:"), "{e}"),
+            (want, got) => panic!(
+                "cut at {cut} of {}: expected {want:?} documents, strict gave {:?}",
+                sgml.len(),
+                got.map(|d| d.len())
+            ),
+        }
     }
 }
 

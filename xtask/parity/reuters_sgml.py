@@ -52,6 +52,20 @@ def rust_str(s):
     return '"' + "".join(out) + '"'
 
 
+def with_tidy_header(script, body):
+    """`body` under the first line `cargo xtask tidy` checks: FNV-1a 64 hashes of
+    this generator and of `body`, so a hand edit or a generator not re-run shows."""
+    def fnv1a64(data):
+        h = 0xCBF29CE484222325
+        for b in data:
+            h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        return h
+    with open(__file__, "rb") as f:
+        gen = fnv1a64(f.read())
+    return (f"// tidy: generator {script} fnv1a64 {gen:016x} "
+            f"content fnv1a64 {fnv1a64(body.encode('utf-8')):016x}\n" + body)
+
+
 def entities_rs():
     e = html.entities.html5
     lines = [
@@ -273,7 +287,7 @@ def main():
     Parser = load_reference(a.root)
 
     ent_path = root / "crates/dklearn-text/src/sgml/entities.rs"
-    new = entities_rs()
+    new = with_tidy_header("xtask/parity/reuters_sgml.py", entities_rs())
     old = ent_path.read_text() if ent_path.exists() else ""
     entities_changed = new != old
     if entities_changed:

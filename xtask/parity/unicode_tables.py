@@ -10,6 +10,20 @@ import argparse, os, re, sys, unicodedata
 SIGMA = 0x3A3
 
 
+def with_tidy_header(script, body):
+    """`body` under the first line `cargo xtask tidy` checks: FNV-1a 64 hashes of
+    this generator and of `body`, so a hand edit or a generator not re-run shows."""
+    def fnv1a64(data):
+        h = 0xCBF29CE484222325
+        for b in data:
+            h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        return h
+    with open(__file__, "rb") as f:
+        gen = fnv1a64(f.read())
+    return (f"// tidy: generator {script} fnv1a64 {gen:016x} "
+            f"content fnv1a64 {fnv1a64(body.encode('utf-8')):016x}\n" + body)
+
+
 def ranges(pred):
     out, start = [], None
     for c in range(0x110000):
@@ -72,6 +86,7 @@ def main():
         + "".join(f"    (0x{c:04X}, \"{esc(m)}\"),\n" for c, m in lower)
         + "];\n"
     )
+    text = with_tidy_header("xtask/parity/unicode_tables.py", text)
     path = os.path.join(a.root, "crates/dklearn-text/src/unicode_tables.rs")
     old = open(path, encoding="utf-8").read() if os.path.exists(path) else None
     with open(path, "w", encoding="utf-8") as f:

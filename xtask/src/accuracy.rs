@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// Flags of `cargo xtask accuracy`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Number of seeds (0..K).
     #[arg(long, default_value_t = 10)]
     pub seeds: u64,
@@ -40,7 +40,7 @@ fn diff(a: f64, b: f64) -> f64 {
     }
 }
 
-pub fn mean_std(xs: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_std(xs: &[f64]) -> (f64, f64) {
     let n = xs.len().max(1) as f64;
     let m = xs.iter().sum::<f64>() / n;
     let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
@@ -77,7 +77,7 @@ struct Report {
     per_seed: Vec<PerSeed>,
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     if args.seeds == 0 {
         return Err("--seeds must be at least 1".into());
     }

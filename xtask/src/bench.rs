@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Flags of `cargo xtask bench`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Print one JSON object: {"stages": {NAME: {"dklearn_s", "sklearn_s", "dask_s", ...}}}.
     #[arg(long)]
     pub json: bool,
@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 /// The stage names, in order (an interface: `--json` uses them as keys).
-pub const STAGES: [&str; 5] = ["parse", "vectorize", "chained_sgd", "averaged_lr", "total"];
+pub(crate) const STAGES: [&str; 5] = ["parse", "vectorize", "chained_sgd", "averaged_lr", "total"];
 
 #[derive(Default, Clone, serde::Serialize)]
 struct Row {
@@ -71,7 +71,7 @@ fn time_dklearn(
         .collect())
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);

@@ -5,12 +5,18 @@ use std::process::Command;
 
 /// Flags of `cargo xtask ci`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub(crate) struct Args {}
 
 fn cargo(args: &[&str]) -> crate::Result<()> {
+    cargo_env(&[], args)
+}
+
+fn cargo_env(env: &[(&str, &str)], args: &[&str]) -> crate::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("$ cargo {}", args.join(" "));
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}=\"{v}\" ")).collect();
+    eprintln!("$ {}cargo {}", shown.concat(), args.join(" "));
     let status = Command::new(&cargo)
+        .envs(env.iter().copied())
         .args(args)
         .current_dir(crate::data::workspace_root())
         .status()
@@ -22,7 +28,7 @@ fn cargo(args: &[&str]) -> crate::Result<()> {
     }
 }
 
-pub fn run(_args: Args) -> crate::Result<()> {
+pub(crate) fn run(_args: Args) -> crate::Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&[
         "clippy",
@@ -32,6 +38,13 @@ pub fn run(_args: Args) -> crate::Result<()> {
         "-D",
         "warnings",
     ])?;
+    eprintln!("$ cargo xtask tidy");
+    crate::tidy::run(crate::tidy::Args {})?;
+    // Intra-doc links resolve, and rustdoc has nothing else to say.
+    cargo_env(
+        &[("RUSTDOCFLAGS", "-D warnings")],
+        &["doc", "--workspace", "--no-deps"],
+    )?;
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
     eprintln!("ci: all green");

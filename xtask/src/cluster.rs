@@ -11,7 +11,7 @@ use dklearn_cluster::{Cluster, Config};
 use crate::Msg;
 
 /// How a job command runs.
-pub enum Mode {
+pub(crate) enum Mode {
     /// On this process's threads (no cluster flag).
     Threaded,
     /// Launch N local processes and wait for them.
@@ -21,7 +21,7 @@ pub enum Mode {
 }
 
 /// Reads the cluster flags (timely's -n/-p/-h/-w under their long names).
-pub fn from_flags(
+pub(crate) fn from_flags(
     processes: Option<usize>,
     hostfile: Option<&Path>,
     process: Option<usize>,
@@ -71,7 +71,7 @@ impl Drop for Children {
 /// this command's, the others' stdout is dropped (their errors show on
 /// stderr). Fails if any process fails; the others are then given the
 /// failure-detection bound to end on their own, then killed.
-pub fn launch(n: usize, subcommand: &str, args: &[String]) -> crate::Result<()> {
+pub(crate) fn launch(n: usize, subcommand: &str, args: &[String]) -> crate::Result<()> {
     let listeners: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<Result<_, _>>()

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the parent of `xtask/`).
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
@@ -13,6 +13,6 @@ pub fn workspace_root() -> PathBuf {
 
 /// The Reuters-21578 directory: `--data`, `$DKLEARN_DATA`,
 /// `../shared/data/reuters21578` or `./data/reuters21578` from the workspace root.
-pub fn find_reuters(explicit: Option<&Path>) -> crate::Result<PathBuf> {
+pub(crate) fn find_reuters(explicit: Option<&Path>) -> crate::Result<PathBuf> {
     dklearn_reuters::find_reuters(explicit, &workspace_root()).map_err(|e| e.to_string())
 }

@@ -2,7 +2,7 @@
 //!
 //! Subcommands other programs call (names, flags and JSON fields are interfaces:
 //! add, never rename): `reproduce`, `accuracy`, `bench`, `parity`, `ci`,
-//! `parse-reuters`, `vectorize`, `scale`.
+//! `parse-reuters`, `vectorize`, `scale`, `tidy`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +17,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod tidy;
 mod vectorize;
 
 /// The error type of every subcommand: a message for the user.
@@ -53,7 +54,7 @@ enum Cmd {
     Accuracy(accuracy::Args),
     /// Stage timings of dklearn (1 and all workers), scikit-learn and dask, with ratios.
     Bench(bench::Args),
-    /// fmt check, clippy -D warnings, all tests and doc tests.
+    /// fmt check, clippy -D warnings, tidy, rustdoc -D warnings, all tests and doc tests.
     Ci(ci::Args),
     /// Regenerate or check the scikit-learn parity fixtures (makes a venv under target/).
     Parity(parity::Args),
@@ -61,6 +62,8 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
+    Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
     Vectorize(vectorize::Args),
 }
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::Tidy(a) => tidy::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

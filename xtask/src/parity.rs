@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The scikit-learn version every fixture is generated with.
-pub const SKLEARN_VERSION: &str = "1.9.1";
+pub(crate) const SKLEARN_VERSION: &str = "1.9.1";
 
 /// Flags of `cargo xtask parity`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Run only the scripts whose file stem contains this string (e.g. `text`).
     #[arg(long)]
     pub only: Option<String>,
@@ -30,7 +30,7 @@ pub struct Args {
 }
 
 /// The venv's python, creating the venv (and installing `packages`) when needed.
-pub fn venv_python(packages: &[&str]) -> crate::Result<PathBuf> {
+pub(crate) fn venv_python(packages: &[&str]) -> crate::Result<PathBuf> {
     let root = crate::data::workspace_root();
     let venv = root.join("target/parity-venv");
     let python = venv.join("bin/python");
@@ -87,7 +87,7 @@ fn exec(cmd: &mut Command) -> crate::Result<()> {
     }
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let root = crate::data::workspace_root();
     let python = venv_python(&[])?;
     let me = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;

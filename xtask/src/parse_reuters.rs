@@ -11,7 +11,7 @@ use serde::Serialize;
 
 /// Flags of `cargo xtask parse-reuters`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Directory of Reuters-21578 `.sgm` files (e.g. the UCI distribution).
     pub dir: PathBuf,
     /// Reproduce the reference parser on malformed documents instead of stopping
@@ -61,7 +61,7 @@ fn write_doc(out: &mut impl Write, file: &str, d: &ReutersDocument) -> crate::Re
         .map_err(|e| format!("writing to stdout: {e}"))
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let files = dklearn_reuters::sgm_files(&args.dir).map_err(|e| e.to_string())?;
     if files.is_empty() {
         return Err(format!("no .sgm files in {}", args.dir.display()));

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Runs the reference script on `data` with `args`; one JSON value per line.
-pub fn run_reference(data: &Path, args: &[&str]) -> crate::Result<Vec<serde_json::Value>> {
+pub(crate) fn run_reference(data: &Path, args: &[&str]) -> crate::Result<Vec<serde_json::Value>> {
     let needs_dask = args.iter().any(|a| a.starts_with("dask"));
     let python = crate::parity::venv_python(if needs_dask { &["dask"] } else { &[] })?;
     let script = crate::data::workspace_root().join("xtask/reference/sklearn_job.py");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Flags of `cargo xtask reproduce`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Reuters-21578 directory (default: $DKLEARN_DATA, ../shared/data/reuters21578, ./data/reuters21578).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -50,7 +50,7 @@ pub struct Args {
 
 /// What one run measured.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub chained_sgd: f64,
     pub averaged_lr: f64,
     pub wall_s: f64,
@@ -70,12 +70,12 @@ pub struct Outcome {
 }
 
 /// Default number of workers: every core.
-pub fn default_workers() -> usize {
+pub(crate) fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Builds and computes the job once (no diagnostics but `callbacks`).
-pub fn run_once(
+pub(crate) fn run_once(
     cfg: &JobConfig,
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
@@ -84,7 +84,7 @@ pub fn run_once(
 }
 
 /// Builds and computes the job once on `sched`.
-pub fn run_on<S: dklearn_graph::Scheduler>(
+pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
     cfg: &JobConfig,
     sched: &S,
     workers: usize,
@@ -112,7 +112,7 @@ pub fn run_on<S: dklearn_graph::Scheduler>(
     })
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let cluster = crate::cluster::from_flags(
         args.processes,
         args.hostfile.as_deref(),

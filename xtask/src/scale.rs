@@ -23,7 +23,7 @@ use std::time::Instant;
 
 /// Flags of `cargo xtask scale`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Copies of the corpus, one run each: a list such as `1,4,16,64`.
     #[arg(long, default_value = "1,4,16,64", value_delimiter = ',')]
     pub copies: Vec<u64>,
@@ -105,14 +105,19 @@ fn write_spill(path: &std::path::Path, x: &CsrMatrix, y: &[i8]) -> Result<(), Ta
         buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     buf.extend(y.iter().map(|&l| l as u8));
-    std::fs::write(path, &buf).map_err(|e| err(e.to_string()))
+    std::fs::write(path, &buf).map_err(|e| caused(path, e))
+}
+
+/// A spill error naming the file, keeping its cause as the source.
+fn caused(path: &std::path::Path, e: impl std::error::Error + Send + Sync + 'static) -> TaskError {
+    TaskError::with_source(format!("spill {}: {e}", path.display()), e)
 }
 
 /// Reads back what [`write_spill`] wrote, checking every length and the CSR
 /// invariants.
 fn read_spill(path: &std::path::Path) -> Result<(CsrMatrix, Vec<i8>), TaskError> {
     let err = |e: String| TaskError::new(format!("spill {}: {e}", path.display()));
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|e| caused(path, e))?;
     let mut rest = bytes
         .strip_prefix(SPILL_MAGIC)
         .ok_or_else(|| err("not a spill file".into()))?;
@@ -155,13 +160,13 @@ fn read_spill(path: &std::path::Path) -> Result<(CsrMatrix, Vec<i8>), TaskError>
         return Err(err(format!("{} bytes after the labels", rest.len())));
     }
     let x = CsrMatrix::try_from_csr(n_rows, n_cols, indptr, indices, data)
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| caused(path, e))?;
     Ok((x, labels))
 }
 
 /// One run of the series.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub copies: u64,
     pub docs: usize,
     pub bytes: u64,
@@ -297,7 +302,7 @@ fn run_one(
     })
 }
 
-pub fn run(args: Args) -> crate::Result<()> {
+pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     let workers = args
@@ -424,13 +429,23 @@ mod tests {
             let e = read_spill(&p).unwrap_err().to_string();
             assert!(e.contains("bad.bin"), "{what}: {e}");
         }
-        // Indices out of order fail the CSR checks.
+        // An index beyond the columns fails the CSR checks (the cause is kept).
         let mut bad = good.clone();
         let at = 8 + 24 + 16; // the one index
         bad[at..at + 4].copy_from_slice(&9u32.to_le_bytes());
         std::fs::write(&p, bad).unwrap();
-        assert!(read_spill(&p).is_err());
-        assert!(read_spill(&tmp("missing.bin")).is_err());
+        let e = read_spill(&p).unwrap_err();
+        let cause = std::error::Error::source(&e)
+            .and_then(|c| c.downcast_ref::<dklearn_sparse::Error>())
+            .expect("the sparse error is the cause");
+        assert!(
+            matches!(cause.kind(), dklearn_sparse::ErrorKind::InvalidStructure(_)),
+            "{cause}"
+        );
+        let e = read_spill(&tmp("missing.bin")).unwrap_err();
+        assert!(e.to_string().contains("missing.bin"), "{e}");
+        let io = std::error::Error::source(&e).and_then(|c| c.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
         // Header sizes that overflow are errors, not panics.
         for header in [[u64::MAX, 4, 1], [1, 4, u64::MAX], [u64::MAX / 4, 4, 1]] {
             let mut bytes = SPILL_MAGIC.to_vec();

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufWriter, Write};
 
 /// Flags of `cargo xtask vectorize`.
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Number of columns.
     #[arg(long, default_value_t = 1 << 20)]
     pub n_features: usize,
@@ -40,7 +40,7 @@ struct Row<'a> {
     data: &'a [f64],
 }
 
-pub fn run(a: Args) -> crate::Result<()> {
+pub(crate) fn run(a: Args) -> crate::Result<()> {
     let norm = match a.norm.as_str() {
         "l2" => Some(Norm::L2),
         "l1" => Some(Norm::L1),

@@ -287,7 +287,7 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    pub fn start(
+    pub(crate) fn start(
         links: Vec<Option<TcpStream>>,
         timeout: Duration,
         signals: Sender<Signal>,
@@ -389,7 +389,7 @@ impl Control {
     }
 
     /// Ends the links cleanly: peers read the goodbye, not a loss.
-    pub fn goodbye(self) {
+    pub(crate) fn goodbye(self) {
         self.stop.store(true, Ordering::SeqCst);
         for (_, s) in &self.streams {
             let mut w: &TcpStream = s;
@@ -401,7 +401,7 @@ impl Control {
 
     /// Stops reporting losses (after a failed run), tells the peers which
     /// process was lost (so they name it, not this one) and closes the links.
-    pub fn abandon(self, lost: Option<usize>) {
+    pub(crate) fn abandon(self, lost: Option<usize>) {
         self.stop.store(true, Ordering::SeqCst);
         let code = lost.map_or(u32::MAX, |l| l as u32).to_le_bytes();
         for (_, s) in &self.streams {

@@ -43,7 +43,7 @@ impl<'g> Plan<'g> {
     ///   a value made from several inputs (a fit, a sum, a score) 1 unit;
     ///   ties go to the input computed last in priority order (the nearest
     ///   in a depth-first chain).
-    pub fn new(graph: &'g Graph, keys: &[Key], processes: usize) -> Result<Plan<'g>, Error> {
+    pub(crate) fn new(graph: &'g Graph, keys: &[Key], processes: usize) -> Result<Plan<'g>, Error> {
         let order = graph.toposort(keys)?;
         let n = order.len();
         if n >= u32::MAX as usize {
@@ -137,7 +137,7 @@ impl<'g> Plan<'g> {
 
     /// A 64-bit FNV-1a hash of the ordered keys, the requests and the
     /// placement: two processes with different graphs disagree on it.
-    pub fn fingerprint(&self, round: u64) -> u64 {
+    pub(crate) fn fingerprint(&self, round: u64) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut eat = |b: &[u8]| {
             for &x in b {

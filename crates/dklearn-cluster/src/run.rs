@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam::channel::{self, Receiver, Sender};
-use dklearn_graph::{panic_message, Callback, Codecs, Error, Graph, Key, Scheduler, Value};
+use dklearn_graph::{
+    finish_callbacks, start_callbacks, Callback, Codecs, Error, Graph, Key, Scheduler, TaskError,
+    Value,
+};
 use parking_lot::Mutex;
 use timely::communication::allocator::thread::ThreadBuilder;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
@@ -251,15 +254,13 @@ impl Scheduler for Cluster {
         let round = self.round.fetch_add(1, Ordering::SeqCst);
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
-            for cb in callbacks {
-                cb.start(&culled, keys);
-            }
+            start_callbacks(callbacks, &culled, keys)?;
         }
         let outcome = self.run(&plan, round, callbacks);
-        for cb in callbacks {
-            cb.finish(outcome.is_ok());
-        }
-        outcome
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
+        let out = outcome?;
+        finished?;
+        Ok(out)
     }
 }
 
@@ -312,7 +313,10 @@ impl Cluster {
             move |worker| {
                 let r =
                     catch_unwind(AssertUnwindSafe(|| drive(worker, &comm_w))).unwrap_or_else(|p| {
-                        Err(format!("timely worker panicked: {}", panic_message(&*p)))
+                        Err(format!(
+                            "timely worker panicked: {}",
+                            TaskError::from_panic(&*p).into_message()
+                        ))
                     });
                 let _ = comm_w.events.send(Event::CommEnded(r.clone()));
                 r
@@ -340,20 +344,42 @@ impl Cluster {
                     while let Ok(mut job) = job_rx.recv() {
                         let i = job.index as usize;
                         let key = &plan.order[i];
-                        for cb in callbacks {
-                            cb.pretask(key, worker);
-                        }
+                        // A panicking callback fails this task (and so the
+                        // run), like a panicking task; it never kills the thread.
+                        let pre = catch_unwind(AssertUnwindSafe(|| {
+                            for cb in callbacks {
+                                cb.pretask(key, worker);
+                            }
+                        }));
                         let task = plan.tasks[i];
-                        let r = catch_unwind(AssertUnwindSafe(|| task.run_owned(&mut job.inputs)));
+                        let r = match pre {
+                            Ok(()) => {
+                                catch_unwind(AssertUnwindSafe(|| task.run_owned(&mut job.inputs)))
+                            }
+                            Err(p) => Ok(Err(TaskError::new(format!(
+                                "a callback's pretask panicked: {}",
+                                TaskError::from_panic(&*p).into_message()
+                            )))),
+                        };
                         job.inputs.clear();
                         let r = match r {
                             Ok(Ok(v)) => send_value(plan, codecs, i, v, &out_tx, comm),
                             Ok(Err(e)) => Err(e.into_message()),
-                            Err(payload) => Err(panic_message(&*payload)),
+                            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
                         };
-                        for cb in callbacks {
-                            cb.posttask(key, worker, r.is_ok());
-                        }
+                        let ok = r.is_ok();
+                        let post = catch_unwind(AssertUnwindSafe(|| {
+                            for cb in callbacks {
+                                cb.posttask(key, worker, ok);
+                            }
+                        }));
+                        let r = match post {
+                            Ok(()) => r,
+                            Err(p) => Err(format!(
+                                "a callback's posttask panicked: {}",
+                                TaskError::from_panic(&*p).into_message()
+                            )),
+                        };
                         if ev_tx.send(Event::Done(job.index, r)).is_err() {
                             return;
                         }

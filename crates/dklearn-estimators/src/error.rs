@@ -39,6 +39,9 @@ pub enum ErrorKind {
     NotFitted(&'static str),
     /// Negative values where counts are required (MultinomialNB).
     NegativeValues(&'static str),
+    /// The sparse matrix layer refused an operation; the cause is its own
+    /// error (also [`Error`]'s [`source`](std::error::Error::source)).
+    Sparse(dklearn_sparse::Error),
     /// Anything else, with a message.
     Other(String),
 }
@@ -77,7 +80,7 @@ impl From<ErrorKind> for Error {
 
 impl From<dklearn_sparse::Error> for Error {
     fn from(e: dklearn_sparse::Error) -> Self {
-        Error::new(ErrorKind::Other(e.to_string()))
+        Error::new(ErrorKind::Sparse(e))
     }
 }
 
@@ -112,9 +115,48 @@ impl fmt::Display for Error {
             ErrorKind::NegativeValues(what) => {
                 write!(f, "negative values in data passed to {what}")
             }
+            ErrorKind::Sparse(e) => write!(f, "{e}"),
             ErrorKind::Other(msg) => write!(f, "{msg}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Sparse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dklearn_sparse::CsrMatrix;
+
+    #[test]
+    fn a_sparse_error_stays_a_sparse_error() {
+        use std::error::Error as _;
+        let sparse = CsrMatrix::try_from_csr(1, 2, vec![0, 1], vec![1], vec![1.0, 2.0])
+            .expect_err("1 index, 2 values");
+        let e = Error::from(sparse.clone());
+        assert_eq!(e.kind(), &ErrorKind::Sparse(sparse.clone()));
+        assert_eq!(e.to_string(), sparse.to_string());
+        let cause = e
+            .source()
+            .and_then(|s| s.downcast_ref::<dklearn_sparse::Error>());
+        assert_eq!(cause, Some(&sparse));
+        assert_eq!(
+            cause.map(dklearn_sparse::Error::kind),
+            Some(&dklearn_sparse::ErrorKind::LengthMismatch {
+                indices: 1,
+                data: 2
+            })
+        );
+        // Kinds with no underlying error have no source.
+        assert!(Error::new(ErrorKind::NotFitted("SGDClassifier"))
+            .source()
+            .is_none());
+    }
+}

@@ -56,7 +56,10 @@ impl Problem {
         n_active: usize,
         bias: Option<f64>,
     ) -> Self {
-        assert!(indices.iter().all(|&j| (j as usize) < n_active));
+        assert!(
+            indices.iter().all(|&j| (j as usize) < n_active),
+            "liblinear problem: a column index beyond the {n_active} active columns"
+        );
         assert_eq!(indices.len(), data.len());
         assert!(indptr.first() == Some(&0) && indptr.last() == Some(&indices.len()));
         assert!(indptr.windows(2).all(|w| w[0] <= w[1]));
@@ -112,7 +115,8 @@ impl Problem {
             for (a, (ind, val)) in acc.iter_mut().zip(&segs) {
                 // SAFETY: t < m <= ind.len() == val.len() (a row's slices
                 // have one length, `new` checks it), and ind[t] < n_active
-                // < n_vars <= v.len() (struct invariant and assert above).
+                // <= n_vars <= v.len() (struct invariant and assert above;
+                // n_vars == n_active without a bias term).
                 unsafe {
                     *a += *v.get_unchecked(*ind.get_unchecked(t) as usize) * *val.get_unchecked(t);
                 }
@@ -617,7 +621,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic]
+    #[should_panic(expected = "liblinear problem: a column index beyond the 3 active columns")]
     fn problem_rejects_a_column_beyond_the_active_ones() {
         Problem::new(vec![0, 1], vec![3], vec![1.0], 3, None);
     }

@@ -11,6 +11,10 @@ const UPPER: u32 = 0x8000_0000;
 const LOWER: u32 = 0x7fff_ffff;
 
 /// MT19937 seeded as numpy's `RandomState(array)` (`init_by_array`).
+///
+/// Public because every seeded choice of the project that must match numpy
+/// uses it: the SGD family's shuffles here, `dklearn-lazy`'s per-partition
+/// `train_test_split` masks, the cross-validation splitters.
 #[derive(Clone)]
 pub struct Mt19937 {
     state: [u32; N],

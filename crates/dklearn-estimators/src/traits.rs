@@ -52,7 +52,7 @@ pub trait Transform<In: ?Sized> {
     fn transform(&self, input: &In) -> Result<Self::Output, Error>;
 }
 
-/// A fitted linear classifier's state, which [`Averaged`](crate) averages
+/// A fitted linear classifier's state, which `dklearn_lazy::Averaged` averages
 /// across chunk fits: `coef_` (`1 × n_features` for two classes, else
 /// `n_classes × n_features`), `intercept_` and `classes_`.
 pub trait LinearClassifier<L>: Clone {

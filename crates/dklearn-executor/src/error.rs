@@ -2,25 +2,43 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What went wrong in `dklearn-executor` outside of running a graph.
 ///
 /// Running a graph ([`Threaded`](crate::Threaded) implements
 /// [`dklearn_graph::Scheduler`]) reports [`dklearn_graph::Error`], which names
 /// the failing key; this type wraps it so a program can use one error type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Kinds compare I/O errors by their [`std::io::ErrorKind`] and message.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// Reading or writing a file failed.
     Io {
         /// The file.
         path: PathBuf,
-        /// The operating system's message.
-        message: String,
+        /// The operating system's error (also [`Error`]'s
+        /// [`source`](std::error::Error::source)).
+        source: Arc<std::io::Error>,
     },
     /// Running a graph failed (the error names the key).
     Graph(dklearn_graph::Error),
 }
+
+impl PartialEq for ErrorKind {
+    fn eq(&self, other: &ErrorKind) -> bool {
+        match (self, other) {
+            (ErrorKind::Io { path, source }, ErrorKind::Io { path: p, source: s }) => {
+                path == p && source.kind() == s.kind() && source.to_string() == s.to_string()
+            }
+            (ErrorKind::Graph(a), ErrorKind::Graph(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ErrorKind {}
 
 /// The error of `dklearn-executor`.
 #[derive(Clone, PartialEq, Eq)]
@@ -40,10 +58,10 @@ impl Error {
     }
 
     /// An I/O failure on `path`.
-    pub(crate) fn io(path: &Path, err: &std::io::Error) -> Error {
+    pub(crate) fn io(path: &Path, err: std::io::Error) -> Error {
         Error::new(ErrorKind::Io {
             path: path.to_path_buf(),
-            message: err.to_string(),
+            source: Arc::new(err),
         })
     }
 }
@@ -57,7 +75,7 @@ impl From<dklearn_graph::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ErrorKind::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            ErrorKind::Io { path, source } => write!(f, "{}: {source}", path.display()),
             ErrorKind::Graph(e) => write!(f, "{e}"),
         }
     }
@@ -73,7 +91,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Graph(e) => Some(e),
-            ErrorKind::Io { .. } => None,
+            ErrorKind::Io { source, .. } => Some(&**source),
         }
     }
 }
@@ -83,15 +101,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn messages_name_the_file_or_key() {
+    fn messages_name_the_file_or_key_and_keep_the_cause() {
+        use std::error::Error as _;
         let e = Error::io(
             Path::new("/nope/out.html"),
-            &std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"),
+            std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory"),
         );
         assert_eq!(e.to_string(), "/nope/out.html: No such file or directory");
-        let g = dklearn_graph::Error::task_failed(dklearn_graph::Key::from_string("f-1"), "boom");
-        let e = Error::from(g);
-        assert_eq!(e.to_string(), "task f-1 failed: boom");
-        assert!(std::error::Error::source(&e).is_some());
+        let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+        assert_eq!(e.clone(), e);
+
+        // A task's I/O error stays reachable: executor -> graph -> io.
+        let t = dklearn_graph::TaskError::from(std::io::Error::other("disk on fire"));
+        let g = dklearn_graph::Error::task_failed(dklearn_graph::Key::from_string("f-1"), t);
+        let e = Error::from(g.clone());
+        assert_eq!(e.to_string(), "task f-1 failed: disk on fire");
+        let graph = e
+            .source()
+            .and_then(|s| s.downcast_ref::<dklearn_graph::Error>());
+        assert_eq!(graph, Some(&g));
+        let io = graph
+            .and_then(|g| g.source())
+            .and_then(|s| s.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(|e| e.to_string()), Some("disk on fire".into()));
     }
 }

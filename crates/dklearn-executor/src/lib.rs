@@ -41,6 +41,7 @@
 mod error;
 mod profiler;
 mod progress;
+mod render;
 mod resource;
 mod threaded;
 mod visualize;
@@ -48,6 +49,7 @@ mod visualize;
 pub use crate::error::{Error, ErrorKind};
 pub use crate::profiler::{Profiler, TaskRecord};
 pub use crate::progress::ProgressBar;
+pub use crate::render::{to_dot, to_html, to_svg};
 pub use crate::resource::{
     current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, ResourceProfiler,
     ResourceSample,

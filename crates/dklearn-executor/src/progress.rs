@@ -236,6 +236,17 @@ impl Callback for ProgressBar {
     }
 }
 
+impl Drop for ProgressBar {
+    /// Stops the drawing thread if a compute never reached `finish`.
+    fn drop(&mut self) {
+        *self.shared.running.lock() = false;
+        self.shared.wake.notify_all();
+        if let Some(handle) = self.control.lock().thread.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
 impl fmt::Debug for ProgressBar {
     /// `ProgressBar(width=40, dt=0.1, minimum=0)`, times in seconds as dask.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,10 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use dklearn_graph::{panic_message, Callback, Error, Graph, Key, Scheduler, Task, Value};
+use dklearn_graph::{
+    finish_callbacks, start_callbacks, Callback, Error, Graph, Key, Scheduler, Task, TaskError,
+    Value,
+};
 use parking_lot::{Condvar, Mutex};
 
 /// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
@@ -22,9 +25,10 @@ use parking_lot::{Condvar, Mutex};
 ///   [`Graph::toposort`] (a depth-first post-order from the requested keys,
 ///   dask's ordering idea). A worker that finishes a task runs the first
 ///   dependent it made ready itself and pushes the others to its own LIFO
-///   deque, so a chain is finished before a new one is opened; idle workers
-///   steal from the other end of a busy worker's deque, then take the next
-///   leaf in priority order from a shared FIFO injector.
+///   deque, so a chain is finished before a new one is opened. A worker
+///   whose deque is empty takes the next leaf in priority order from a
+///   shared FIFO injector, and only when that is empty steals the oldest
+///   entry from the other end of a busy worker's deque.
 /// - **Memory is released early.** Each value counts the reads still to
 ///   come; its last reader gets the value itself rather than a shared
 ///   reference (unless the key was requested), so the value is freed when
@@ -111,16 +115,20 @@ impl Scheduler for Threaded {
         let plan = Plan::new(graph, &order, keys)?;
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
-            for cb in callbacks {
-                cb.start(&culled, keys);
-            }
+            start_callbacks(callbacks, &culled, keys)?;
         }
         let run = Run::new(&plan, self.num_workers, callbacks);
-        let outcome = run.execute();
-        for cb in callbacks {
-            cb.finish(outcome.is_ok());
-        }
+        // Workers catch panics; this catches a callback panicking on the
+        // calling thread (e.g. `pretask` of a literal), so `finish` still runs.
+        let outcome = catch_unwind(AssertUnwindSafe(|| run.execute())).unwrap_or_else(|payload| {
+            Err(Error::scheduler(format!(
+                "a callback panicked: {}",
+                TaskError::from_panic(&*payload).into_message()
+            )))
+        });
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
         outcome?;
+        finished?;
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
             let value = plan
@@ -375,26 +383,25 @@ impl<'p, 'g> Run<'p, 'g> {
     }
 
     /// `pretask`, the task's function under `catch_unwind`, `posttask`.
-    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, String> {
+    fn call(&self, i: usize, worker: usize, inputs: &mut [Value]) -> Result<Value, TaskError> {
         for cb in self.callbacks {
             cb.pretask(&self.plan.order[i], worker);
         }
         self.run_and_report(i, worker, inputs)
     }
 
-    /// The task's function under `catch_unwind`, then `posttask`; a failure
-    /// or panic becomes its message.
+    /// The task's function under `catch_unwind`, then `posttask`; a panic
+    /// becomes a [`TaskError`] with its message.
     fn run_and_report(
         &self,
         i: usize,
         worker: usize,
         inputs: &mut [Value],
-    ) -> Result<Value, String> {
+    ) -> Result<Value, TaskError> {
         let task = self.plan.tasks[i];
         let value = match catch_unwind(AssertUnwindSafe(|| task.run_owned(inputs))) {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(e.into_message()),
-            Err(payload) => Err(panic_message(&*payload)),
+            Ok(result) => result,
+            Err(payload) => Err(TaskError::from_panic(&*payload)),
         };
         for cb in self.callbacks {
             cb.posttask(&self.plan.order[i], worker, value.is_ok());
@@ -424,8 +431,8 @@ impl<'p, 'g> Run<'p, 'g> {
             }
             match self.call(i, 0, &mut []) {
                 Ok(v) => self.store(i, v, &mut ready),
-                Err(message) => {
-                    self.fail(Error::task_failed(plan.order[i].clone(), message));
+                Err(e) => {
+                    self.fail(Error::task_failed(plan.order[i].clone(), e));
                     return;
                 }
             }
@@ -449,7 +456,7 @@ impl<'p, 'g> Run<'p, 'g> {
         if let Err(payload) = result {
             self.fail(Error::scheduler(format!(
                 "worker {id} panicked outside a task: {}",
-                panic_message(&*payload)
+                TaskError::from_panic(&*payload).into_message()
             )));
         }
     }
@@ -588,8 +595,8 @@ impl<'p, 'g> Run<'p, 'g> {
         inputs.clear();
         let value = match value {
             Ok(v) => v,
-            Err(message) => {
-                self.fail(Error::task_failed(key.clone(), message));
+            Err(e) => {
+                self.fail(Error::task_failed(key.clone(), e));
                 return None;
             }
         };

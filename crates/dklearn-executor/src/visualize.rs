@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::profiler::{Profiler, TaskRecord};
+use crate::render::xml_escape;
 use crate::resource::{ResourceProfiler, ResourceSample};
-use dklearn_graph::xml_escape;
 
 /// Something [`visualize`] can draw: the tasks of a [`Profiler`] (a Gantt
 /// chart, one row per worker) or the samples of a [`ResourceProfiler`] (CPU
@@ -46,7 +46,7 @@ impl<'a> From<&'a ResourceProfiler> for Profile<'a> {
 /// ```
 pub fn visualize(profiles: &[Profile<'_>], path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
-    std::fs::write(path, render_html(profiles)).map_err(|e| Error::io(path, &e))
+    std::fs::write(path, render_html(profiles)).map_err(|e| Error::io(path, e))
 }
 
 /// One HTML page, with no script and no network access, holding an inline

@@ -8,7 +8,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use dklearn_executor::Threaded;
-use dklearn_graph::{Callback, ErrorKind, Graph, Key, Scheduler, Sequential, Task, Value};
+use dklearn_graph::{
+    Callback, ErrorKind, Graph, Key, Scheduler, Sequential, Task, TaskError, Value,
+};
 use proptest::prelude::*;
 
 const P: u64 = 1_000_003;
@@ -383,6 +385,49 @@ fn task_error_stops_the_run_and_finish_reports_it() {
 }
 
 #[test]
+fn a_task_error_keeps_its_source_on_both_schedulers() {
+    // A read task using `?` on an io::Error, and one wrapping a parse error
+    // with context: the cause is reachable from the graph's error.
+    let mut g = Graph::new();
+    let read = Key::from_string("read-1");
+    g.insert(
+        read.clone(),
+        Task::new(vec![], |_: &[Value]| {
+            let text = std::fs::read_to_string("/nonexistent/dklearn/input.txt")?;
+            Ok(Arc::new(text) as Value)
+        }),
+    );
+    let parse = Key::from_string("parse-1");
+    g.insert(
+        parse.clone(),
+        Task::new(vec![], |_: &[Value]| {
+            let n: u32 = "12x"
+                .parse()
+                .map_err(|e| TaskError::with_source("parse line 3", e))?;
+            Ok(Arc::new(n) as Value)
+        }),
+    );
+    for workers in [1usize, 2] {
+        let schedulers: [&dyn Scheduler; 2] = [&Sequential, &Threaded::new(workers)];
+        for s in schedulers {
+            let e = s.get(&g, std::slice::from_ref(&read), &[]).unwrap_err();
+            assert_eq!(e.key(), Some(&read));
+            let io = std::error::Error::source(&e)
+                .and_then(|c| c.downcast_ref::<std::io::Error>())
+                .expect("the io::Error is the source");
+            assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+            let e = s.get(&g, std::slice::from_ref(&parse), &[]).unwrap_err();
+            assert_eq!(e.to_string(), "task parse-1 failed: parse line 3");
+            let cause = std::error::Error::source(&e)
+                .and_then(|c| c.downcast_ref::<std::num::ParseIntError>())
+                .expect("the ParseIntError is the source");
+            assert_eq!(cause.kind(), &std::num::IntErrorKind::InvalidDigit);
+        }
+    }
+}
+
+#[test]
 fn many_failures_at_once_report_one_of_them() {
     let e = within_timeout(|| {
         let mut g = Graph::new();
@@ -441,4 +486,22 @@ fn callbacks_see_every_task_once_on_a_valid_worker() {
     );
     let keys: HashSet<&Key> = pre.iter().map(|(k, _)| k).collect();
     assert_eq!(keys.len(), needed.len());
+}
+
+#[test]
+fn compute_of_many_values_of_one_type_on_threads() {
+    use dklearn_graph::{Compute, Delayed};
+    let x = Delayed::value("x", 2u64);
+    let ys: Vec<Delayed<u64>> = (0..40u64)
+        .map(|i| x.map_with("mul", &i, move |v| v * i))
+        .collect();
+    let want: Vec<u64> = (0..40).map(|i| 2 * i).collect();
+    for workers in [1usize, 2, 4] {
+        let t = Threaded::new(workers);
+        assert_eq!(ys.compute(&t).unwrap(), want);
+        // Duplicates and an array: each requested key gets its value.
+        assert_eq!([&ys[3], &ys[3], &x].compute(&t).unwrap(), [6, 6, 2]);
+        // Nothing requested: nothing computed, no error.
+        assert_eq!(ys[..0].compute(&t).unwrap(), Vec::<u64>::new());
+    }
 }

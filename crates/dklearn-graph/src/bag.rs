@@ -500,18 +500,40 @@ mod tests {
 
     #[test]
     fn same_bag_same_keys() {
-        let a = Bag::from_sequence(vec!["x".to_string(), "y".into()], 2)
-            .map("upper", |s| s.to_uppercase());
-        let b = Bag::from_sequence(vec!["x".to_string(), "y".into()], 2)
-            .map("upper", |s| s.to_uppercase());
+        let upper =
+            |items: Vec<String>| Bag::from_sequence(items, 2).map("upper", |s| s.to_uppercase());
+        let a = upper(vec!["x".to_string(), "y".into()]);
+        let b = upper(vec!["x".to_string(), "y".into()]);
         assert_eq!(a.keys(), b.keys());
         assert_eq!(a.keys()[0].name(), "upper");
-        let c = Bag::from_sequence(vec!["x".to_string(), "z".into()], 2)
-            .map("upper", |s| s.to_uppercase());
+        let c = upper(vec!["x".to_string(), "z".into()]);
         // Like dask, partition keys hash the whole sequence.
         assert_ne!(a.keys()[0], c.keys()[0]);
         assert_ne!(a.keys()[1], c.keys()[1]);
         assert_eq!(format!("{a:?}"), "dklearn.bag<upper, npartitions=2>");
+    }
+
+    /// Issue 11's case: two closures under one name over one bag are two
+    /// tasks, each computing its own result.
+    #[test]
+    fn two_closures_with_one_name_never_share_a_key() {
+        let bag = Bag::from_sequence((1..=5u64).collect(), 2);
+        let sum = |b: &Bag<u64>| {
+            b.reduction(
+                "sum",
+                |p| p.iter().sum::<u64>(),
+                |s| s.iter().copied().sum::<u64>(),
+            )
+        };
+        let double = sum(&bag.map("scale", |v| v * 2));
+        let triple = sum(&bag.map("scale", |v| v * 3));
+        assert_ne!(double.key(), triple.key());
+        let (d, t) = (&double, &triple).compute(&Sequential).unwrap();
+        assert_eq!((d, t), (30, 45));
+        // The same closure at the same call site over equal inputs: one node.
+        let scale = |b: &Bag<u64>, k: u64| b.map_with("scale", &k, move |v| v * k);
+        assert_eq!(scale(&bag, 2).keys(), scale(&bag, 2).keys());
+        assert_ne!(scale(&bag, 2).keys(), scale(&bag, 3).keys());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The typed user API: `Delayed<T>`, a lazy value of type `T`.
 
 use std::any::type_name;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -428,8 +429,15 @@ impl<T> AnyDelayed for Delayed<T> {
 /// The merged graph of `items` and their keys, in order.
 pub fn merge_graphs(items: &[&dyn AnyDelayed]) -> (Graph, Vec<Key>) {
     let mut graph = Graph::new();
+    // Items sharing one map (the chunks of a `Bag`, the outputs of one
+    // `GraphBuilder`) merge it once: merging a known graph again would scan
+    // it. The items are borrowed, so no address is reused meanwhile.
+    let mut seen: HashSet<usize> = HashSet::new();
     for d in items {
-        graph.merge(d.graph());
+        let g = d.graph();
+        if !g.is_empty() && seen.insert(g.map_address()) {
+            graph.merge(g);
+        }
     }
     (graph, items.iter().map(|d| d.key().clone()).collect())
 }
@@ -485,7 +493,8 @@ pub fn delayed<V: Data, P: Tokenize + ?Sized>(
     Delayed::from_parts(graph, key)
 }
 
-/// An element of a tuple given to [`Compute`]: a `Delayed<T>` or a reference to one.
+/// An element of what [`Compute`] computes (a tuple, an array, a `Vec` or a
+/// slice): a `Delayed<T>` or a reference to one.
 pub trait DelayedOutput {
     /// What computing it gives.
     type Output;
@@ -515,11 +524,34 @@ impl<D: DelayedOutput + ?Sized> DelayedOutput for &D {
     }
 }
 
-/// Computing a tuple of lazy values at once over their merged graph:
-/// `(fit1, fit2, score1, score2).compute(&scheduler)`, like dask's
-/// `compute(a, b, c, d)`.
+/// Computing many lazy values at once over their merged graph, in one
+/// scheduler call, so shared work runs once: like dask's `compute(a, b, c, d)`.
+///
+/// Implemented for tuples of up to 12 elements of mixed types
+/// (`(fit1, fit2, score1, score2).compute(&scheduler)`), and for any number
+/// of values of one type: `Vec<Delayed<T>>` and `&[Delayed<T>]` give a
+/// `Vec<T>`, `[Delayed<T>; N]` gives a `[T; N]`. Elements may be references
+/// (`(&a, &b)`, `vec![&a, &b]`).
+///
+/// ```
+/// use dklearn_graph::{Compute, Delayed, Sequential};
+/// let x = Delayed::value("x", 10i64);
+/// let ys: Vec<Delayed<i64>> = (0..20).map(|i| x.map_with("add", &i, move |v| v + i)).collect();
+/// // Any number of one type: a Vec (or a slice) in, a Vec out.
+/// let all = ys.compute(&Sequential).unwrap();
+/// assert_eq!(all.len(), 20);
+/// assert_eq!(all[19], 29);
+/// // An array keeps its length in the type.
+/// let [a, b, c] = [&ys[0], &ys[1], &ys[2]].compute(&Sequential).unwrap();
+/// assert_eq!((a, b, c), (10, 11, 12));
+/// // Mixed types: tuples of up to 12.
+/// let label = x.map("label", |v| format!("x={v}"));
+/// let t = (&ys[0], &ys[1], &ys[2], &ys[3], &ys[4], &ys[5], &ys[6], &label);
+/// let (.., seven, text) = t.compute(&Sequential).unwrap();
+/// assert_eq!((seven, text.as_str()), (16, "x=10"));
+/// ```
 pub trait Compute {
-    /// The tuple of computed values.
+    /// The computed values (a tuple, an array or a `Vec`).
     type Output;
     /// Computes everything in one scheduler call.
     fn compute<S: Scheduler + ?Sized>(&self, scheduler: &S) -> Result<Self::Output, Error> {
@@ -564,6 +596,65 @@ compute_tuple!(3; 0 A, 1 B, 2 C);
 compute_tuple!(4; 0 A, 1 B, 2 C, 3 D);
 compute_tuple!(5; 0 A, 1 B, 2 C, 3 D, 4 E);
 compute_tuple!(6; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F);
+compute_tuple!(7; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G);
+compute_tuple!(8; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H);
+compute_tuple!(9; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I);
+compute_tuple!(10; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J);
+compute_tuple!(11; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K);
+compute_tuple!(12; 0 A, 1 B, 2 C, 3 D, 4 E, 5 F, 6 G, 7 H, 8 I, 9 J, 10 K, 11 L);
+
+/// Computes `items` in one scheduler call; the values in order.
+fn compute_slice<D: DelayedOutput, S: Scheduler + ?Sized>(
+    items: &[D],
+    scheduler: &S,
+    callbacks: &[&dyn Callback],
+) -> Result<Vec<D::Output>, Error> {
+    let erased: Vec<&dyn AnyDelayed> = items.iter().map(DelayedOutput::any).collect();
+    let out = compute_many(scheduler, &erased, callbacks)?;
+    if out.len() != items.len() {
+        return Err(Error::scheduler(format!(
+            "scheduler returned {} values for {} keys",
+            out.len(),
+            items.len()
+        )));
+    }
+    items.iter().zip(out).map(|(d, v)| d.extract(v)).collect()
+}
+
+impl<D: DelayedOutput> Compute for [D] {
+    type Output = Vec<D::Output>;
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        compute_slice(self, scheduler, callbacks)
+    }
+}
+
+impl<D: DelayedOutput> Compute for Vec<D> {
+    type Output = Vec<D::Output>;
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        compute_slice(self, scheduler, callbacks)
+    }
+}
+
+impl<D: DelayedOutput, const N: usize> Compute for [D; N] {
+    type Output = [D::Output; N];
+    fn compute_with<S: Scheduler + ?Sized>(
+        &self,
+        scheduler: &S,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Self::Output, Error> {
+        let out = compute_slice(self, scheduler, callbacks)?;
+        <[D::Output; N]>::try_from(out)
+            .map_err(|v| Error::scheduler(format!("{} values for an array of {N}", v.len())))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -645,6 +736,80 @@ mod tests {
             format!("task {} failed: no", bad.key())
         );
         assert_eq!(format!("{a:?}"), format!("Delayed('{}')", a.key()));
+    }
+
+    #[test]
+    fn compute_twelve_of_mixed_types_and_any_number_of_one_type() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        let x = Delayed::value("x", 3i64);
+        // The counter does not change the result: `()` as params.
+        let shared = x.map_with("shared", &(), move |v| {
+            c.fetch_add(1, Ordering::SeqCst);
+            v * 100
+        });
+        let d: Vec<Delayed<i64>> = (0..11)
+            .map(|i| shared.map_with("plus", &i, move |v| v + i))
+            .collect();
+        let s = shared.map("text", |v| v.to_string());
+        let t = (
+            &d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6], &d[7], &d[8], &d[9], &d[10], &s,
+        );
+        let out = t.compute(&Sequential).unwrap();
+        assert_eq!(
+            out,
+            (
+                300,
+                301,
+                302,
+                303,
+                304,
+                305,
+                306,
+                307,
+                308,
+                309,
+                310,
+                "300".to_string()
+            )
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "shared work runs once");
+        let seven = (&d[0], &d[1], &d[2], &d[3], &d[4], &d[5], &d[6]);
+        assert_eq!(seven.compute(&Sequential).unwrap().6, 306);
+
+        // Vec, slice, array; references; duplicates; empty.
+        let want: Vec<i64> = (300..311).collect();
+        assert_eq!(d.compute(&Sequential).unwrap(), want);
+        assert_eq!(d[2..5].compute(&Sequential).unwrap(), vec![302, 303, 304]);
+        let refs: Vec<&Delayed<i64>> = d.iter().rev().collect();
+        let rev: Vec<i64> = want.iter().rev().copied().collect();
+        assert_eq!(refs.compute(&Sequential).unwrap(), rev);
+        assert_eq!(
+            [&d[1], &d[1], &d[0]].compute(&Sequential).unwrap(),
+            [301, 301, 300]
+        );
+        assert_eq!(
+            [s.clone()].compute(&Sequential).unwrap(),
+            ["300".to_string()]
+        );
+        let none: Vec<Delayed<i64>> = Vec::new();
+        assert_eq!(none.compute(&Sequential).unwrap(), Vec::<i64>::new());
+        assert_eq!(calls.load(Ordering::SeqCst), 7, "one run per compute call");
+    }
+
+    #[test]
+    fn compute_many_of_one_type_reports_a_failure_by_key() {
+        let x = Delayed::value("x", 1i64);
+        let ok = x.map("ok", |v| v + 1);
+        let bad = x.try_map("bad", |_| Err::<i64, _>(TaskError::new("no")));
+        let e = vec![ok.clone(), bad.clone(), ok]
+            .compute(&Sequential)
+            .unwrap_err();
+        assert_eq!(e.key(), Some(bad.key()));
+        // A wrong type behind one element is a TypeMismatch naming it.
+        let wrong: Delayed<String> = Delayed::from_parts(x.graph().clone(), x.key().clone());
+        let e = [wrong.clone(), wrong].compute(&Sequential).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TypeMismatch { .. }), "{e}");
     }
 
     #[test]

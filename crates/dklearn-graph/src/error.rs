@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::key::Key;
+use crate::task::{ErrorSource, TaskError};
 
 /// What went wrong while building, ordering or running a graph.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +21,9 @@ pub enum ErrorKind {
         /// The missing dependency.
         dep: Key,
     },
-    /// A task returned an error or panicked.
+    /// A task returned an error or panicked. When the task's
+    /// [`TaskError`] had a source, [`Error`]'s
+    /// [`source`](std::error::Error::source) is that source.
     TaskFailed {
         /// The failing task.
         key: Key,
@@ -40,15 +43,19 @@ pub enum ErrorKind {
 
 /// The error of `dklearn-graph` and of schedulers implementing
 /// [`Scheduler`](crate::Scheduler).
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Two errors are equal when their kinds are and their sources (if any)
+/// print the same.
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
+    source: Option<ErrorSource>,
 }
 
 impl Error {
     /// An error of the given kind.
     pub fn new(kind: ErrorKind) -> Error {
-        Error { kind }
+        Error { kind, source: None }
     }
 
     /// What went wrong.
@@ -61,12 +68,15 @@ impl Error {
         self.kind
     }
 
-    /// Task `key` failed with `message` (for schedulers to report failures).
-    pub fn task_failed(key: Key, message: impl Into<String>) -> Error {
-        Error::new(ErrorKind::TaskFailed {
-            key,
-            message: message.into(),
-        })
+    /// Task `key` failed with `error` (a [`TaskError`], or a message): for
+    /// schedulers to report failures. The task error's source becomes this
+    /// error's [`source`](std::error::Error::source).
+    pub fn task_failed(key: Key, error: impl Into<TaskError>) -> Error {
+        let (message, source) = error.into().into_parts();
+        Error {
+            kind: ErrorKind::TaskFailed { key, message },
+            source,
+        }
     }
 
     /// The value of `key` is not a `expected`.
@@ -130,7 +140,24 @@ impl fmt::Debug for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        self.kind == other.kind
+            && self.source.as_ref().map(ToString::to_string)
+                == other.source.as_ref().map(ToString::to_string)
+    }
+}
+
+impl Eq for Error {}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(s) => Some(&**s),
+            None => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -154,5 +181,27 @@ mod tests {
         assert_eq!(e.to_string(), "task b failed: boom");
         assert_eq!(e.key(), Some(&b));
         assert_eq!(Error::scheduler("x").key(), None);
+        assert!(std::error::Error::source(&e).is_none());
+    }
+
+    #[test]
+    fn task_failures_keep_their_source() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "locked");
+        let e = Error::task_failed(Key::from_string("read-1"), TaskError::from(io));
+        assert_eq!(e.to_string(), "task read-1 failed: locked");
+        let src = e.source().expect("the I/O error is the source");
+        let io = src.downcast_ref::<std::io::Error>().expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+        // Clones share the source; equality compares kinds and sources.
+        let c = e.clone();
+        assert_eq!(c, e);
+        assert!(c.source().is_some());
+        assert_ne!(e, Error::task_failed(Key::from_string("read-1"), "locked"));
+        // Context over a cause: own message, cause behind it.
+        let t = TaskError::with_source("spill /x", std::io::Error::other("disk full"));
+        let e = Error::task_failed(Key::from_string("spill-1"), t);
+        assert_eq!(e.to_string(), "task spill-1 failed: spill /x");
+        assert_eq!(e.source().map(|s| s.to_string()), Some("disk full".into()));
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, ErrorKind};
 use crate::key::Key;
@@ -70,8 +70,15 @@ pub(crate) type RefKeyMap<'a, V> = HashMap<&'a Key, V, BuildHasherDefault<KeyHas
 /// A lazy computation: a map from [`Key`]s to [`Task`]s whose dependencies
 /// are other keys of the map.
 ///
-/// The map is shared (`Arc`) and copied on write, so cloning a graph, or
-/// merging a graph into an empty one, costs one reference-count increment.
+/// The map is shared (`Arc`), so cloning a graph, or merging a graph into an
+/// empty one, costs one reference-count increment. A task added to a graph
+/// whose map is shared is not copied into a new map at once: it goes on a
+/// persistent list of additions (shared by clones, like dask's graph layers)
+/// that is applied once, on the first read. So a chain of `n` steps each
+/// deriving one task from the previous graph (`d = d.map(...)`, while `d`
+/// still holds the old graph) costs O(n), where copying the map each step
+/// cost O(n^2).
+///
 /// A graph may be incomplete or cyclic while being built; [`Graph::cull`]
 /// and [`Graph::toposort`] report missing keys and cycles with their names.
 ///
@@ -89,7 +96,38 @@ pub(crate) type RefKeyMap<'a, V> = HashMap<&'a Key, V, BuildHasherDefault<KeyHas
 /// ```
 #[derive(Clone, Default)]
 pub struct Graph {
-    tasks: Arc<KeyMap<Task>>,
+    /// The tasks as of the last flattening.
+    base: Arc<KeyMap<Task>>,
+    /// Tasks added since, newest first.
+    log: Option<Arc<Addition>>,
+    /// Entries in `log`.
+    log_len: usize,
+}
+
+/// One task added on top of a shared map.
+struct Addition {
+    key: Key,
+    task: Task,
+    /// `insert` (replaces an equal key) rather than `merge` (keeps it).
+    replace: bool,
+    prev: Option<Arc<Addition>>,
+    /// The graph's tasks up to this addition, made on the first read. Here,
+    /// in the shared list, so every clone of a graph flattens it once.
+    flat: OnceLock<Arc<KeyMap<Task>>>,
+}
+
+impl Drop for Addition {
+    /// Unlinks the list iteratively: a chain of 100,000 additions would
+    /// overflow the stack dropped recursively.
+    fn drop(&mut self) {
+        let mut next = self.prev.take();
+        while let Some(a) = next {
+            match Arc::try_unwrap(a) {
+                Ok(mut a) => next = a.prev.take(),
+                Err(_) => break,
+            }
+        }
+    }
 }
 
 impl Graph {
@@ -98,56 +136,135 @@ impl Graph {
         Graph::default()
     }
 
+    /// The tasks: `base`, or `base` with the additions applied (once).
+    fn tasks(&self) -> &KeyMap<Task> {
+        let Some(log) = &self.log else {
+            return &self.base;
+        };
+        log.flat.get_or_init(|| {
+            let mut added: Vec<&Addition> = Vec::with_capacity(self.log_len);
+            let mut a = Some(log);
+            while let Some(e) = a {
+                added.push(e);
+                a = e.prev.as_ref();
+            }
+            let mut map =
+                KeyMap::with_capacity_and_hasher(self.base.len() + added.len(), Default::default());
+            map.extend(self.base.iter().map(|(k, t)| (k.clone(), t.clone())));
+            for e in added.into_iter().rev() {
+                if e.replace {
+                    map.insert(e.key.clone(), e.task.clone());
+                } else {
+                    map.entry(e.key.clone()).or_insert_with(|| e.task.clone());
+                }
+            }
+            Arc::new(map)
+        })
+    }
+
+    /// Makes a flattened map the base (before a change).
+    fn settle(&mut self) {
+        if let Some(flat) = self.log.as_ref().and_then(|a| a.flat.get()) {
+            self.base = Arc::clone(flat);
+            self.log = None;
+            self.log_len = 0;
+        }
+    }
+
+    /// Adds `task` in place when the map is this graph's own, else as an
+    /// addition on top of the shared map.
+    fn add(&mut self, key: Key, task: Task, replace: bool) {
+        self.settle();
+        if self.log.is_none() {
+            if let Some(map) = Arc::get_mut(&mut self.base) {
+                if replace {
+                    map.insert(key, task);
+                } else {
+                    map.entry(key).or_insert(task);
+                }
+                return;
+            }
+        }
+        self.log = Some(Arc::new(Addition {
+            key,
+            task,
+            replace,
+            prev: self.log.take(),
+            flat: OnceLock::new(),
+        }));
+        self.log_len += 1;
+    }
+
+    /// The number of tasks, or more (duplicate additions counted), without
+    /// applying the additions.
+    fn len_bound(&self) -> usize {
+        match self.log.as_ref().map(|a| a.flat.get()) {
+            None => self.base.len(),
+            Some(Some(flat)) => flat.len(),
+            Some(None) => self.base.len() + self.log_len,
+        }
+    }
+
     /// Adds (or replaces) the task of `key`.
     pub fn insert(&mut self, key: Key, task: Task) {
-        Arc::make_mut(&mut self.tasks).insert(key, task);
+        self.add(key, task, true);
     }
 
     /// The task of `key`.
     pub fn get(&self, key: &Key) -> Option<&Task> {
-        self.tasks.get(key)
+        self.tasks().get(key)
     }
 
     /// Whether `key` has a task.
     pub fn contains(&self, key: &Key) -> bool {
-        self.tasks.contains_key(key)
+        self.tasks().contains_key(key)
     }
 
     /// Number of tasks.
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        self.tasks().len()
     }
 
     /// Whether there are no tasks.
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.log.is_none() && self.base.is_empty()
     }
 
     /// All keys, in no particular order.
     pub fn keys(&self) -> impl Iterator<Item = &Key> {
-        self.tasks.keys()
+        self.tasks().keys()
     }
 
     /// All tasks with their keys, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Task)> {
-        self.tasks.iter()
+        self.tasks().iter()
     }
 
     /// All keys, sorted (a deterministic order for reports and rendering).
     pub fn sorted_keys(&self) -> Vec<Key> {
-        let mut keys: Vec<Key> = self.tasks.keys().cloned().collect();
+        let mut keys: Vec<Key> = self.tasks().keys().cloned().collect();
         keys.sort_unstable();
         keys
     }
 
-    /// Whether both graphs share the same underlying map (cheap identity test).
+    /// Whether both graphs share the same underlying map and additions
+    /// (cheap identity test).
     pub fn ptr_eq(&self, other: &Graph) -> bool {
-        Arc::ptr_eq(&self.tasks, &other.tasks)
+        Arc::ptr_eq(&self.base, &other.base)
+            && match (&self.log, &other.log) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
     }
 
-    /// The address of the shared map: equal for graphs that [`ptr_eq`](Self::ptr_eq).
+    /// An address identifying the graph's contents: equal for graphs that
+    /// [`ptr_eq`](Self::ptr_eq).
     pub(crate) fn map_address(&self) -> usize {
-        Arc::as_ptr(&self.tasks) as usize
+        match &self.log {
+            Some(a) => Arc::as_ptr(a) as usize,
+            None => Arc::as_ptr(&self.base) as usize,
+        }
     }
 
     /// Adds every task of `other` whose key is not already here.
@@ -161,20 +278,43 @@ impl Graph {
             return;
         }
         if self.is_empty() {
-            self.tasks = Arc::clone(&other.tasks);
+            *self = other.clone();
             return;
         }
-        // Copy the smaller map into (a copy of) the larger one.
-        let (mut big, small) = if other.len() > self.len() {
+        // Add the smaller graph's tasks to (a clone of) the larger one.
+        let (mut big, small) = if other.len_bound() > self.len_bound() {
             (other.clone(), std::mem::take(self))
         } else {
             (std::mem::take(self), other.clone())
         };
-        if small.tasks.keys().any(|k| !big.contains(k)) {
-            let map = Arc::make_mut(&mut big.tasks);
-            map.reserve(small.len());
-            for (k, t) in small.tasks.iter() {
-                map.entry(k.clone()).or_insert_with(|| t.clone());
+        if big.log.as_ref().is_some_and(|a| a.flat.get().is_none()) {
+            // `big` is not flattened: add without looking (duplicates are
+            // dropped when it is). Over the same base only the additions of
+            // `small` can be new.
+            if Arc::ptr_eq(&big.base, &small.base) {
+                let mut added = Vec::with_capacity(small.log_len);
+                let mut a = small.log.as_ref();
+                while let Some(e) = a {
+                    added.push((e.key.clone(), e.task.clone()));
+                    a = e.prev.as_ref();
+                }
+                for (k, t) in added.into_iter().rev() {
+                    big.add(k, t, false);
+                }
+            } else {
+                for (k, t) in small.tasks() {
+                    big.add(k.clone(), t.clone(), false);
+                }
+            }
+        } else {
+            let missing: Vec<(Key, Task)> = small
+                .tasks()
+                .iter()
+                .filter(|(k, _)| !big.contains(k))
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect();
+            for (k, t) in missing {
+                big.add(k, t, false);
             }
         }
         *self = big;
@@ -190,14 +330,16 @@ impl Graph {
             return Ok(self.clone());
         }
         let mut map = KeyMap::with_capacity_and_hasher(order.len(), Default::default());
+        let tasks = self.tasks();
         for k in order {
-            if let Some(t) = self.tasks.get(&k) {
+            if let Some(t) = tasks.get(&k) {
                 let t = t.clone();
                 map.insert(k, t);
             }
         }
         Ok(Graph {
-            tasks: Arc::new(map),
+            base: Arc::new(map),
+            ..Graph::default()
         })
     }
 
@@ -214,8 +356,9 @@ impl Graph {
         let mut state: RefKeyMap<'_, u8> = RefKeyMap::default();
         let mut order: Vec<Key> = Vec::new();
         let mut stack: Vec<(&Key, &Task, usize)> = Vec::new();
+        let tasks = self.tasks();
         for root in keys {
-            let Some((root, task)) = self.tasks.get_key_value(root) else {
+            let Some((root, task)) = tasks.get_key_value(root) else {
                 return Err(Error::new(ErrorKind::MissingKey(root.clone())));
             };
             if state.contains_key(root) {
@@ -237,7 +380,7 @@ impl Graph {
                             return Err(Error::new(ErrorKind::Cycle(cycle)));
                         }
                         None => {
-                            let Some((dep, dep_task)) = self.tasks.get_key_value(dep) else {
+                            let Some((dep, dep_task)) = tasks.get_key_value(dep) else {
                                 return Err(Error::new(ErrorKind::MissingDependency {
                                     key: key.clone(),
                                     dep: dep.clone(),
@@ -268,7 +411,7 @@ impl Graph {
     /// an empty list; a missing dependency gets an entry too.
     pub fn dependents(&self) -> HashMap<Key, Vec<Key>> {
         let mut out: HashMap<Key, Vec<Key>> = HashMap::with_capacity(self.len());
-        for (k, t) in self.tasks.iter() {
+        for (k, t) in self.tasks().iter() {
             out.entry(k.clone()).or_default();
             for d in t.deps() {
                 out.entry(d.clone()).or_default().push(k.clone());
@@ -285,7 +428,7 @@ impl fmt::Debug for Graph {
     /// `Graph(3 tasks: add x2, x x1)`: counts per key name, sorted by name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut names: std::collections::BTreeMap<&str, usize> = Default::default();
-        for k in self.tasks.keys() {
+        for k in self.tasks().keys() {
             *names.entry(k.name()).or_default() += 1;
         }
         write!(f, "Graph({} tasks", self.len())?;
@@ -307,7 +450,9 @@ impl FromIterator<(Key, Task)> for Graph {
 
 impl Extend<(Key, Task)> for Graph {
     fn extend<I: IntoIterator<Item = (Key, Task)>>(&mut self, iter: I) {
-        Arc::make_mut(&mut self.tasks).extend(iter);
+        for (k, t) in iter {
+            self.insert(k, t);
+        }
     }
 }
 

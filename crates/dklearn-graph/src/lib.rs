@@ -11,7 +11,9 @@
 //!   schedulers (threads, in `dklearn-executor`) implement the same trait and
 //!   report progress through [`Callback`]s.
 //!
-//! This crate does no I/O and starts no threads.
+//! This crate does no I/O and starts no threads; it is the vocabulary only
+//! (pictures of a graph, `to_dot`/`to_svg`/`to_html`, are presentation and
+//! live in `dklearn-executor` beside `visualize`).
 #![deny(missing_docs)]
 
 mod bag;
@@ -21,7 +23,6 @@ mod delayed;
 mod error;
 mod graph;
 mod key;
-mod render;
 mod scheduler;
 mod task;
 mod token;
@@ -36,8 +37,7 @@ pub use crate::delayed::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
-pub use crate::render::{to_dot, to_html, to_svg, xml_escape};
-pub use crate::scheduler::{Callback, Scheduler, Sequential};
-pub use crate::task::{panic_message, Task, TaskError, TaskFn, Value};
+pub use crate::scheduler::{finish_callbacks, start_callbacks, Callback, Scheduler, Sequential};
+pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
 pub use dklearn_codec as codec;

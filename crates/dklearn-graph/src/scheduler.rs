@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::Error;
 use crate::graph::{Graph, RefKeyMap};
 use crate::key::Key;
-use crate::task::{panic_message, Value};
+use crate::task::{panic_message, TaskError, Value};
 
 /// What a scheduler reports to observers (progress bars, profilers).
 ///
@@ -21,6 +21,47 @@ pub trait Callback: Send + Sync {
     fn posttask(&self, key: &Key, worker: usize, ok: bool) {}
     /// After the last task (or the first failure); `ok` is false on failure.
     fn finish(&self, ok: bool) {}
+}
+
+/// Calls `start` on every callback, each under `catch_unwind`, for a
+/// scheduler's [`Scheduler::get`]. If one panics, those already started are
+/// finished (`finish(false)`, guarded too), so observer threads (a progress
+/// bar, a resource sampler) stop, and the panic becomes an error naming the
+/// hook.
+pub fn start_callbacks(
+    callbacks: &[&dyn Callback],
+    graph: &Graph,
+    keys: &[Key],
+) -> Result<(), Error> {
+    for (i, cb) in callbacks.iter().enumerate() {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| cb.start(graph, keys))) {
+            // The start error is the one to report; a finish panic adds nothing.
+            let _ = finish_callbacks(&callbacks[..i], false);
+            return Err(Error::scheduler(format!(
+                "callback {i} panicked in start: {}",
+                panic_message(&*payload)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Calls `finish(ok)` on every callback, each under `catch_unwind`: a
+/// callback that panics does not keep the others from stopping. The first
+/// panic becomes an error naming the hook.
+pub fn finish_callbacks(callbacks: &[&dyn Callback], ok: bool) -> Result<(), Error> {
+    let mut first = None;
+    for (i, cb) in callbacks.iter().enumerate() {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| cb.finish(ok))) {
+            first.get_or_insert_with(|| {
+                Error::scheduler(format!(
+                    "callback {i} panicked in finish: {}",
+                    panic_message(&*payload)
+                ))
+            });
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 /// Something that runs a [`Graph`].
@@ -117,12 +158,58 @@ impl Scheduler for Sequential {
         }
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
-            for cb in callbacks {
-                cb.start(&culled, keys);
-            }
+            start_callbacks(callbacks, &culled, keys)?;
         }
 
         let mut values: Vec<Option<Value>> = vec![None; n];
+        // Tasks run under their own `catch_unwind`; this one catches a
+        // panicking `pretask`/`posttask`, so `finish` still runs.
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            Self::run(
+                &order,
+                &tasks,
+                &deps,
+                &offsets,
+                &mut readers,
+                &wanted,
+                &mut values,
+                callbacks,
+            )
+        }));
+        let outcome = run.unwrap_or_else(|payload| {
+            Err(Error::scheduler(format!(
+                "a callback panicked: {}",
+                panic_message(&*payload)
+            )))
+        });
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
+        outcome?;
+        finished?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            match index.get(k).and_then(|&i| values[i].clone()) {
+                Some(v) => out.push(v),
+                None => return Err(Error::scheduler(format!("no value computed for {k}"))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Sequential {
+    /// Runs the ordered tasks, reporting to `callbacks` (but `start`/`finish`).
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        order: &[Key],
+        tasks: &[&crate::task::Task],
+        deps: &[usize],
+        offsets: &[usize],
+        readers: &mut [u32],
+        wanted: &[bool],
+        values: &mut [Option<Value>],
+        callbacks: &[&dyn Callback],
+    ) -> Result<(), Error> {
+        let n = order.len();
         let mut inputs: Vec<Value> = Vec::new();
         for i in 0..n {
             let key = &order[i];
@@ -157,30 +244,17 @@ impl Scheduler for Sequential {
                     values[i] = Some(v);
                     None
                 }
-                Ok(Err(e)) => Some(e.into_message()),
-                Err(payload) => Some(panic_message(&*payload)),
+                Ok(Err(e)) => Some(e),
+                Err(payload) => Some(TaskError::new(panic_message(&*payload))),
             };
             for cb in callbacks {
                 cb.posttask(key, 0, failure.is_none());
             }
-            if let Some(message) = failure {
-                for cb in callbacks {
-                    cb.finish(false);
-                }
-                return Err(Error::task_failed(key.clone(), message));
+            if let Some(e) = failure {
+                return Err(Error::task_failed(key.clone(), e));
             }
         }
-        for cb in callbacks {
-            cb.finish(true);
-        }
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            match index.get(k).and_then(|&i| values[i].clone()) {
-                Some(v) => out.push(v),
-                None => return Err(Error::scheduler(format!("no value computed for {k}"))),
-            }
-        }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -13,17 +13,65 @@ use crate::key::Key;
 /// as [`ErrorKind::TypeMismatch`](crate::ErrorKind::TypeMismatch).
 pub type Value = Arc<dyn Any + Send + Sync>;
 
-/// The failure of one task, as a message. The scheduler adds the task's key.
-#[derive(Clone, PartialEq, Eq)]
+/// The cause of a task's failure: any error, shared so that [`TaskError`] and
+/// the graph's [`Error`](crate::Error) stay `Clone`.
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The failure of one task: a message and, when the failure came from
+/// another error, that error as its [`source`](std::error::Error::source).
+/// The scheduler adds the task's key and keeps the source reachable from the
+/// [`Error`](crate::Error) it reports.
+///
+/// `?` works on I/O errors in a task (`From<std::io::Error>`); any other
+/// error converts with [`TaskError::from_error`] (or
+/// [`TaskError::with_source`] to add context):
+///
+/// ```
+/// use std::error::Error as _;
+/// use dklearn_graph::{Delayed, ErrorKind, Scheduler, Sequential, TaskError};
+///
+/// fn read(path: &str) -> Result<String, TaskError> {
+///     Ok(std::fs::read_to_string(path)?)
+/// }
+/// let text = Delayed::value("path", "/nonexistent/input.txt".to_string())
+///     .try_map("read", |p| read(p));
+/// let e = text.compute(&Sequential).unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::TaskFailed { .. }));
+/// let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).unwrap();
+/// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+/// ```
+#[derive(Clone)]
 pub struct TaskError {
     message: String,
+    source: Option<ErrorSource>,
 }
 
 impl TaskError {
-    /// An error with the given message.
+    /// An error with the given message and no source.
     pub fn new(message: impl Into<String>) -> TaskError {
         TaskError {
             message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error whose message is `source`'s and whose source is `source`.
+    pub fn from_error(source: impl std::error::Error + Send + Sync + 'static) -> TaskError {
+        TaskError {
+            message: source.to_string(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// An error with its own message (e.g. `"spill /tmp/x: cannot write"`)
+    /// caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> TaskError {
+        TaskError {
+            message: message.into(),
+            source: Some(Arc::new(source)),
         }
     }
 
@@ -36,17 +84,57 @@ impl TaskError {
     pub fn into_message(self) -> String {
         self.message
     }
+
+    /// The error of a caught panic (what `catch_unwind` returns), for a
+    /// scheduler that runs tasks or callbacks: the message is the `&str` or
+    /// `String` payload of `panic!`, otherwise `"task panicked"`.
+    ///
+    /// ```
+    /// use dklearn_graph::TaskError;
+    /// let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
+    /// assert_eq!(TaskError::from_panic(&*p).message(), "bad 1");
+    /// ```
+    pub fn from_panic(payload: &(dyn Any + Send)) -> TaskError {
+        TaskError::new(panic_message(payload))
+    }
+
+    /// The underlying error, if any (also reachable through
+    /// [`std::error::Error::source`]).
+    pub fn cause(&self) -> Option<&ErrorSource> {
+        self.source.as_ref()
+    }
+
+    /// Consumes the error, returning its message and its source.
+    pub fn into_parts(self) -> (String, Option<ErrorSource>) {
+        (self.message, self.source)
+    }
 }
+
+/// Two task errors are equal when their messages are (sources are not
+/// compared: `dyn Error` has no equality).
+impl PartialEq for TaskError {
+    fn eq(&self, other: &TaskError) -> bool {
+        self.message == other.message
+    }
+}
+
+impl Eq for TaskError {}
 
 impl From<String> for TaskError {
     fn from(message: String) -> TaskError {
-        TaskError { message }
+        TaskError::new(message)
     }
 }
 
 impl From<&str> for TaskError {
     fn from(message: &str) -> TaskError {
         TaskError::new(message)
+    }
+}
+
+impl From<std::io::Error> for TaskError {
+    fn from(e: std::io::Error) -> TaskError {
+        TaskError::from_error(e)
     }
 }
 
@@ -58,11 +146,21 @@ impl fmt::Display for TaskError {
 
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TaskError({:?})", self.message)
+        match &self.source {
+            None => write!(f, "TaskError({:?})", self.message),
+            Some(s) => write!(f, "TaskError({:?}, source: {s:?})", self.message),
+        }
     }
 }
 
-impl std::error::Error for TaskError {}
+impl std::error::Error for TaskError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.source {
+            Some(s) => Some(&**s),
+            None => None,
+        }
+    }
+}
 
 /// The function of a task: receives its dependencies' values, in the order
 /// of [`Task::deps`].
@@ -170,7 +268,7 @@ impl Task {
 
     /// Runs the function on the dependencies' values (shared: the task
     /// cannot take them). Does not catch panics: schedulers do (see
-    /// [`panic_message`]).
+    /// [`TaskError::from_panic`]).
     pub fn run(&self, inputs: &[Value]) -> Result<Value, TaskError> {
         let mut owned = inputs.to_vec();
         (self.func)(&mut owned)
@@ -197,13 +295,9 @@ impl fmt::Debug for Task {
 }
 
 /// The message of a caught panic: the `&str` or `String` payload of
-/// `panic!`, otherwise `"task panicked"`.
-///
-/// ```
-/// let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
-/// assert_eq!(dklearn_graph::panic_message(&*p), "bad 1");
-/// ```
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// `panic!`, otherwise `"task panicked"`. Schedulers get it through
+/// [`TaskError::from_panic`].
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {

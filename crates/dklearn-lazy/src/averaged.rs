@@ -1,4 +1,4 @@
-use crate::{estimator_name, task_err, Error, FitParams, LazyEstimator, Matrix};
+use crate::{estimator_name, identity, task_err, Error, FitParams, LazyEstimator, Matrix};
 use dklearn_estimators::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
 use dklearn_graph::{downcast_input, take_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
@@ -205,12 +205,12 @@ impl<E> Averaged<E> {
         E: Fit<L> + LinearClassifier<L> + fmt::Debug + Send + Sync + 'static,
     {
         Error::check_aligned("Averaged.fit", x.nchunks(), y.nchunks())?;
-        let repr = format!("{:?}", self.estimator);
-        let fit_name = format!("fit-{}", estimator_name(&repr));
+        let id = identity(&self.estimator);
+        let fit_name = format!("fit-{}", estimator_name(&id.1));
         // Every task goes into one graph (see `GraphBuilder`).
         let start = Delayed::value_with_token(
             "average-start",
-            dklearn_graph::tokenize("average-start", &repr),
+            dklearn_graph::tokenize("average-start", &id),
             Sum::<L>::empty(),
         );
         let mut b = GraphBuilder::new();
@@ -223,7 +223,7 @@ impl<E> Averaged<E> {
             b.merge(xc);
             b.merge(yc);
             let est = self.estimator.clone();
-            let fit = b.task(&fit_name, &repr, &[xc.key(), yc.key()], move |v| {
+            let fit = b.task(&fit_name, &id, &[xc.key(), yc.key()], move |v| {
                 let x = downcast_input::<CsrMatrix>(&v[0])?;
                 let y = downcast_input::<Vec<L>>(&v[1])?;
                 if !distinct_at_least_two(y) {

@@ -1,4 +1,4 @@
-use crate::{estimator_name, task_err, Error, FitParams, LazyEstimator, Matrix};
+use crate::{estimator_name, identity, task_err, Error, FitParams, LazyEstimator, Matrix};
 use dklearn_estimators::{PartialFit, Predict};
 use dklearn_graph::{downcast_input, take_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
 use dklearn_sparse::CsrMatrix;
@@ -71,13 +71,18 @@ impl<E> Chained<E> {
     {
         Error::check_aligned("Chained.fit", x.nchunks(), y.nchunks())?;
         let classes = match &params.classes {
-            Some(c) => Delayed::value("classes", c.clone()),
+            // The label type is part of the key: `[0i8, 1]` and `[0i64, 1]`
+            // tokenize alike but are different values.
+            Some(c) => Delayed::value_with_token(
+                "classes",
+                tokenize("classes", &(std::any::type_name::<L>(), c)),
+                c.clone(),
+            ),
             None => unique_classes(y),
         };
-        let repr = format!("{:?}", self.estimator);
-        let name = estimator_name(&repr);
-        let start =
-            Delayed::value_with_token(&name, tokenize(&name, &repr), self.estimator.clone());
+        let id = identity(&self.estimator);
+        let name = estimator_name(&id.1);
+        let start = Delayed::value_with_token(&name, tokenize(&name, &id), self.estimator.clone());
         // The whole chain goes into one graph (see `GraphBuilder`).
         let mut b = GraphBuilder::new();
         b.merge(&start);

@@ -102,6 +102,18 @@ impl<S: AsRef<str>> ChunkTransformer<S> for HashingVectorizer {
     }
 }
 
+/// What identifies an estimator or transformer in a key: its type (with the
+/// label type: `SGDClassifier<i8>` and `SGDClassifier<i64>` are different
+/// work) and its repr, which names every parameter that differs from its
+/// default (so equal reprs of one type are equal parameters).
+///
+/// Not a `Tokenize` bound: the estimators crate stays free of the graph
+/// crate (one layer per crate), so it cannot implement the graph's trait, and
+/// this crate may not implement a foreign trait for a foreign type.
+pub(crate) fn identity<E: fmt::Debug>(e: &E) -> (&'static str, String) {
+    (std::any::type_name::<E>(), format!("{e:?}"))
+}
+
 /// `sgdclassifier` from `SGDClassifier(alpha=...)`: the task name of an
 /// estimator literal.
 pub(crate) fn estimator_name(repr: &str) -> String {
@@ -116,7 +128,8 @@ pub(crate) fn estimator_name(repr: &str) -> String {
     }
 }
 
-/// An estimator error as a task failure (the scheduler adds the task's key).
+/// An estimator error as a task failure (the scheduler adds the task's key);
+/// the estimator's error stays reachable as the source.
 pub(crate) fn task_err(e: dklearn_estimators::Error) -> TaskError {
-    TaskError::new(e.to_string())
+    TaskError::from_error(e)
 }

@@ -1,4 +1,6 @@
-use crate::{estimator_name, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix};
+use crate::{
+    estimator_name, identity, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix,
+};
 use dklearn_estimators::Predict;
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
@@ -47,11 +49,11 @@ impl<V, E> Pipeline<V, E> {
 
 /// Transforms every partition of `x` with `v`, one task per partition named
 /// after the transformer (`hashingvectorizer-<token>`); the key hashes the
-/// transformer's repr and the partition's key, so the same chunk transformed
+/// transformer's type and repr and the partition's key, so the same chunk transformed
 /// by equal transformers is one task.
 pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> Matrix<CsrMatrix> {
-    let repr = format!("{v:?}");
-    let name = estimator_name(&repr);
+    let id = identity(v);
+    let name = estimator_name(&id.1);
     let mut b = GraphBuilder::new();
     b.merge_graph(x.graph());
     let keys: Vec<Key> = x
@@ -59,7 +61,7 @@ pub fn transform_chunks<T: Data, V: ChunkTransformer<T>>(v: &V, x: &Bag<T>) -> M
         .iter()
         .map(|k| {
             let v = v.clone();
-            b.task(&name, &repr, &[k], move |inp| {
+            b.task(&name, &id, &[k], move |inp| {
                 let docs = downcast_input::<Vec<T>>(&inp[0])?;
                 v.transform_chunk(docs.as_slice())
             })

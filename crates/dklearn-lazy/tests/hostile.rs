@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use dklearn_estimators::{LogisticRegression, SGDClassifier};
+use dklearn_estimators::{ErrorKind, LogisticRegression, SGDClassifier};
 use dklearn_executor::Threaded;
 use dklearn_graph::{tokenize, Bag, Delayed, Scheduler, Sequential};
 use dklearn_lazy::{
@@ -73,6 +73,9 @@ fn a_nan_chunk_fails_the_lazy_fit_naming_its_task() {
         assert_eq!(key.name(), "partial_fit", "{err}");
         assert!(err.to_string().contains(key.as_str()), "{err}");
         assert!(err.to_string().contains("NaN"), "{err}");
+        // The estimator's own error is the cause, not just its text.
+        let cause = estimator_cause(&err);
+        assert!(matches!(cause.kind(), ErrorKind::NonFinite(_)), "{cause}");
     }
     let averaged = Averaged::new(LogisticRegression::<i8>::default())
         .fit(&x, &y)
@@ -84,6 +87,15 @@ fn a_nan_chunk_fails_the_lazy_fit_naming_its_task() {
         "{err}"
     );
     assert!(err.to_string().contains("NaN"), "{err}");
+    let cause = estimator_cause(&err);
+    assert!(matches!(cause.kind(), ErrorKind::NonFinite(_)), "{cause}");
+}
+
+/// The estimator error behind a failed task, through `source()`.
+fn estimator_cause(err: &dklearn_graph::Error) -> &dklearn_estimators::Error {
+    std::error::Error::source(err)
+        .and_then(|s| s.downcast_ref::<dklearn_estimators::Error>())
+        .unwrap_or_else(|| panic!("no estimator error behind {err}"))
 }
 
 #[test]
@@ -119,6 +131,8 @@ fn one_class_chunks_in_chained_and_averaged() {
         .unwrap_err();
     assert!(err.key().is_some(), "{err}");
     assert!(err.to_string().contains("class"), "{err}");
+    let cause = estimator_cause(&err);
+    assert!(matches!(cause.kind(), ErrorKind::SingleClass(_)), "{cause}");
     let err = Averaged::new(LogisticRegression::<i8>::default())
         .fit(&xs, &ys)
         .unwrap()

@@ -154,8 +154,17 @@ fn split_draws_numpys_numbers_per_partition() {
     assert_eq!(again.x_train.keys(), s.x_train.keys());
     let other = train_test_split(&x, &y, 0.2, 1).unwrap();
     assert_ne!(other.x_train.keys(), s.x_train.keys());
-    assert!(train_test_split(&x, &y, 1.5, 0).is_err());
-    assert!(train_test_split(&x, &y, 0.2, 1 << 40).is_err());
+    for (test_size, seed, bad) in [(1.5, 0, "test_size"), (0.2, 1 << 40, "seed")] {
+        match train_test_split(&x, &y, test_size, seed).map(|_| ()) {
+            Err(e) => match e.kind() {
+                dklearn_lazy::ErrorKind::InvalidParameter { name, .. } => {
+                    assert_eq!(*name, bad, "{e}")
+                }
+                k => panic!("expected InvalidParameter({bad}), got {k:?}"),
+            },
+            Ok(()) => panic!("{bad} accepted"),
+        }
+    }
 }
 
 #[test]

@@ -162,7 +162,7 @@ pub fn documents_copies(files: &[PathBuf], copies: u64) -> Bag<ReutersDocument> 
 
 /// The documents of one file, as copy `copy` (ids shifted by `copy * 100_000`).
 pub fn read_copy(path: &Path, copy: u64) -> Result<Vec<ReutersDocument>, TaskError> {
-    let mut docs = read_reuters_file(path).map_err(|e| TaskError::new(e.to_string()))?;
+    let mut docs = read_reuters_file(path).map_err(TaskError::from_error)?;
     let shift = u32::try_from(copy * 100_000)
         .map_err(|_| TaskError::new(format!("copy {copy}: document ids overflow u32")))?;
     for d in &mut docs {

@@ -3,7 +3,7 @@
 
 use dklearn_executor::Threaded;
 use dklearn_graph::{Callback, Key};
-use dklearn_reuters::{build, JobConfig, JobResult};
+use dklearn_reuters::{build, read_copy, JobConfig, JobResult};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -103,5 +103,41 @@ fn a_broken_file_fails_the_job_naming_the_file_and_line() {
     let err = run_once(&cfg, 2, &[]).unwrap_err();
     assert!(err.contains("read-reuters-"), "{err}");
     assert!(err.contains("reut2-001.sgm"), "{err}");
+    // The reader's error is kept, not just its text: job -> graph -> text.
+    let err = build(&cfg)
+        .and_then(|job| job.compute(&Threaded::new(2), &[]))
+        .unwrap_err();
+    let text = cause::<dklearn_text::Error>(&err).expect("the reader's error");
+    assert!(
+        matches!(text.kind(), dklearn_text::ErrorKind::Malformed { source, .. }
+            if source.ends_with("reut2-001.sgm")),
+        "{text:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The first error of type `T` in the `source()` chain of `e`.
+fn cause<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        next = e.source();
+    }
+    None
+}
+
+#[test]
+fn a_missing_file_is_an_io_error_behind_the_task_error() {
+    let err = read_copy(std::path::Path::new("/nonexistent/reut2-000.sgm"), 0).unwrap_err();
+    let text = cause::<dklearn_text::Error>(&err).expect("the reader's error");
+    assert!(
+        matches!(text.kind(), dklearn_text::ErrorKind::Io { .. }),
+        "{text}"
+    );
+    let io = cause::<std::io::Error>(&err).expect("the OS error");
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
 }

@@ -77,7 +77,7 @@ impl CsrMatrix {
         }
         CsMat::try_new((n_rows, n_cols), indptr, indices, data)
             .map(|inner| CsrMatrix { inner })
-            .map_err(|(_, _, _, e)| Error::new(ErrorKind::InvalidStructure(e.to_string())))
+            .map_err(|(_, _, _, e)| Error::structure(e))
     }
 
     /// [`try_from_csr`](Self::try_from_csr) without the O(nnz) check, for

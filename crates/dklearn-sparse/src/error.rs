@@ -43,14 +43,27 @@ pub enum ErrorKind {
 }
 
 /// The error type of `dklearn-sparse`.
+///
+/// When sprs refused the raw arrays, its `StructureError` is the
+/// [`source`](std::error::Error::source).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
+    source: Option<sprs::errors::StructureError>,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
-        Error { kind }
+        Error { kind, source: None }
+    }
+
+    /// sprs's structure error, as [`ErrorKind::InvalidStructure`] with the
+    /// cause kept.
+    pub(crate) fn structure(e: sprs::errors::StructureError) -> Self {
+        Error {
+            kind: ErrorKind::InvalidStructure(e.to_string()),
+            source: Some(e),
+        }
     }
 
     /// What went wrong.
@@ -88,4 +101,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -137,8 +137,19 @@ fn shape_errors_are_clear() {
     ));
     assert!(b.push_row(&[0, 1], &[1.0]).is_err());
     assert!(b.push_sorted_row(&[1, 0], &[1.0, 1.0]).is_err());
-    assert!(CsrMatrix::try_from_csr(1, 2, vec![0, 2], vec![1, 0], vec![1.0, 1.0]).is_err());
-    assert!(CsrMatrix::try_from_csr(2, 2, vec![0, 1], vec![1], vec![1.0]).is_err());
+    let e = CsrMatrix::try_from_csr(1, 2, vec![0, 2], vec![1, 0], vec![1.0, 1.0]).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::InvalidStructure(_)), "{e}");
+    // sprs's own error is kept as the cause.
+    let cause = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<sprs::errors::StructureError>())
+        .expect("sprs's StructureError");
+    assert!(e.to_string().ends_with(&cause.to_string()), "{e} / {cause}");
+    let e = CsrMatrix::try_from_csr(2, 2, vec![0, 1], vec![1], vec![1.0]).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::InvalidStructure(_)), "{e}");
+    assert!(
+        std::error::Error::source(&e).is_none(),
+        "our own check: no cause"
+    );
     assert!(CsrMatrix::try_from_csr(1, 2, vec![0, 1], vec![1], vec![1.0]).is_ok());
 }
 

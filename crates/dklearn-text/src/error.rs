@@ -1,8 +1,11 @@
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What went wrong while reading or vectorizing text.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Kinds compare I/O errors by their [`std::io::ErrorKind`] and message.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A vectorizer parameter outside its domain (checked when it is built).
@@ -14,10 +17,11 @@ pub enum ErrorKind {
     },
     /// An I/O error on a file.
     Io {
-        /// The file.
+        /// The file (or the caller-given label of a reader).
         path: PathBuf,
-        /// The operating system's message.
-        message: String,
+        /// The operating system's error (also [`Error`]'s
+        /// [`source`](std::error::Error::source)).
+        source: Arc<std::io::Error>,
     },
     /// Input that does not parse, at a file and line.
     Malformed {
@@ -28,8 +32,33 @@ pub enum ErrorKind {
         /// What is wrong there.
         message: String,
     },
-    /// An error of the sparse matrix layer.
-    Sparse(String),
+}
+
+impl PartialEq for ErrorKind {
+    fn eq(&self, other: &ErrorKind) -> bool {
+        use ErrorKind::*;
+        match (self, other) {
+            (InvalidParameter { name, reason }, InvalidParameter { name: n, reason: r }) => {
+                name == n && reason == r
+            }
+            (Io { path, source }, Io { path: p, source: s }) => {
+                path == p && source.kind() == s.kind() && source.to_string() == s.to_string()
+            }
+            (
+                Malformed {
+                    source,
+                    line,
+                    message,
+                },
+                Malformed {
+                    source: s,
+                    line: l,
+                    message: m,
+                },
+            ) => source == s && line == l && message == m,
+            _ => false,
+        }
+    }
 }
 
 /// The error type of `dklearn-text`.
@@ -55,11 +84,13 @@ impl Error {
             reason: reason.into(),
         })
     }
-}
 
-impl From<dklearn_sparse::Error> for Error {
-    fn from(e: dklearn_sparse::Error) -> Self {
-        Error::new(ErrorKind::Sparse(e.to_string()))
+    /// An I/O failure on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>, err: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io {
+            path: path.into(),
+            source: Arc::new(err),
+        })
     }
 }
 
@@ -69,15 +100,21 @@ impl fmt::Display for Error {
             ErrorKind::InvalidParameter { name, reason } => {
                 write!(f, "invalid parameter {name}: {reason}")
             }
-            ErrorKind::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            ErrorKind::Io { path, source } => write!(f, "{}: {source}", path.display()),
             ErrorKind::Malformed {
                 source,
                 line,
                 message,
             } => write!(f, "{source}:{line}: {message}"),
-            ErrorKind::Sparse(m) => write!(f, "{m}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io { source, .. } => Some(&**source),
+            ErrorKind::InvalidParameter { .. } | ErrorKind::Malformed { .. } => None,
+        }
+    }
+}

@@ -27,7 +27,7 @@ pub use dklearn_sparse::Norm;
 pub use error::{Error, ErrorKind};
 pub use hashing::{decode_ignore, Analyzer, HashingVectorizer, HashingVectorizerParams};
 pub use murmur::{murmurhash3_32, murmurhash3_32_str};
-pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader};
+pub use sgml::{read_reuters_file, ReutersDocument, ReutersReader, MAX_DOCUMENT_SIZE};
 pub use tokenize::{collapse_whitespace_into, python_split, word_tokens, WordTokens};
 pub use unicode::{is_python_space, is_python_word, python_lower, python_lower_into};
 pub use unicode_tables::UNICODE_VERSION;

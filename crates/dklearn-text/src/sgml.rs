@@ -28,7 +28,7 @@ mod unescape;
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, ErrorKind};
 use collapse::Collapsed;
@@ -289,6 +289,10 @@ fn plain_ascii(bytes: &[u8]) -> bool {
 /// Bytes asked of the underlying reader at a time (at least).
 const CHUNK: usize = 64 * 1024;
 
+/// The default [`ReutersReader::max_document_size`]: 16 MiB, over 1,000 times the
+/// longest Reuters-21578 document (14 KB).
+pub const MAX_DOCUMENT_SIZE: usize = 16 << 20;
+
 /// What one parsing step produced.
 enum Step {
     /// A `</REUTERS>` ended a document (taken with `self.state.finish()`).
@@ -352,6 +356,16 @@ pub struct ReutersReader<R> {
     attrs: Vec<RawAttr>,
     /// The NEWID value being decoded.
     scratch: Text,
+    /// Input offset of `buf[0]` (bytes drained before it).
+    base: u64,
+    /// Input offset where the current document's input began: the start of input
+    /// or the end of the previous `</REUTERS>`.
+    region_start: u64,
+    /// The line of `region_start`.
+    region_line: usize,
+    max_document: usize,
+    /// Documents emitted so far.
+    emitted: usize,
 }
 
 impl<R> fmt::Debug for ReutersReader<R> {
@@ -384,7 +398,23 @@ impl<R: Read> ReutersReader<R> {
             open_line: None,
             attrs: Vec::new(),
             scratch: Text::default(),
+            base: 0,
+            region_start: 0,
+            region_line: 1,
+            max_document: MAX_DOCUMENT_SIZE,
+            emitted: 0,
         }
+    }
+
+    /// The largest input one document may span, in bytes (default
+    /// [`MAX_DOCUMENT_SIZE`]; at least 1): everything from the end of the previous
+    /// `</REUTERS>` (or the start of input) to the end of this one's. Beyond it the
+    /// reader stops with an error in both modes, so memory stays proportional to
+    /// this bound (the buffer holds at most about twice it, plus one chunk)
+    /// whatever the input, e.g. `/dev/zero`.
+    pub fn max_document_size(mut self, bytes: usize) -> Self {
+        self.max_document = bytes.max(1);
+        self
     }
 
     /// Lenient mode reproduces the reference parser on malformed documents instead
@@ -424,14 +454,40 @@ impl<R: Read> ReutersReader<R> {
         })
     }
 
+    /// An error if the current document spans more than the maximum document
+    /// size: `span` bytes from `region_start`, `done` when its `</REUTERS>` was read.
+    fn check_size(&mut self, span: u64, done: bool) -> Result<(), Error> {
+        if span <= self.max_document as u64 {
+            return Ok(());
+        }
+        let max = self.max_document;
+        let line = self.open_line.unwrap_or(self.region_line);
+        let what = if done || self.open_line.is_some() {
+            format!("document NEWID={}", self.state.doc.newid)
+        } else {
+            "input without a complete <REUTERS> document".to_string()
+        };
+        Err(self.malformed(
+            line,
+            format!("{what} from here spans {span} bytes or more, over the maximum document size of {max} bytes"),
+        ))
+    }
+
     /// Reads the next chunk, keeping only the unparsed tail.
+    ///
+    /// Called when parsing needs more input, so everything from `region_start`
+    /// to the end of the buffer belongs to the current document: if that is
+    /// already over the maximum document size, reading stops here.
     fn fill(&mut self) -> Result<(), Error> {
+        let span = self.base + self.buf.len() as u64 - self.region_start;
+        self.check_size(span, false)?;
         if self.pos > 0 {
             let pos = self.pos;
             self.line_at(pos);
             self.buf.drain(..pos);
             self.counted -= pos;
             self.pos = 0;
+            self.base += pos as u64;
         }
         let old = self.buf.len();
         // Growing with the buffer keeps a construct longer than a chunk linear to read.
@@ -440,10 +496,7 @@ impl<R: Read> ReutersReader<R> {
             Ok(k) => k,
             Err(e) => {
                 self.buf.truncate(old);
-                return Err(Error::new(ErrorKind::Io {
-                    path: PathBuf::from(&self.source),
-                    message: e.to_string(),
-                }));
+                return Err(Error::io(&self.source, e));
             }
         };
         if got == 0 {
@@ -525,6 +578,24 @@ impl<R: Read> ReutersReader<R> {
             let construct = construct_at(&self.buf, j, Some(&mut self.attrs));
             match construct {
                 Construct::Incomplete if !self.eof => return Ok(Step::NeedMore),
+                Construct::Incomplete if self.strict => {
+                    // A file cut inside markup (e.g. in a `<REUTERS ...` tag).
+                    let line = self.line_at(j);
+                    let end = n.min(j + 40);
+                    let shown = String::from_utf8_lossy(&self.buf[j..end]).into_owned();
+                    let more = if end < n { "..." } else { "" };
+                    let inside = match self.open_line {
+                        Some(open) => format!(
+                            ", inside the document NEWID={} opened at line {open}",
+                            self.state.doc.newid
+                        ),
+                        None => String::new(),
+                    };
+                    return Err(self.malformed(
+                        line,
+                        format!("markup {shown:?}{more} is cut off by the end of input{inside} (truncated file?)"),
+                    ));
+                }
                 Construct::Incomplete => {
                     // HTMLParser.close(): text up to the next `>`, else the next `<`.
                     let end = match memchr::memchr(b'>', &self.buf[j + 1..]) {
@@ -637,6 +708,18 @@ impl<R: Read> ReutersReader<R> {
         match parsed {
             Ok(Ok(id)) => self.state.doc.newid = id,
             _ if !self.strict => self.state.doc.newid = 0,
+            Ok(Err(e)) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+                self.scratch.clear();
+                unescape_latin1_into(&mut self.scratch, value);
+                let v = self.scratch.to_string_exact();
+                return Err(self.malformed(
+                    line,
+                    format!(
+                        "<REUTERS> with NEWID={v:?}, a number too large for the field (at most {})",
+                        u32::MAX
+                    ),
+                ));
+            }
             _ => {
                 // The plain-ASCII branch parsed `value` in place: decode it
                 // here so the message shows the value as written.
@@ -691,7 +774,17 @@ impl<R: Read> Iterator for ReutersReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
             let result = match self.step() {
-                Ok(Step::Doc) => return Some(Ok(self.state.finish())),
+                Ok(Step::Doc) => {
+                    let span = self.base + self.pos as u64 - self.region_start;
+                    if let Err(e) = self.check_size(span, true) {
+                        self.finished = true;
+                        return Some(Err(e));
+                    }
+                    self.emitted += 1;
+                    self.region_start = self.base + self.pos as u64;
+                    self.region_line = self.line_at(self.pos);
+                    return Some(Ok(self.state.finish()));
+                }
                 Ok(Step::NeedMore) => self.fill(),
                 Ok(Step::Finished) => {
                     self.finished = true;
@@ -703,6 +796,13 @@ impl<R: Read> Iterator for ReutersReader<R> {
                                 self.state.doc.newid
                             ),
                         )),
+                        None if self.strict && self.emitted == 0 => {
+                            let bytes = self.base + self.buf.len() as u64;
+                            Err(self.malformed(
+                                1,
+                                format!("no <REUTERS> document in {bytes} bytes of input (empty, or not Reuters SGML)"),
+                            ))
+                        }
                         _ => Ok(()),
                     }
                 }
@@ -725,12 +825,7 @@ impl<R: Read> std::iter::FusedIterator for ReutersReader<R> {}
 /// [`ErrorKind::Malformed`] with a line otherwise.
 pub fn read_reuters_file(path: impl AsRef<Path>) -> Result<Vec<ReutersDocument>, Error> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| {
-        Error::new(ErrorKind::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    })?;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
     ReutersReader::new(file, path.display().to_string()).collect()
 }
 
@@ -858,6 +953,20 @@ mod tests {
             let e = parse(&doc).expect_err("bad NEWID").to_string();
             assert!(e.contains(shown) && e.contains("not a number"), "{e}");
         }
+        // Issue 12: a number too large for the field was "not a number".
+        let e = parse(b"<REUTERS NEWID=\"99999999999\"></REUTERS>")
+            .expect_err("too large")
+            .to_string();
+        assert!(
+            e.contains(
+                "NEWID=\"99999999999\", a number too large for the field (at most 4294967295)"
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            parse(b"<REUTERS NEWID=\"4294967295\"></REUTERS>").expect("largest")[0].newid,
+            u32::MAX
+        );
         let e = parse(b"<REUTERS NEWID=\"1\">a\n\nb\0</REUTERS>").expect_err("nul");
         assert!(
             matches!(e.kind(), ErrorKind::Malformed { line: 3, .. }),

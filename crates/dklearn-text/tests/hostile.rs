@@ -168,14 +168,21 @@ fn read(
 
 #[test]
 fn reuters_degenerate_files() {
-    // Nothing, or no document at all: no documents, no error.
+    // Nothing, or no document at all: an error in strict mode, no documents
+    // in lenient mode.
     for data in [
         &b""[..],
         b"\n\n",
         b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n",
         b"\xff\xfe",
     ] {
-        assert!(read(data, false).unwrap().is_empty(), "{data:?}");
+        let e = read(data, false).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("hostile.sgm:1: no <REUTERS> document"),
+            "{e}"
+        );
+        assert!(read(data, true).unwrap().is_empty(), "{data:?}");
     }
     // A NUL byte is malformed in strict mode (it is in no Reuters file), and
     // plain text to the lenient reader, as to HTMLParser.

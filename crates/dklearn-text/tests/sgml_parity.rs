@@ -5,6 +5,8 @@
 //! and random SGML. Each input is also fed through readers that return a few bytes
 //! at a time, so every construct is cut at every possible place.
 
+mod common;
+
 use std::io::Read;
 use std::path::Path;
 
@@ -136,5 +138,52 @@ fn synthetic_sgml_matches_the_reference() {
     assert!(cases.len() > 100);
     for (i, case) in cases.iter().enumerate() {
         check_case(case, &format!("synthetic case {i}"));
+    }
+}
+
+#[test]
+fn real_documents_cut_anywhere_but_between_documents_are_errors() {
+    // Issue 12: strict mode read a file cut inside a `<REUTERS ...` tag as the
+    // documents before it. The excerpts, one after another, form a real file;
+    // it is cut at 600 random points and at every byte of three tags.
+    let f = fixture("sgml_reuters_excerpts.json");
+    let mut file = b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n".to_vec();
+    for d in f["documents"].as_array().expect("documents") {
+        file.extend(latin1_bytes(d["sgml"].as_str().expect("sgml")));
+        file.push(b'\n');
+    }
+    let full: Vec<_> = ReutersReader::new(&file[..], "corpus.sgm")
+        .collect::<Result<_, _>>()
+        .expect("the excerpts read");
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut x: u64 = 12;
+    for _ in 0..600 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        cuts.push((x >> 33) as usize % (file.len() + 1));
+    }
+    for tag in file
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| w == b"<REUTERS")
+        .map(|(i, _)| i)
+        .skip(1)
+        .take(3)
+    {
+        let end = tag + file[tag..].iter().position(|&b| b == b'>').expect(">");
+        cuts.extend(tag..=end + 1);
+    }
+    for cut in cuts {
+        let prefix = &file[..cut];
+        let got: Result<Vec<_>, _> = ReutersReader::new(prefix, "corpus.sgm").collect();
+        match (common::truncation_verdict(prefix), got) {
+            (Some(k), Ok(docs)) => assert_eq!(docs, full[..k], "cut at {cut}"),
+            (None, Err(e)) => assert!(e.to_string().starts_with("corpus.sgm:"), "{e}"),
+            (want, got) => panic!(
+                "cut at {cut}: expected {want:?} documents, got {:?}",
+                got.map(|d| d.len())
+            ),
+        }
     }
 }

@@ -2,8 +2,11 @@
 //! line, lenient mode never fails, nothing panics, and documents written out as
 //! SGML read back unchanged.
 
+mod common;
+
 use std::io::{self, Read};
 
+use common::truncation_verdict;
 use dklearn_text::{read_reuters_file, ErrorKind, ReutersDocument, ReutersReader};
 use proptest::prelude::*;
 
@@ -62,11 +65,120 @@ fn a_real_looking_document() {
 }
 
 #[test]
-fn empty_input_has_no_documents() {
-    assert!(strict(b"").expect("empty is fine").is_empty());
-    assert!(strict(b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n")
-        .expect("no documents")
-        .is_empty());
+fn input_without_a_document_is_an_error_in_strict_mode_only() {
+    // Issue 12: an empty `.sgm`, or 1 MB of random bytes without NUL, was read as
+    // zero documents.
+    let mut random = Vec::with_capacity(1 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while random.len() < 1 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.extend(x.to_le_bytes().iter().map(|&b| b.max(1)));
+    }
+    for data in [
+        &b""[..],
+        b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n",
+        &random,
+    ] {
+        let e = strict(data).expect_err("no document");
+        assert_eq!(line_of(&e), 1, "{e}");
+        assert!(e.to_string().contains("no <REUTERS> document"), "{e}");
+        assert!(lenient(data, 1 << 16).is_empty());
+    }
+}
+
+/// `DOC` twice (the second without the DOCTYPE and with NEWID 2).
+fn two_docs() -> Vec<u8> {
+    let mut two = DOC.to_vec();
+    let second = String::from_utf8(DOC[36..].to_vec())
+        .expect("ascii")
+        .replace("NEWID=\"1\"", "NEWID=\"2\"");
+    two.extend_from_slice(second.as_bytes());
+    two
+}
+
+#[test]
+fn every_cut_not_between_documents_is_an_error() {
+    // Issue 12: a cut inside the `<REUTERS ...` opening tag was read as text and
+    // the partial document silently dropped.
+    let two = two_docs();
+    let full = strict(&two).expect("valid");
+    assert_eq!(full.len(), 2);
+    for cut in 0..=two.len() {
+        let prefix = &two[..cut];
+        match truncation_verdict(prefix) {
+            Some(k) => assert_eq!(
+                strict(prefix).expect("a cut between documents reads"),
+                full[..k],
+                "cut at {cut}"
+            ),
+            None => {
+                let e = strict(prefix).expect_err(&format!("cut at {cut} must be an error"));
+                assert!(line_of(&e) >= 1, "cut at {cut}");
+            }
+        }
+    }
+    let second = two.windows(8).rposition(|w| w == b"<REUTERS").expect("2nd");
+    let e = strict(&two[..second + 12]).expect_err("cut in the tag");
+    assert!(e.to_string().contains("cut off by the end of input"), "{e}");
+}
+
+#[test]
+fn a_document_over_the_maximum_size_is_an_error_in_both_modes() {
+    let two = two_docs();
+    let one = DOC.len() - 36;
+    for lenient in [false, true] {
+        for chunk in [7, 1 << 16] {
+            let r = |max| {
+                ReutersReader::new(&two[..], "t.sgm")
+                    .lenient(lenient)
+                    .chunk_size(chunk)
+                    .max_document_size(max)
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            assert_eq!(r(DOC.len()).expect("fits").len(), 2);
+            let e = r(one - 1).expect_err("second document too large");
+            assert!(e.to_string().contains("maximum document size"), "{e}");
+        }
+    }
+}
+
+/// Endless NUL bytes (`/dev/zero`) that fail once `limit` bytes were read.
+struct Zeros {
+    read: usize,
+    limit: usize,
+}
+
+impl Read for Zeros {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.read >= self.limit {
+            return Err(io::Error::other("read far past the maximum document size"));
+        }
+        let n = buf.len().min(self.limit - self.read);
+        buf[..n].fill(0);
+        self.read += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn endless_input_stops_at_the_maximum_document_size() {
+    // Issue 12: `--lenient` on a `/dev/zero` symlink buffered without limit.
+    let max = 1 << 20;
+    let mut r = ReutersReader::new(
+        Zeros {
+            read: 0,
+            limit: 3 * max,
+        },
+        "zero.sgm",
+    )
+    .lenient(true)
+    .max_document_size(max);
+    let e = r.next().expect("an item").expect_err("too large");
+    assert!(e.to_string().contains("maximum document size"), "{e}");
+    assert!(e.to_string().starts_with("zero.sgm:1: "), "{e}");
+    assert!(r.next().is_none());
 }
 
 #[test]
@@ -77,17 +189,6 @@ fn a_truncated_file_is_an_error_at_its_document() {
     assert!(e.to_string().starts_with("t.sgm:2: "), "{e}");
     // Lenient mode does what the reference does: the open document is dropped.
     assert!(lenient(&DOC[..body_start + 10], 64).is_empty());
-}
-
-#[test]
-fn every_truncation_either_reads_or_fails_cleanly() {
-    let full = strict(DOC).expect("valid");
-    for cut in 0..DOC.len() {
-        match strict(&DOC[..cut]) {
-            Ok(docs) => assert!(docs.is_empty() || docs == full, "cut at {cut}"),
-            Err(e) => assert!(line_of(&e) >= 1, "cut at {cut}"),
-        }
-    }
 }
 
 #[test]
@@ -166,12 +267,22 @@ fn io_errors_name_the_source() {
     let e = r.next().expect("an item").expect_err("I/O error");
     assert!(matches!(e.kind(), ErrorKind::Io { .. }));
     assert_eq!(e.to_string(), "broken.sgm: disk on fire");
+    // The cause is the reader's own io::Error, reachable by source().
+    let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<io::Error>());
+    assert_eq!(io.map(|e| e.kind()), Some(io::ErrorKind::Other));
     assert!(r.next().is_none(), "the reader stops after an error");
     let e = read_reuters_file("/nonexistent/reut2-000.sgm").expect_err("missing file");
     assert!(
         e.to_string().starts_with("/nonexistent/reut2-000.sgm: "),
         "{e}"
     );
+    match e.kind() {
+        ErrorKind::Io { path, source } => {
+            assert_eq!(path, std::path::Path::new("/nonexistent/reut2-000.sgm"));
+            assert_eq!(source.kind(), io::ErrorKind::NotFound);
+        }
+        k => panic!("expected Io, got {k:?}"),
+    }
 }
 
 /// Writes `text` as SGML character data that reads back as `text`.
@@ -240,7 +351,7 @@ proptest! {
     #[test]
     fn documents_round_trip(
         docs in proptest::collection::vec(
-            (TEXT, TEXT, proptest::collection::vec(TEXT, 0..5), 1u32..100_000), 0..5),
+            (TEXT, TEXT, proptest::collection::vec(TEXT, 0..5), 1u32..100_000), 1..5),
         chunk in 1usize..64,
     ) {
         let mut sgml = b"<!DOCTYPE lewis SYSTEM \"lewis.dtd\">\n".to_vec();

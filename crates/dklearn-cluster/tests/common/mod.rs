@@ -8,9 +8,9 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const ROLE: &str = "DKLEARN_CLUSTER_ROLE";
+pub(crate) const ROLE: &str = "DKLEARN_CLUSTER_ROLE";
 
-pub fn free_ports(n: usize) -> Vec<String> {
+pub(crate) fn free_ports(n: usize) -> Vec<String> {
     // Bound all at once so the ports differ; released just before use.
     let ls: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port"))
@@ -21,7 +21,7 @@ pub fn free_ports(n: usize) -> Vec<String> {
 }
 
 /// Children that are killed when this is dropped.
-pub struct Children(pub Vec<Child>);
+pub(crate) struct Children(pub(crate) Vec<Child>);
 
 impl Drop for Children {
     fn drop(&mut self) {
@@ -32,7 +32,12 @@ impl Drop for Children {
     }
 }
 
-pub fn spawn(role: &str, processes: usize, threads: usize, extra: &str) -> (Children, Vec<String>) {
+pub(crate) fn spawn(
+    role: &str,
+    processes: usize,
+    threads: usize,
+    extra: &str,
+) -> (Children, Vec<String>) {
     let addrs = free_ports(processes);
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut children = Children(Vec::new());
@@ -60,7 +65,10 @@ pub fn spawn(role: &str, processes: usize, threads: usize, extra: &str) -> (Chil
 }
 
 /// Waits for every child, at most `bound`, returning (exit ok, stdout lines).
-pub fn wait_all(children: &mut Children, bound: Duration) -> Vec<(bool, Vec<String>, Duration)> {
+pub(crate) fn wait_all(
+    children: &mut Children,
+    bound: Duration,
+) -> Vec<(bool, Vec<String>, Duration)> {
     let start = Instant::now();
     let mut out = Vec::new();
     for c in &mut children.0 {
@@ -86,7 +94,7 @@ pub fn wait_all(children: &mut Children, bound: Duration) -> Vec<(bool, Vec<Stri
 }
 
 /// In a worker process: its role, configuration and extra argument.
-pub fn worker_setup() -> Option<(String, dklearn_cluster::Config, String)> {
+pub(crate) fn worker_setup() -> Option<(String, dklearn_cluster::Config, String)> {
     let role = std::env::var(ROLE).ok()?;
     let me = std::env::var("DKLEARN_CLUSTER_ME").expect("DKLEARN_CLUSTER_ME");
     let mut parts = me.split(' ');

@@ -7,12 +7,12 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 /// `tests/fixtures`.
-pub fn fixtures_dir() -> PathBuf {
+pub(crate) fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// The JSON fixture `tests/fixtures/<name>`.
-pub fn fixture(name: &str) -> Value {
+pub(crate) fn fixture(name: &str) -> Value {
     let path = fixtures_dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask parity`)", path.display()));
@@ -21,7 +21,7 @@ pub fn fixture(name: &str) -> Value {
 
 /// A float, or one of the strings "inf", "-inf", "nan" the scripts write for
 /// non-finite values.
-pub fn num(v: &Value) -> f64 {
+pub(crate) fn num(v: &Value) -> f64 {
     match v {
         Value::String(s) => match s.as_str() {
             "inf" => f64::INFINITY,
@@ -33,12 +33,12 @@ pub fn num(v: &Value) -> f64 {
 }
 
 /// An array of floats.
-pub fn f64s(v: &Value) -> Vec<f64> {
+pub(crate) fn f64s(v: &Value) -> Vec<f64> {
     v.as_array().unwrap().iter().map(num).collect()
 }
 
 /// An array of non-negative integers.
-pub fn usizes(v: &Value) -> Vec<usize> {
+pub(crate) fn usizes(v: &Value) -> Vec<usize> {
     v.as_array()
         .unwrap()
         .iter()
@@ -47,7 +47,7 @@ pub fn usizes(v: &Value) -> Vec<usize> {
 }
 
 /// An array of integers.
-pub fn i64s(v: &Value) -> Vec<i64> {
+pub(crate) fn i64s(v: &Value) -> Vec<i64> {
     v.as_array()
         .unwrap()
         .iter()
@@ -56,7 +56,7 @@ pub fn i64s(v: &Value) -> Vec<i64> {
 }
 
 /// A CSR matrix written as `{n_rows, n_cols, indptr, indices, data}`.
-pub fn csr(v: &Value) -> CsrMatrix {
+pub(crate) fn csr(v: &Value) -> CsrMatrix {
     CsrMatrix::try_from_csr(
         v["n_rows"].as_u64().unwrap() as usize,
         v["n_cols"].as_u64().unwrap() as usize,

@@ -1,9 +1,10 @@
 //! Writes the graph of a small Chained/Averaged-shaped computation as DOT,
 //! SVG and HTML into the directory given as the first argument (default `.`).
 //!
-//! `cargo run -p dklearn-graph --example render -- /tmp/graph`
+//! `cargo run -p dklearn-executor --example render -- /tmp/graph`
 
-use dklearn_graph::{merge_graphs, to_dot, to_html, to_svg, Bag, Delayed};
+use dklearn_executor::{to_dot, to_html, to_svg};
+use dklearn_graph::{merge_graphs, Bag, Delayed};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());

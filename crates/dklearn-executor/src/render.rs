@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::error::Error;
-use crate::graph::{Graph, RefKeyMap};
-use crate::key::Key;
+use dklearn_graph::{Error, Graph, Key};
+use std::collections::HashMap;
 
 /// Fill colors for key-name groups, assigned in sorted name order.
 const PALETTE: [&str; 12] = [
@@ -42,12 +41,9 @@ fn dot_quote(s: &str) -> String {
 }
 
 /// Escapes text for XML/HTML content and attribute values; control
-/// characters other than tab and newline, which XML 1.0 forbids, are dropped.
-///
-/// ```
-/// assert_eq!(dklearn_graph::xml_escape("a<b & 'c'\u{1}"), "a&lt;b &amp; &#39;c&#39;");
-/// ```
-pub fn xml_escape(s: &str) -> String {
+/// characters other than tab and newline, which XML 1.0 forbids, are dropped
+/// (tested in `visualize`'s tests).
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -70,7 +66,8 @@ pub fn xml_escape(s: &str) -> String {
 /// so equal graphs give equal text.
 ///
 /// ```
-/// use dklearn_graph::{to_dot, Delayed};
+/// use dklearn_executor::to_dot;
+/// use dklearn_graph::Delayed;
 /// let x = Delayed::value("x", 1u8).map("inc", |v| v + 1);
 /// let dot = to_dot(x.graph());
 /// assert!(dot.starts_with("digraph {"));
@@ -146,7 +143,7 @@ type Positions = std::collections::HashMap<Key, (usize, usize)>;
 
 fn layout(graph: &Graph) -> Result<Layout, Error> {
     let order = graph.toposort_all()?;
-    let mut depth: RefKeyMap<'_, usize> = RefKeyMap::default();
+    let mut depth: HashMap<&Key, usize> = HashMap::with_capacity(graph.len());
     let mut rows: Vec<Vec<Key>> = Vec::new();
     for k in &order {
         let d = graph
@@ -208,7 +205,8 @@ fn truncate(s: &str, max: usize) -> String {
 /// if the graph has a cycle or a missing dependency.
 ///
 /// ```
-/// use dklearn_graph::{to_svg, Bag};
+/// use dklearn_executor::to_svg;
+/// use dklearn_graph::Bag;
 /// let b = Bag::from_sequence(vec![1u32, 2, 3, 4], 2).map("inc", |x| x + 1);
 /// let svg = to_svg(b.graph()).unwrap();
 /// assert!(svg.starts_with("<svg"));
@@ -340,8 +338,7 @@ pub fn to_html(graph: &Graph) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
-    use crate::task::{Task, Value};
+    use dklearn_graph::{ErrorKind, Task, Value};
     use std::sync::Arc;
 
     fn k(s: &str) -> Key {
