@@ -34,6 +34,9 @@ type Msg = (u64, u8, u32, Vec<u8>);
 const KIND_VALUE: u8 = 0;
 /// The payload is the failure message of the task.
 const KIND_FAILED: u8 = 1;
+/// To process 0: the task finished (payload: the global worker, u32 LE),
+/// so its callbacks (the progress bar) count every process's tasks.
+const KIND_DONE: u8 = 2;
 
 /// What one process sent and received in the last run (see
 /// [`Cluster::last_report`]).
@@ -380,6 +383,11 @@ impl Cluster {
                                 TaskError::from_panic(&*p).into_message()
                             )),
                         };
+                        if r.is_ok() && me != 0 {
+                            let w = (worker as u32).to_le_bytes().to_vec();
+                            let _ = out_tx.send((0, KIND_DONE, job.index, w));
+                            comm.wake();
+                        }
                         if ev_tx.send(Event::Done(job.index, r)).is_err() {
                             return;
                         }
@@ -387,7 +395,9 @@ impl Cluster {
                 });
             }
             drop(job_rx);
-            let r = state.coordinate(&job_tx, &ev_rx, &sig_rx, &out_tx, &comm, codecs, cfg);
+            let r = state.coordinate(
+                &job_tx, &ev_rx, &sig_rx, &out_tx, &comm, codecs, cfg, callbacks,
+            );
             drop(job_tx);
             // Running tasks finish (as in the threaded scheduler); their
             // results are no longer needed.
@@ -642,6 +652,7 @@ impl<'p, 'g> State<'p, 'g> {
         comm: &Comm,
         codecs: &Codecs,
         cfg: &Config,
+        callbacks: &[&dyn Callback],
     ) -> Result<(), Failure> {
         let mut failure: Option<Failure> = None;
         while failure.is_none() && !self.finished() {
@@ -691,6 +702,7 @@ impl<'p, 'g> State<'p, 'g> {
                             )), None)),
                         }
                     }
+                    Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
                     Ok(Event::Msg((_, _, i, bytes))) => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -735,6 +747,7 @@ impl<'p, 'g> State<'p, 'g> {
                 recv(events) -> ev => match ev {
                     Ok(Event::CommEnded(Ok(()))) => break,
                     Ok(Event::CommEnded(Err(why))) => return Err(self.comm_failure(signals, cfg, &why)),
+                    Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
                     Ok(Event::Msg((_, KIND_FAILED, i, bytes))) if failure.is_none() => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -751,6 +764,22 @@ impl<'p, 'g> State<'p, 'g> {
             Some(f) => Err(f),
             None => Ok(()),
         }
+    }
+
+    /// Another process finished task `i` on worker `bytes` (process 0
+    /// only): its `posttask` here, so a progress bar counts it. A callback
+    /// that panics here is ignored (the task itself succeeded).
+    fn remote_done(&self, callbacks: &[&dyn Callback], i: u32, bytes: &[u8]) {
+        let (Some(key), Ok(w)) = (self.plan.order.get(i as usize), <[u8; 4]>::try_from(bytes))
+        else {
+            return;
+        };
+        let worker = u32::from_le_bytes(w) as usize;
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            for cb in callbacks {
+                cb.posttask(key, worker, true);
+            }
+        }));
     }
 
     /// The timely worker ended unexpectedly; a lost peer is the usual cause

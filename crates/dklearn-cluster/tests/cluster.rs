@@ -415,3 +415,39 @@ fn port_in_use_and_unreachable_peer_are_clear_errors() {
     );
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn process_0_callbacks_count_every_process_tasks() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Default)]
+    struct Count(AtomicUsize, AtomicUsize);
+    impl dklearn_graph::Callback for Count {
+        fn start(&self, graph: &Graph, _keys: &[Key]) {
+            self.1.store(graph.len(), Ordering::SeqCst);
+        }
+        fn posttask(&self, _key: &Key, _worker: usize, ok: bool) {
+            if ok {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let addrs = free_ports(3);
+    let counts: Vec<Count> = (0..3).map(|_| Count::default()).collect();
+    std::thread::scope(|s| {
+        for (i, count) in counts.iter().enumerate() {
+            let addrs = addrs.clone();
+            s.spawn(move || {
+                let cfg = Config::cluster(1, i, addrs)
+                    .unwrap()
+                    .connect_timeout(Duration::from_secs(20));
+                let (g, keys) = slow_chain(Duration::ZERO);
+                Cluster::new(cfg).get(&g, &keys, &[count]).unwrap();
+            });
+        }
+    });
+    // 24 tasks: process 0 saw all of them finish; the others their own.
+    assert_eq!(counts[0].1.load(Ordering::SeqCst), 24);
+    assert_eq!(counts[0].0.load(Ordering::SeqCst), 24);
+    let others = counts[1].0.load(Ordering::SeqCst) + counts[2].0.load(Ordering::SeqCst);
+    assert_eq!(others, 16);
+}
