@@ -17,6 +17,7 @@ mod parse_reuters;
 mod reference;
 mod reproduce;
 mod scale;
+mod size;
 mod tidy;
 mod vectorize;
 

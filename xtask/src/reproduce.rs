@@ -30,6 +30,14 @@ pub(crate) struct Args {
     /// Also print the N slowest tasks (key, duration, start, worker) on stderr.
     #[arg(long, default_value_t = 0)]
     pub slowest: usize,
+    /// Keep the values between tasks under SIZE (`128MB`, `64MiB` or bytes)
+    /// by spilling to `target/dklearn/spill` (see `Threaded::memory_limit`).
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Do not give the Chained SGD its classes: they are found by a pass
+    /// over every training label chunk first, as a user who gives none.
+    #[arg(long)]
+    pub no_classes: bool,
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
@@ -63,6 +71,13 @@ pub(crate) struct Outcome {
     pub skipped_chunks: Vec<usize>,
     pub tasks: usize,
     pub profile: Option<String>,
+    /// The `--memory-limit` in MB (1e6 bytes), if any.
+    pub memory_limit_mb: Option<f64>,
+    /// Whether the Chained SGD was given its classes.
+    pub classes_given: bool,
+    /// MB written to the spill directory and read back (0 without a limit).
+    pub spilled_mb: f64,
+    pub unspilled_mb: f64,
     /// Processes the job ran on (1: the threaded scheduler).
     pub processes: usize,
     /// Bytes this process sent to the others (cluster runs only).
@@ -80,7 +95,20 @@ pub(crate) fn run_once(
     workers: usize,
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
-    run_on(cfg, &Threaded::new(workers), workers, callbacks)
+    run_limited(cfg, workers, None, callbacks)
+}
+
+/// [`run_once`] with an optional memory limit (spilling as `scale` does).
+pub(crate) fn run_limited(
+    cfg: &JobConfig,
+    workers: usize,
+    memory_limit: Option<usize>,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
+    let sched: Threaded = crate::scale::scheduler(workers, memory_limit);
+    let mut out = run_on(cfg, &sched, workers, callbacks)?;
+    out.memory_limit_mb = memory_limit.map(|b| b as f64 / 1e6);
+    Ok(out)
 }
 
 /// Builds and computes the job once on `sched`.
@@ -107,6 +135,10 @@ pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
+        memory_limit_mb: None,
+        classes_given: cfg.classes,
+        spilled_mb: 0.0,
+        unspilled_mb: 0.0,
         processes: 1,
         bytes_sent: None,
     })
@@ -126,15 +158,18 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         crate::cluster::Mode::Member(c) => Some(c),
         crate::cluster::Mode::Threaded => None,
     };
+    if cluster.is_some() && args.memory_limit.is_some() {
+        return Err("--memory-limit is not supported on a cluster yet".into());
+    }
     let dir = crate::data::find_reuters(args.data.as_deref())?;
-    let cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    let mut cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
+    cfg.classes = !args.no_classes;
     let (workers, processes) = match &cluster {
         Some(c) => (c.config().threads(), c.config().processes()),
         None => (args.workers.unwrap_or_else(default_workers).max(1), 1),
     };
     // Only process 0 of a cluster reports; the others run quietly.
-    if cluster.as_ref().is_some_and(|c| c.config().process() != 0) {
-        let c = cluster.as_ref().expect("checked");
+    if let Some(c) = cluster.as_ref().filter(|c| c.config().process() != 0) {
         run_on(&cfg, c, workers, &[])?;
         return Ok(());
     }
@@ -162,8 +197,16 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             o.bytes_sent = c.last_report().map(|r| r.bytes_sent());
             o
         }
-        None => run_once(&cfg, workers, &[&progress, &prof, &rprof])?,
+        None => run_limited(
+            &cfg,
+            workers,
+            args.memory_limit,
+            &[&progress, &prof, &rprof],
+        )?,
     };
+    let (spilled, unspilled) = prof.spill_bytes();
+    out.spilled_mb = spilled as f64 / 1e6;
+    out.unspilled_mb = unspilled as f64 / 1e6;
     if args.slowest > 0 {
         // Where the time went, task by task (stderr, so --json stays one object).
         let mut tasks = prof.results();
@@ -218,6 +261,12 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     if let Some(mb) = out.peak_rss_mb {
         println!("  {:<28} {:.0} MB", "peak RSS", mb);
     }
+    if let Some(limit) = out.memory_limit_mb {
+        println!(
+            "  {:<28} {:.0} MB: {:.1} MB spilled, {:.1} MB read back",
+            "memory limit", limit, out.spilled_mb, out.unspilled_mb
+        );
+    }
     println!("  {:<28} {}", "profile", path.display());
     Ok(())
 }
@@ -240,6 +289,9 @@ fn child_args(a: &Args) -> Vec<String> {
     }
     if let Some(w) = a.workers {
         v.extend(["--workers".into(), w.to_string()]);
+    }
+    if a.no_classes {
+        v.push("--no-classes".into());
     }
     if a.json {
         v.push("--json".into());

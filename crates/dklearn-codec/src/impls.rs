@@ -7,7 +7,12 @@ use ndarray::{Array1, Array2};
 
 use crate::error::Error;
 use crate::reader::Reader;
-use crate::Encode;
+use crate::{Encode, ALLOC_OVERHEAD};
+
+/// A heap block of `n` bytes with the allocator's overhead.
+fn heap_block(n: usize) -> usize {
+    n + ALLOC_OVERHEAD
+}
 
 macro_rules! primitive {
     ($($t:ty => $tag:literal, $n:literal);* $(;)?) => {$(
@@ -15,6 +20,7 @@ macro_rules! primitive {
             fn type_tag() -> Cow<'static, str> {
                 Cow::Borrowed($tag)
             }
+            const HEAP_FREE: bool = true;
             fn encoded_len(&self) -> usize {
                 $n
             }
@@ -98,6 +104,7 @@ primitive! {
 
 /// `usize` is written as `u64` so 32- and 64-bit processes agree.
 impl Encode for usize {
+    const HEAP_FREE: bool = true;
     fn type_tag() -> Cow<'static, str> {
         Cow::Borrowed("usize")
     }
@@ -170,6 +177,7 @@ impl Encode for usize {
 }
 
 impl Encode for isize {
+    const HEAP_FREE: bool = true;
     fn type_tag() -> Cow<'static, str> {
         Cow::Borrowed("isize")
     }
@@ -186,6 +194,7 @@ impl Encode for isize {
 }
 
 impl Encode for bool {
+    const HEAP_FREE: bool = true;
     fn type_tag() -> Cow<'static, str> {
         Cow::Borrowed("bool")
     }
@@ -235,6 +244,9 @@ impl Encode for String {
     fn encoded_len(&self) -> usize {
         8 + self.len()
     }
+    fn size_hint(&self) -> usize {
+        std::mem::size_of::<String>() + heap_block(self.capacity())
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         put_str(self, out);
     }
@@ -250,6 +262,10 @@ impl Encode for Arc<str> {
     fn encoded_len(&self) -> usize {
         8 + self.len()
     }
+    /// Counted whole even when shared (an upper bound).
+    fn size_hint(&self) -> usize {
+        std::mem::size_of::<Arc<str>>() + heap_block(2 * std::mem::size_of::<usize>() + self.len())
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         put_str(self, out);
     }
@@ -264,6 +280,18 @@ impl<T: Encode> Encode for Vec<T> {
     }
     fn encoded_len(&self) -> usize {
         8 + T::slice_encoded_len(self)
+    }
+    fn size_hint(&self) -> usize {
+        let item = std::mem::size_of::<T>();
+        let spare = (self.capacity() - self.len()) * item;
+        std::mem::size_of::<Vec<T>>()
+            + heap_block(0)
+            + spare
+            + if T::HEAP_FREE {
+                self.len() * item
+            } else {
+                self.iter().map(Encode::size_hint).sum()
+            }
     }
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&(self.len() as u64).to_le_bytes());
@@ -282,6 +310,9 @@ impl<T: Encode> Encode for Box<T> {
     fn encoded_len(&self) -> usize {
         (**self).encoded_len()
     }
+    fn size_hint(&self) -> usize {
+        std::mem::size_of::<Box<T>>() + ALLOC_OVERHEAD + (**self).size_hint()
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         (**self).encode(out);
     }
@@ -297,6 +328,9 @@ impl<T: Encode> Encode for Arc<T> {
     fn encoded_len(&self) -> usize {
         (**self).encoded_len()
     }
+    fn size_hint(&self) -> usize {
+        std::mem::size_of::<Arc<T>>() + ALLOC_OVERHEAD + 16 + (**self).size_hint()
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         (**self).encode(out);
     }
@@ -311,6 +345,10 @@ impl<T: Encode> Encode for Option<T> {
     }
     fn encoded_len(&self) -> usize {
         1 + self.as_ref().map_or(0, Encode::encoded_len)
+    }
+    fn size_hint(&self) -> usize {
+        self.as_ref()
+            .map_or(std::mem::size_of::<Self>(), Encode::size_hint)
     }
     fn encode(&self, out: &mut Vec<u8>) {
         match self {
@@ -339,6 +377,9 @@ macro_rules! tuple {
             }
             fn encoded_len(&self) -> usize {
                 0 $(+ self.$idx.encoded_len())+
+            }
+            fn size_hint(&self) -> usize {
+                0 $(+ self.$idx.size_hint())+
             }
             fn encode(&self, out: &mut Vec<u8>) {
                 $(self.$idx.encode(out);)+

@@ -38,6 +38,10 @@ pub use crate::frame::{
     checksum, from_bytes, parse_frame, to_bytes, write_frame, Frame, MAGIC, VERSION,
 };
 pub use crate::reader::Reader;
+
+/// Bytes a heap block costs beyond what it holds (glibc malloc's header and
+/// 16-byte rounding, on average), used by [`Encode::size_hint`]s.
+pub const ALLOC_OVERHEAD: usize = 16;
 #[cfg(feature = "serde")]
 pub use crate::serde_impl::Serde;
 
@@ -60,6 +64,19 @@ pub trait Encode: Sized {
     /// also use it as the value's size in memory (for the payload types the
     /// library spills, both are within a few bytes of each other).
     fn encoded_len(&self) -> usize;
+
+    /// True when every value is `size_of::<Self>()` bytes with nothing on
+    /// the heap (numbers, `bool`): lets a `Vec<Self>` size itself in O(1).
+    const HEAP_FREE: bool = false;
+
+    /// The bytes this value holds in memory, its own size included (heap
+    /// blocks with their allocator overhead, spare capacity of vectors):
+    /// what a memory-limited scheduler counts and frees by spilling it.
+    /// Defaults to [`encoded_len`](Self::encoded_len), close for flat
+    /// numeric values; containers of many small heap blocks override it.
+    fn size_hint(&self) -> usize {
+        self.encoded_len()
+    }
 
     /// Appends the body of `self` to `out`.
     fn encode(&self, out: &mut Vec<u8>);

@@ -2,7 +2,8 @@
 //! field-less enums.
 
 /// The four required [`Encode`](crate::Encode) methods for a struct, field
-/// by field in the order given (which must name every field). Use inside an
+/// by field in the order given (which must name every field; tuple-struct
+/// fields by number: `0, 1`). Use inside an
 /// `impl Encode for ...` block, so generics and bounds are written as usual:
 ///
 /// ```
@@ -18,12 +19,15 @@
 /// ```
 #[macro_export]
 macro_rules! encode_fields {
-    ($tag:expr; $($field:ident),* $(,)?) => {
+    ($tag:expr; $($field:tt),* $(,)?) => {
         fn type_tag() -> ::std::borrow::Cow<'static, str> {
             ::std::borrow::Cow::from($tag)
         }
         fn encoded_len(&self) -> usize {
             0 $(+ $crate::Encode::encoded_len(&self.$field))*
+        }
+        fn size_hint(&self) -> usize {
+            0 $(+ $crate::Encode::size_hint(&self.$field))*
         }
         fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
             $($crate::Encode::encode(&self.$field, out);)*

@@ -43,16 +43,18 @@ mod profiler;
 mod progress;
 mod render;
 mod resource;
+mod spill;
 mod threaded;
 mod visualize;
 
 pub use crate::error::{Error, ErrorKind};
-pub use crate::profiler::{Profiler, TaskRecord};
+pub use crate::profiler::{Profiler, SpillRecord, TaskRecord};
 pub use crate::progress::ProgressBar;
 pub use crate::render::{to_dot, to_html, to_svg};
 pub use crate::resource::{
-    current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, ResourceProfiler,
-    ResourceSample,
+    current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, single_malloc_arena,
+    ResourceProfiler, ResourceSample,
 };
+pub use crate::spill::{DiskFiles, SpillFiles};
 pub use crate::threaded::Threaded;
 pub use crate::visualize::{render_html, visualize, Profile};

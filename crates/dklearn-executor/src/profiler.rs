@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use dklearn_graph::{Callback, Graph, Key};
+use dklearn_graph::{Callback, Graph, Key, SpillEvent, SpillKind};
 use parking_lot::Mutex;
 
 /// One task's run, as recorded by [`Profiler`].
@@ -38,6 +38,24 @@ impl TaskRecord {
     }
 }
 
+/// One value written to the spill directory or read back (memory-limited
+/// runs, see [`Threaded::memory_limit`](crate::Threaded::memory_limit)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpillRecord {
+    /// The key whose value moved.
+    pub key: Key,
+    /// The worker that did the I/O.
+    pub worker: usize,
+    /// Spill (to disk) or unspill (read back).
+    pub kind: SpillKind,
+    /// Bytes written or read.
+    pub bytes: usize,
+    /// Start, from the profiler's origin.
+    pub start: Duration,
+    /// End, from the profiler's origin.
+    pub end: Duration,
+}
+
 #[derive(Default)]
 struct State {
     origin: Option<Instant>,
@@ -45,6 +63,7 @@ struct State {
     /// at a time, so a slot per worker pairs `pretask` with `posttask`).
     running: Vec<Option<(Key, Instant)>>,
     results: Vec<TaskRecord>,
+    spills: Vec<SpillRecord>,
 }
 
 /// A [`Callback`] recording, for every task, its key, worker, start and end.
@@ -82,6 +101,26 @@ impl Profiler {
         let mut r = self.state.lock().results.clone();
         r.sort_by_key(|a| (a.start, a.worker));
         r
+    }
+
+    /// The recorded spills and unspills, sorted by start time.
+    pub fn spills(&self) -> Vec<SpillRecord> {
+        let mut r = self.state.lock().spills.clone();
+        r.sort_by_key(|a| (a.start, a.worker));
+        r
+    }
+
+    /// Bytes spilled to disk and bytes read back, over every run recorded.
+    pub fn spill_bytes(&self) -> (u64, u64) {
+        let s = self.state.lock();
+        let sum = |k: SpillKind| {
+            s.spills
+                .iter()
+                .filter(|r| r.kind == k)
+                .map(|r| r.bytes as u64)
+                .sum()
+        };
+        (sum(SpillKind::Spill), sum(SpillKind::Unspill))
     }
 
     /// The instant all [`TaskRecord`] times are measured from (the first
@@ -131,6 +170,26 @@ impl Callback for Profiler {
             start: started.saturating_duration_since(origin),
             end: now.saturating_duration_since(origin),
             ok,
+        });
+    }
+
+    fn spill(&self, event: &SpillEvent<'_>) {
+        self.record_spill(event);
+    }
+}
+
+impl Profiler {
+    fn record_spill(&self, e: &SpillEvent<'_>) {
+        let now = Instant::now();
+        let mut s = self.state.lock();
+        let origin = *s.origin.get_or_insert(e.started);
+        s.spills.push(SpillRecord {
+            key: e.key.clone(),
+            worker: e.worker,
+            kind: e.kind,
+            bytes: e.bytes,
+            start: e.started.saturating_duration_since(origin),
+            end: now.saturating_duration_since(origin),
         });
     }
 }

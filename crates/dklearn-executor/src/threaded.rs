@@ -5,15 +5,19 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use dklearn_graph::{
-    finish_callbacks, start_callbacks, Callback, Error, Graph, Key, Scheduler, Task, TaskError,
-    Value,
+    finish_callbacks, start_callbacks, Callback, Codecs, Error, Graph, Key, Scheduler, SpillEvent,
+    SpillKind, Task, TaskError, Value,
 };
 use parking_lot::{Condvar, Mutex};
+
+use crate::spill::{DiskFiles, Memory, MemoryConfig, SpillFiles, Totals};
 
 /// Runs a [`Graph`] on `num_workers` threads, like dask's threaded `get`.
 ///
@@ -41,6 +45,14 @@ use parking_lot::{Condvar, Mutex};
 ///   [`ErrorKind::TaskFailed`](dklearn_graph::ErrorKind::TaskFailed) with
 ///   that task's key and message. Nothing hangs: idle workers are woken.
 ///
+/// - **Memory can be bounded** ([`memory_limit`](Self::memory_limit)).
+///   The bytes of the values held between tasks are counted with the
+///   registry's sizes ([`Codecs::size_of`]); when they exceed the limit, the
+///   values needed latest (next reader furthest in priority order) that the
+///   registry can encode are written to a per-run spill directory and
+///   dropped; the first task that reads one reads it back. Results are the
+///   same bits with or without a limit. See ARCHITECTURE.md, "Spilling".
+///
 /// Workers are scoped threads started by each `get` (the calling thread is
 /// worker 0), so a graph may borrow nothing and the scheduler holds no
 /// threads between calls.
@@ -67,9 +79,10 @@ use parking_lot::{Condvar, Mutex};
 /// assert_eq!(out[0].downcast_ref::<i64>(), Some(&6));
 /// assert_eq!(format!("{:?}", Threaded::new(2)), "Threaded(num_workers=2)");
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct Threaded {
     num_workers: usize,
+    memory: Option<MemoryConfig>,
 }
 
 impl Threaded {
@@ -79,8 +92,68 @@ impl Threaded {
         if num_workers == 0 {
             Threaded::default()
         } else {
-            Threaded { num_workers }
+            Threaded {
+                num_workers,
+                memory: None,
+            }
         }
+    }
+
+    fn memory_mut(&mut self) -> &mut MemoryConfig {
+        self.memory.get_or_insert_with(|| MemoryConfig {
+            limit: usize::MAX,
+            base: None,
+            codecs: None,
+            files: Arc::new(DiskFiles),
+        })
+    }
+
+    /// Keeps the bytes of the values held between tasks under `bytes` by
+    /// spilling to disk (see the type's documentation). Values whose type
+    /// the registry ([`codecs`](Self::codecs), by default
+    /// [`Codecs::global`]) does not know are counted as 0 bytes and never
+    /// spilled; so are literals (the graph holds them anyway). The limit is
+    /// on those values, not on the process: task inputs in use and a task's
+    /// own working memory come on top.
+    ///
+    /// ```
+    /// use dklearn_executor::Threaded;
+    /// let s = Threaded::new(2).memory_limit(256 << 20);
+    /// assert_eq!(s.memory_limit_bytes(), Some(256 << 20));
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Threaded {
+        self.memory_mut().limit = bytes;
+        self
+    }
+
+    /// The memory limit, if one is set.
+    pub fn memory_limit_bytes(&self) -> Option<usize> {
+        self.memory
+            .as_ref()
+            .map(|m| m.limit)
+            .filter(|&l| l != usize::MAX)
+    }
+
+    /// Where spill directories go: each run creates `dir/run-<pid>-<n>` on
+    /// its first spill and removes it when it ends (also on error); runs of
+    /// processes that are gone are removed by the next run. Default:
+    /// `dklearn-spill` under [`std::env::temp_dir`].
+    pub fn spill_dir(mut self, dir: impl Into<PathBuf>) -> Threaded {
+        self.memory_mut().base = Some(dir.into());
+        self
+    }
+
+    /// The registry used to size, encode and decode values (default: a
+    /// snapshot of [`Codecs::global`] taken when a run starts).
+    pub fn codecs(mut self, codecs: Arc<Codecs>) -> Threaded {
+        self.memory_mut().codecs = Some(codecs);
+        self
+    }
+
+    /// How spill files are written and read (default [`DiskFiles`]).
+    pub fn spill_files(mut self, files: Arc<dyn SpillFiles>) -> Threaded {
+        self.memory_mut().files = files;
+        self
     }
 
     /// The number of worker threads a `get` uses (at most one per task).
@@ -94,13 +167,18 @@ impl Default for Threaded {
     fn default() -> Threaded {
         Threaded {
             num_workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            memory: None,
         }
     }
 }
 
 impl fmt::Debug for Threaded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Threaded(num_workers={})", self.num_workers)
+        write!(f, "Threaded(num_workers={}", self.num_workers)?;
+        if let Some(limit) = self.memory_limit_bytes() {
+            write!(f, ", memory_limit={limit}")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -117,29 +195,45 @@ impl Scheduler for Threaded {
             let culled = graph.cull(keys)?;
             start_callbacks(callbacks, &culled, keys)?;
         }
-        let run = Run::new(&plan, self.num_workers, callbacks);
+        let memory = self
+            .memory
+            .as_ref()
+            .filter(|m| m.limit != usize::MAX)
+            .map(|m| Memory::new(m, plan.len()));
+        let limit = memory.as_ref().map(|m| m.limit);
+        let run = Run::new(&plan, self.num_workers, callbacks, memory);
         // Workers catch panics; this catches a callback panicking on the
         // calling thread (e.g. `pretask` of a literal), so `finish` still runs.
-        let outcome = catch_unwind(AssertUnwindSafe(|| run.execute())).unwrap_or_else(|payload| {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(limit) = limit {
+                for cb in callbacks {
+                    cb.memory_limit(limit);
+                }
+            }
+            run.execute()?;
+            // Requested values, read back if they were spilled.
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                let value = match plan.index.get(k) {
+                    Some(&i) => run.output(i as usize)?,
+                    None => None,
+                };
+                match value {
+                    Some(v) => out.push(v),
+                    None => return Err(Error::scheduler(format!("no value computed for {k}"))),
+                }
+            }
+            Ok(out)
+        }))
+        .unwrap_or_else(|payload| {
             Err(Error::scheduler(format!(
                 "a callback panicked: {}",
                 TaskError::from_panic(&*payload).into_message()
             )))
         });
         let finished = finish_callbacks(callbacks, outcome.is_ok());
-        outcome?;
+        let out = outcome?;
         finished?;
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            let value = plan
-                .index
-                .get(k)
-                .and_then(|&i| run.slots[i as usize].value.lock().clone());
-            match value {
-                Some(v) => out.push(v),
-                None => return Err(Error::scheduler(format!("no value computed for {k}"))),
-            }
-        }
         Ok(out)
     }
 }
@@ -278,11 +372,20 @@ impl<'g> Plan<'g> {
     }
 }
 
+/// Where a task's value is.
+enum Stored {
+    /// Not computed yet, or released after its last read.
+    Empty,
+    Memory(Value),
+    /// Written to this spill file (of this many bytes) and dropped.
+    Disk(PathBuf, usize),
+}
+
 /// Per-task run state. `pending` counts dependency edges not yet computed
 /// (the task is ready at 0); `readers` counts reads still to come (the
 /// value is dropped at 0 unless wanted).
 struct Slot {
-    value: Mutex<Option<Value>>,
+    value: Mutex<Stored>,
     pending: AtomicU32,
     readers: AtomicU32,
 }
@@ -306,6 +409,8 @@ struct Run<'p, 'g> {
     sleepers: AtomicUsize,
     sleep_lock: Mutex<()>,
     wake: Condvar,
+    /// Spilling state when the run has a memory limit.
+    memory: Option<Memory>,
 }
 
 /// How long an idle worker sleeps before re-checking the queues even if not
@@ -313,7 +418,12 @@ struct Run<'p, 'g> {
 const IDLE_RECHECK: Duration = Duration::from_millis(20);
 
 impl<'p, 'g> Run<'p, 'g> {
-    fn new(plan: &'p Plan<'g>, num_workers: usize, callbacks: &'p [&'p dyn Callback]) -> Self {
+    fn new(
+        plan: &'p Plan<'g>,
+        num_workers: usize,
+        callbacks: &'p [&'p dyn Callback],
+        memory: Option<Memory>,
+    ) -> Self {
         let n = plan.len();
         let num_workers = num_workers.clamp(1, n.max(1));
         let mut readers = vec![0u32; n];
@@ -322,7 +432,7 @@ impl<'p, 'g> Run<'p, 'g> {
         }
         let slots = (0..n)
             .map(|i| Slot {
-                value: Mutex::new(None),
+                value: Mutex::new(Stored::Empty),
                 pending: AtomicU32::new(plan.dep_off[i + 1] - plan.dep_off[i]),
                 readers: AtomicU32::new(readers[i]),
             })
@@ -345,6 +455,7 @@ impl<'p, 'g> Run<'p, 'g> {
             sleepers: AtomicUsize::new(0),
             sleep_lock: Mutex::new(()),
             wake: Condvar::new(),
+            memory,
         }
     }
 
@@ -563,36 +674,30 @@ impl<'p, 'g> Run<'p, 'g> {
         for cb in self.callbacks {
             cb.pretask(key, worker);
         }
+        let mut pinned = 0;
         for &d in plan.deps_of(i) {
-            // The last reader of a value that is not an output takes the
-            // value itself (no other reference left), so it can update it in
-            // place (see `take_input`); the others read a shared reference.
-            // Deciding under the slot's lock keeps a taker from racing a
-            // reader that has counted itself but not yet cloned.
-            let d = d as usize;
-            let v = {
-                let mut slot = self.slots[d].value.lock();
-                let last = self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1;
-                if last && !plan.wanted[d] {
-                    slot.take()
-                } else {
-                    slot.clone()
+            match self.read_input(d as usize, i, worker) {
+                Ok((v, p)) => {
+                    inputs.push(v);
+                    pinned += p;
                 }
-            };
-            match v {
-                Some(v) => inputs.push(v),
-                None => {
+                Err(e) => {
                     inputs.clear();
-                    self.fail(Error::scheduler(format!(
-                        "value of {} released before {key} ran",
-                        plan.order[d]
-                    )));
+                    self.unpin(pinned);
+                    self.fail(e);
                     return None;
                 }
             }
         }
+        if let Err(e) = self.enforce_limit(worker) {
+            inputs.clear();
+            self.unpin(pinned);
+            self.fail(e);
+            return None;
+        }
         let value = self.run_and_report(i, worker, inputs);
         inputs.clear();
+        self.unpin(pinned);
         let value = match value {
             Ok(v) => v,
             Err(e) => {
@@ -602,6 +707,10 @@ impl<'p, 'g> Run<'p, 'g> {
         };
         ready.clear();
         self.store(i, value, ready);
+        if let Err(e) = self.enforce_limit(worker) {
+            self.fail(e);
+            return None;
+        }
         let next = ready.first().copied();
         if ready.len() > 1 {
             // Highest priority last, so this worker's LIFO pops it first.
@@ -617,7 +726,17 @@ impl<'p, 'g> Run<'p, 'g> {
     /// Stores task `i`'s value and appends the dependents this made ready
     /// to `ready`, in priority order.
     fn store(&self, i: usize, value: Value, ready: &mut Vec<u32>) {
-        *self.slots[i].value.lock() = Some(value);
+        {
+            let mut slot = self.slots[i].value.lock();
+            if let Some(m) = &self.memory {
+                if !self.plan.tasks[i].is_literal() {
+                    if let Some(size) = m.codecs.size_of(&value) {
+                        m.accounts.lock().admit(i as u32, size, self.next_use(i));
+                    }
+                }
+            }
+            *slot = Stored::Memory(value);
+        }
         for &t in self.plan.dependents_of(i) {
             if self.slots[t as usize]
                 .pending
@@ -627,6 +746,212 @@ impl<'p, 'g> Run<'p, 'g> {
                 ready.push(t);
             }
         }
+    }
+
+    /// The task that reads slot `d`'s value next: its dependents are sorted
+    /// by priority and are (about) read in that order, so it is the first
+    /// one not yet counted off; past the last reader (a requested value
+    /// kept for the caller) it is needed last of all.
+    fn next_use(&self, d: usize) -> u32 {
+        let deps = self.plan.dependents_of(d);
+        let left = self.slots[d].readers.load(Ordering::Acquire) as usize;
+        deps.get(deps.len().saturating_sub(left))
+            .filter(|_| left > 0)
+            .copied()
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Slot `d`'s value for task `i`. The last reader of a value that is
+    /// not an output takes the value itself (no other reference left), so
+    /// it can update it in place (see `take_input`); the others read a
+    /// shared reference. Deciding under the slot's lock keeps a taker from
+    /// racing a reader that has counted itself but not yet cloned. A
+    /// spilled value is read back here, under that lock, so one reader
+    /// reads it and the others find it in memory.
+    ///
+    /// Returns the value and the bytes it pins: a value taken by its last
+    /// reader stays counted (as in flight, not spillable) until the task
+    /// is done with it.
+    fn read_input(&self, d: usize, i: usize, worker: usize) -> Result<(Value, usize), Error> {
+        let plan = self.plan;
+        let mut slot = self.slots[d].value.lock();
+        let last = self.slots[d].readers.fetch_sub(1, Ordering::AcqRel) == 1;
+        let take = last && !plan.wanted[d];
+        if let Stored::Disk(path, bytes) = &*slot {
+            let v = self.unspill(d, path, *bytes, worker)?;
+            if let Some(m) = &self.memory {
+                if let Some(size) = m.codecs.size_of(&v) {
+                    // Counted as resident; a taker moves it to in flight below.
+                    m.accounts.lock().admit(d as u32, size, self.next_use(d));
+                }
+            }
+            *slot = Stored::Memory(v);
+        }
+        let mut pinned = 0;
+        let v = match &*slot {
+            Stored::Memory(v) if take => {
+                let v = Arc::clone(v);
+                *slot = Stored::Empty;
+                if let Some(m) = &self.memory {
+                    let mut a = m.accounts.lock();
+                    if let Some(size) = a.forget(d as u32) {
+                        a.pin(size);
+                        pinned = size;
+                    }
+                }
+                v
+            }
+            Stored::Memory(v) => {
+                if let Some(m) = &self.memory {
+                    m.accounts.lock().touch(d as u32, self.next_use(d));
+                }
+                Arc::clone(v)
+            }
+            _ => {
+                return Err(Error::scheduler(format!(
+                    "value of {} released before {} ran",
+                    plan.order[d], plan.order[i]
+                )))
+            }
+        };
+        Ok((v, pinned))
+    }
+
+    /// Stops counting `bytes` of inputs a task took (it is done with them).
+    fn unpin(&self, bytes: usize) {
+        if let Some(m) = &self.memory {
+            if bytes > 0 {
+                m.accounts.lock().unpin(bytes);
+            }
+        }
+    }
+
+    /// Reads back slot `d`'s spilled value from `path` and removes the file.
+    fn unspill(
+        &self,
+        d: usize,
+        path: &std::path::Path,
+        bytes: usize,
+        worker: usize,
+    ) -> Result<Value, Error> {
+        let key = &self.plan.order[d];
+        let Some(m) = &self.memory else {
+            return Err(Error::scheduler(format!("{key} spilled without a limit")));
+        };
+        let started = Instant::now();
+        let shown = path.display().to_string();
+        let data = m
+            .files
+            .read(path)
+            .map_err(|e| Error::spill(key.clone(), shown.clone(), "reading back", e))?;
+        let v = m
+            .codecs
+            .decode(&data)
+            .map_err(|e| Error::spill(key.clone(), shown.clone(), "reading back", e))?;
+        drop(data);
+        let _ = std::fs::remove_file(path);
+        {
+            let mut t = m.totals.lock();
+            t.unspills += 1;
+            t.bytes_read += bytes as u64;
+        }
+        let event = SpillEvent {
+            key,
+            worker,
+            kind: SpillKind::Unspill,
+            bytes,
+            started,
+        };
+        for cb in self.callbacks {
+            cb.spill(&event);
+        }
+        Ok(v)
+    }
+
+    /// While the counted bytes exceed the limit, spills the value needed
+    /// latest. A spill that fails (disk full, directory not writable) ends
+    /// the run with an error naming the key and the file.
+    fn enforce_limit(&self, worker: usize) -> Result<(), Error> {
+        let Some(m) = &self.memory else {
+            return Ok(());
+        };
+        loop {
+            let Some((victim, _size)) = m.accounts.lock().victim(m.limit) else {
+                return Ok(());
+            };
+            self.spill(m, victim as usize, worker)?;
+        }
+    }
+
+    /// Encodes slot `j`'s value to its spill file and drops it. If a reader
+    /// took the value meanwhile there is nothing left to do.
+    fn spill(&self, m: &Memory, j: usize, worker: usize) -> Result<(), Error> {
+        let key = &self.plan.order[j];
+        let mut slot = self.slots[j].value.lock();
+        let Stored::Memory(v) = &*slot else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let Some(bytes) = m.codecs.encode(v) else {
+            return Ok(());
+        };
+        let path = m
+            .file_for(j as u32)
+            .map_err(|e| Error::spill(key.clone(), m.base.display().to_string(), "spilling", e))?;
+        if let Err(e) = m.files.write(&path, &bytes) {
+            // Keep counting the value: it stays in memory, the run stops.
+            if let Some(size) = m.codecs.size_of(v) {
+                m.accounts.lock().admit(j as u32, size, self.next_use(j));
+            }
+            return Err(Error::spill(
+                key.clone(),
+                path.display().to_string(),
+                "spilling",
+                e,
+            ));
+        }
+        let n = bytes.len();
+        drop(bytes);
+        *slot = Stored::Disk(path, n);
+        drop(slot);
+        {
+            let mut t = m.totals.lock();
+            t.spills += 1;
+            t.bytes_written += n as u64;
+        }
+        let event = SpillEvent {
+            key,
+            worker,
+            kind: SpillKind::Spill,
+            bytes: n,
+            started,
+        };
+        for cb in self.callbacks {
+            cb.spill(&event);
+        }
+        Ok(())
+    }
+
+    /// A requested value at the end of the run (read back if spilled).
+    fn output(&self, i: usize) -> Result<Option<Value>, Error> {
+        let mut slot = self.slots[i].value.lock();
+        if let Stored::Disk(path, bytes) = &*slot {
+            let v = self.unspill(i, path, *bytes, 0)?;
+            *slot = Stored::Memory(v);
+        }
+        Ok(match &*slot {
+            Stored::Memory(v) => Some(Arc::clone(v)),
+            _ => None,
+        })
+    }
+
+    /// Spill totals so far (zero without a limit).
+    #[allow(dead_code)]
+    fn totals(&self) -> Totals {
+        self.memory
+            .as_ref()
+            .map(|m| *m.totals.lock())
+            .unwrap_or_default()
     }
 
     /// Counts one task done; the last one ends the run.

@@ -7,9 +7,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::profiler::{Profiler, TaskRecord};
+use crate::profiler::{Profiler, SpillRecord, TaskRecord};
 use crate::render::xml_escape;
 use crate::resource::{ResourceProfiler, ResourceSample};
+use dklearn_graph::SpillKind;
 
 /// Something [`visualize`] can draw: the tasks of a [`Profiler`] (a Gantt
 /// chart, one row per worker) or the samples of a [`ResourceProfiler`] (CPU
@@ -83,7 +84,12 @@ pub fn render_html(profiles: &[Profile<'_>]) -> String {
                     r.start += s;
                     r.end += s;
                 }
-                Panel::Tasks(records)
+                let mut spills = p.spills();
+                for r in &mut spills {
+                    r.start += s;
+                    r.end += s;
+                }
+                Panel::Tasks(records, spills)
             }
             Profile::Resources(r) => {
                 let s = shift(r.origin());
@@ -91,15 +97,20 @@ pub fn render_html(profiles: &[Profile<'_>]) -> String {
                 for x in &mut samples {
                     x.time += s;
                 }
-                Panel::Resources(samples)
+                Panel::Resources(samples, r.memory_limit())
             }
         })
         .collect();
     let t_max = panels
         .iter()
         .map(|p| match p {
-            Panel::Tasks(r) => r.iter().map(|r| r.end).max().unwrap_or_default(),
-            Panel::Resources(s) => s.iter().map(|s| s.time).max().unwrap_or_default(),
+            Panel::Tasks(r, sp) => r
+                .iter()
+                .map(|r| r.end)
+                .chain(sp.iter().map(|r| r.end))
+                .max()
+                .unwrap_or_default(),
+            Panel::Resources(s, _) => s.iter().map(|s| s.time).max().unwrap_or_default(),
         })
         .max()
         .unwrap_or_default()
@@ -110,8 +121,8 @@ pub fn render_html(profiles: &[Profile<'_>]) -> String {
     let mut y = 0.0;
     for panel in &panels {
         y += match panel {
-            Panel::Tasks(records) => gantt(&mut svg, records, y, t_max),
-            Panel::Resources(samples) => resources(&mut svg, samples, y, t_max),
+            Panel::Tasks(records, spills) => gantt(&mut svg, records, spills, y, t_max),
+            Panel::Resources(samples, limit) => resources(&mut svg, samples, *limit, y, t_max),
         };
     }
     if panels.is_empty() {
@@ -138,9 +149,13 @@ pub fn render_html(profiles: &[Profile<'_>]) -> String {
 }
 
 enum Panel {
-    Tasks(Vec<TaskRecord>),
-    Resources(Vec<ResourceSample>),
+    Tasks(Vec<TaskRecord>, Vec<SpillRecord>),
+    Resources(Vec<ResourceSample>, Option<u64>),
 }
+
+/// Colors of spill (to disk) and unspill (read back) bars.
+const SPILL_COLOR: &str = "#d62728";
+const UNSPILL_COLOR: &str = "#2ca02c";
 
 /// Page geometry, in SVG pixels.
 const W: f64 = 1120.0;
@@ -166,7 +181,7 @@ fn summary(panels: &[Panel]) -> String {
     let mut parts = Vec::new();
     for p in panels {
         match p {
-            Panel::Tasks(r) => {
+            Panel::Tasks(r, sp) => {
                 let workers = r.iter().map(|r| r.worker + 1).max().unwrap_or(0);
                 let busy: f64 = r.iter().map(|r| r.duration().as_secs_f64()).sum();
                 let failed = r.iter().filter(|r| !r.ok).count();
@@ -178,16 +193,34 @@ fn summary(panels: &[Panel]) -> String {
                 if failed > 0 {
                     let _ = write!(s, ", {failed} failed");
                 }
+                if !sp.is_empty() {
+                    let total = |k: SpillKind| {
+                        let r: Vec<&SpillRecord> = sp.iter().filter(|r| r.kind == k).collect();
+                        let bytes: usize = r.iter().map(|r| r.bytes).sum();
+                        let time: f64 = r.iter().map(|r| (r.end - r.start).as_secs_f64()).sum();
+                        (r.len(), bytes as f64 / 1e6, format_duration(time))
+                    };
+                    let (n, mb, t) = total(SpillKind::Spill);
+                    let (m, mb_read, t_read) = total(SpillKind::Unspill);
+                    let _ = write!(
+                        s,
+                        ", {n} spills ({mb:.1} MB written in {t}), {m} unspills ({mb_read:.1} MB read in {t_read})"
+                    );
+                }
                 parts.push(s);
             }
-            Panel::Resources(s) => {
+            Panel::Resources(s, limit) => {
                 let peak = s.iter().map(|s| s.rss_bytes).max().unwrap_or(0);
                 let cpu = s.iter().map(|s| s.cpu_percent).fold(0.0, f64::max);
-                parts.push(format!(
+                let mut text = format!(
                     "{} resource samples, peak memory {:.1} MB, peak CPU {cpu:.0}%",
                     s.len(),
                     peak as f64 / 1e6
-                ));
+                );
+                if let Some(l) = limit {
+                    let _ = write!(text, ", memory limit {:.1} MB", *l as f64 / 1e6);
+                }
+                parts.push(text);
             }
         }
     }
@@ -199,7 +232,13 @@ fn summary(panels: &[Panel]) -> String {
 }
 
 /// Draws a Gantt chart at `y0`; returns its height.
-fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
+fn gantt(
+    svg: &mut String,
+    records: &[TaskRecord],
+    spills: &[SpillRecord],
+    y0: f64,
+    t_max: f64,
+) -> f64 {
     let workers = records.iter().map(|r| r.worker + 1).max().unwrap_or(1);
     // Colors by name in sorted order, so the same names get the same colors.
     let mut by_name: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
@@ -213,8 +252,10 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
         .enumerate()
         .map(|(i, n)| (*n, PALETTE[i % PALETTE.len()]))
         .collect();
+    let workers = workers.max(spills.iter().map(|r| r.worker + 1).max().unwrap_or(0));
     let plot_h = ROW_H * workers as f64;
-    let legend_h = 20.0 * by_name.len() as f64 + 24.0;
+    let spill_rows = if spills.is_empty() { 0.0 } else { 2.0 };
+    let legend_h = 20.0 * (by_name.len() as f64 + spill_rows) + 24.0;
     let height = TOP + (plot_h + AXIS_H).max(legend_h) + 10.0;
     let _ = writeln!(
         svg,
@@ -256,6 +297,26 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
             r.worker
         );
     }
+    // Spills and unspills: their own thin bars along the bottom of the
+    // worker's row (they happen between and around that worker's tasks).
+    for r in spills {
+        let x0 = x_of(r.start.as_secs_f64(), t_max);
+        let x1 = x_of(r.end.as_secs_f64(), t_max);
+        let y = top + ROW_H * (r.worker as f64 + 1.0) - 7.0;
+        let (fill, what) = match r.kind {
+            SpillKind::Spill => (SPILL_COLOR, "spill"),
+            SpillKind::Unspill => (UNSPILL_COLOR, "unspill"),
+        };
+        let _ = writeln!(
+            svg,
+            r#"<rect class="task {what}" x="{x0:.2}" y="{y:.1}" width="{:.2}" height="6" fill="{fill}"><title>{what} {}&#10;{:.2} MB in {} on worker {}</title></rect>"#,
+            (x1 - x0).max(0.5),
+            xml_escape(r.key.as_str()),
+            r.bytes as f64 / 1e6,
+            format_duration((r.end - r.start).as_secs_f64()),
+            r.worker
+        );
+    }
     time_axis(svg, top + plot_h, t_max);
     // Legend: names by total time, with count and total.
     let mut legend: Vec<(&str, (usize, f64))> = by_name.into_iter().collect();
@@ -278,19 +339,48 @@ fn gantt(svg: &mut String, records: &[TaskRecord], y0: f64, t_max: f64) -> f64 {
             format_duration(*total)
         );
     }
+    if !spills.is_empty() {
+        for (j, (kind, fill, label)) in [
+            (SpillKind::Spill, SPILL_COLOR, "spill to disk"),
+            (SpillKind::Unspill, UNSPILL_COLOR, "unspill (read back)"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let r: Vec<&SpillRecord> = spills.iter().filter(|r| r.kind == kind).collect();
+            let mb = r.iter().map(|r| r.bytes).sum::<usize>() as f64 / 1e6;
+            let y = top + 24.0 + 20.0 * (legend.len() + j) as f64;
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{LEGEND_X}" y="{}" width="14" height="6" fill="{fill}"/><text x="{}" y="{}">{label} ({}, {mb:.1} MB)</text>"#,
+                y - 7.0,
+                LEGEND_X + 20.0,
+                y,
+                r.len()
+            );
+        }
+    }
     svg.push_str("</g>\n");
     height
 }
 
 /// Draws the CPU % and memory panel at `y0`; returns its height.
-fn resources(svg: &mut String, samples: &[ResourceSample], y0: f64, t_max: f64) -> f64 {
+fn resources(
+    svg: &mut String,
+    samples: &[ResourceSample],
+    limit: Option<u64>,
+    y0: f64,
+    t_max: f64,
+) -> f64 {
     let height = TOP + RES_H + AXIS_H;
     let top = y0 + TOP;
     let cpu_max = nice_ceil(samples.iter().map(|s| s.cpu_percent).fold(100.0, f64::max));
+    let limit_mb = limit.map(|l| l as f64 / 1e6);
     let mem_max = nice_ceil(
         samples
             .iter()
             .map(|s| s.rss_bytes as f64 / 1e6)
+            .chain(limit_mb)
             .fold(1.0, f64::max),
     );
     let _ = writeln!(
@@ -371,6 +461,17 @@ fn resources(svg: &mut String, samples: &[ResourceSample], y0: f64, t_max: f64) 
                 s.rss_bytes as f64 / 1e6
             );
         }
+    }
+    if let Some(l) = limit_mb {
+        let y = top + RES_H * (1.0 - (l / mem_max).clamp(0.0, 1.0));
+        let _ = writeln!(
+            svg,
+            r##"<line class="memory-limit" x1="{LEFT}" x2="{}" y1="{y:.2}" y2="{y:.2}" stroke="#e6550d" stroke-width="1.5" stroke-dasharray="6 4"><title>memory limit {l:.1} MB</title></line><rect x="{LEGEND_X}" y="{}" width="14" height="2" fill="#e6550d"/><text x="{}" y="{}">Memory limit ({l:.1} MB)</text>"##,
+            LEFT + PLOT_W,
+            top + 49.0,
+            LEGEND_X + 20.0,
+            top + 52.0
+        );
     }
     time_axis(svg, top + RES_H, t_max);
     let _ = writeln!(

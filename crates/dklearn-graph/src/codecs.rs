@@ -18,6 +18,7 @@ type DecodeFn = fn(&Frame<'_>) -> Result<Value, dklearn_codec::Error>;
 struct Entry {
     tag: Arc<str>,
     size: SizeFn,
+    len: SizeFn,
     encode: EncodeFn,
     decode: DecodeFn,
 }
@@ -41,7 +42,7 @@ static GLOBAL: OnceLock<RwLock<Arc<Codecs>>> = OnceLock::new();
 /// let mut codecs = Codecs::new();
 /// codecs.register::<Vec<f64>>();
 /// let v: Value = Arc::new(vec![1.0f64, f64::NAN]);
-/// assert_eq!(codecs.size_of(&v), Some(16 + 8));
+/// assert_eq!(codecs.size_of(&v), Some(24 + 16 + 16)); // Vec, heap block, items
 /// let bytes = codecs.encode(&v).expect("registered");
 /// let back = codecs.decode(&bytes)?;
 /// assert_eq!(back.downcast_ref::<Vec<f64>>().unwrap()[0], 1.0);
@@ -63,6 +64,10 @@ impl fmt::Debug for Codecs {
 }
 
 fn size_of<T: Encode + Any>(v: &Value) -> usize {
+    v.downcast_ref::<T>().map_or(0, Encode::size_hint)
+}
+
+fn encoded_len<T: Encode + Any>(v: &Value) -> usize {
     v.downcast_ref::<T>().map_or(0, Encode::encoded_len)
 }
 
@@ -100,6 +105,7 @@ impl Codecs {
         let entry = Entry {
             tag: tag.clone(),
             size: size_of::<T>,
+            len: encoded_len::<T>,
             encode: encode::<T>,
             decode: decode::<T>,
         };
@@ -155,7 +161,7 @@ impl Codecs {
         self.entry(v).map(|e| &*e.tag)
     }
 
-    /// `v`'s size in bytes (its encoded body length), if registered.
+    /// `v`'s size in memory in bytes ([`Encode::size_hint`]), if registered.
     pub fn size_of(&self, v: &Value) -> Option<usize> {
         self.entry(v).map(|e| (e.size)(v))
     }
@@ -166,7 +172,7 @@ impl Codecs {
         let Some(e) = self.entry(v) else {
             return false;
         };
-        let len = (e.size)(v);
+        let len = (e.len)(v);
         write_frame(&e.tag, len, out, |o| (e.encode)(v, o));
         true
     }

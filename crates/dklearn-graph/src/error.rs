@@ -37,6 +37,19 @@ pub enum ErrorKind {
         /// The expected type's name.
         expected: &'static str,
     },
+    /// A value could not be written to or read back from the spill
+    /// directory of a memory-limited run (disk full, directory not
+    /// writable, file corrupt or removed). The cause is [`Error::source`](std::error::Error::source).
+    Spill {
+        /// The key whose value was being spilled or read back.
+        key: Key,
+        /// The spill file.
+        path: String,
+        /// `"spilling"` or `"reading back"`.
+        action: &'static str,
+        /// The cause, as text.
+        message: String,
+    },
     /// The scheduler itself failed (e.g. could not start a worker thread).
     Scheduler(String),
 }
@@ -56,6 +69,25 @@ impl Error {
     /// An error of the given kind.
     pub fn new(kind: ErrorKind) -> Error {
         Error { kind, source: None }
+    }
+
+    /// An [`ErrorKind::Spill`] naming `key` and `path`, keeping `cause` as
+    /// the [`source`](std::error::Error::source).
+    pub fn spill(
+        key: Key,
+        path: impl Into<String>,
+        action: &'static str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error {
+            kind: ErrorKind::Spill {
+                key,
+                path: path.into(),
+                action,
+                message: cause.to_string(),
+            },
+            source: Some(std::sync::Arc::new(cause)),
+        }
     }
 
     /// What went wrong.
@@ -96,7 +128,8 @@ impl Error {
             ErrorKind::MissingKey(key)
             | ErrorKind::MissingDependency { key, .. }
             | ErrorKind::TaskFailed { key, .. }
-            | ErrorKind::TypeMismatch { key, .. } => Some(key),
+            | ErrorKind::TypeMismatch { key, .. }
+            | ErrorKind::Spill { key, .. } => Some(key),
             ErrorKind::Scheduler(_) => None,
         }
     }
@@ -129,6 +162,12 @@ impl fmt::Display for Error {
             ErrorKind::TypeMismatch { key, expected } => {
                 write!(f, "value of {key} is not a {expected}")
             }
+            ErrorKind::Spill {
+                key,
+                path,
+                action,
+                message,
+            } => write!(f, "{action} the value of {key} ({path}) failed: {message}"),
             ErrorKind::Scheduler(message) => write!(f, "scheduler failed: {message}"),
         }
     }

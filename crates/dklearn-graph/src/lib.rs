@@ -37,7 +37,9 @@ pub use crate::delayed::{
 pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
-pub use crate::scheduler::{finish_callbacks, start_callbacks, Callback, Scheduler, Sequential};
+pub use crate::scheduler::{
+    finish_callbacks, start_callbacks, Callback, Scheduler, Sequential, SpillEvent, SpillKind,
+};
 pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
 pub use dklearn_codec as codec;

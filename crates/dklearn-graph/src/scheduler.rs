@@ -1,6 +1,7 @@
 //! The scheduler interface, its observers, and the sequential reference.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use crate::error::Error;
 use crate::graph::{Graph, RefKeyMap};
@@ -21,6 +22,36 @@ pub trait Callback: Send + Sync {
     fn posttask(&self, key: &Key, worker: usize, ok: bool) {}
     /// After the last task (or the first failure); `ok` is false on failure.
     fn finish(&self, ok: bool) {}
+    /// The run keeps its values under `bytes` (a memory-limited scheduler
+    /// calls this right after `start`).
+    fn memory_limit(&self, bytes: usize) {}
+    /// A value was written to the spill directory or read back from it
+    /// (it ended when this is called).
+    fn spill(&self, event: &SpillEvent) {}
+}
+
+/// Whether a value went to disk or came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpillKind {
+    /// Encoded and written to the spill directory, then dropped from memory.
+    Spill,
+    /// Read back from the spill directory for a task that needs it.
+    Unspill,
+}
+
+/// One spill or unspill, as reported to [`Callback::spill`].
+#[derive(Clone, Debug)]
+pub struct SpillEvent<'a> {
+    /// The key whose value moved.
+    pub key: &'a Key,
+    /// The worker that did the I/O.
+    pub worker: usize,
+    /// Which way it went.
+    pub kind: SpillKind,
+    /// Bytes written or read (the encoded frame).
+    pub bytes: usize,
+    /// When the I/O started (it ends when the event is reported).
+    pub started: Instant,
 }
 
 /// Calls `start` on every callback, each under `catch_unwind`, for a
@@ -245,7 +276,7 @@ impl Sequential {
                     None
                 }
                 Ok(Err(e)) => Some(e),
-                Err(payload) => Some(TaskError::new(panic_message(&*payload))),
+                Err(payload) => Some(TaskError::from_panic(&*payload)),
             };
             for cb in callbacks {
                 cb.posttask(key, 0, failure.is_none());

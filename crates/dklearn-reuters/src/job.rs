@@ -32,6 +32,11 @@ pub struct JobConfig {
     pub seed: u64,
     /// Share of each chunk drawn for testing.
     pub test_size: f64,
+    /// Give the Chained SGD its classes (`[0, 1]`, as the blog post does);
+    /// `false` leaves them to be found by a pass over every training label
+    /// chunk first, as a user who gives none (so every chunk is computed
+    /// before the first `partial_fit`, which is what a memory limit is for).
+    pub classes: bool,
 }
 
 impl JobConfig {
@@ -48,6 +53,7 @@ impl JobConfig {
             topic: topic.to_string(),
             seed,
             test_size: 0.2,
+            classes: true,
         })
     }
 }
@@ -220,11 +226,7 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
     let lr = LogisticRegression::params().build()?;
     let pipe1 = Pipeline::new(("vect", vect.clone()), ("sgd", Chained::new(sgd)));
     let pipe2 = Pipeline::new(("vect", vect), ("logistic", Averaged::new(lr)));
-    let fit1 = pipe1.fit(
-        &split.x_train,
-        &split.y_train,
-        FitParams::new().classes(vec![0i8, 1]),
-    )?;
+    let fit1 = pipe1.fit(&split.x_train, &split.y_train, fit_params(cfg))?;
     let fit2 = pipe2.fit(&split.x_train, &split.y_train, FitParams::new())?;
     let score1 = fit1.score(&split.x_test, &split.y_test)?;
     let score2 = fit2.score(&split.x_test, &split.y_test)?;
@@ -243,6 +245,16 @@ pub fn build(cfg: &JobConfig) -> Result<Job, Error> {
         repr1: format!("{pipe1:?}"),
         repr2: format!("{pipe2:?}"),
     })
+}
+
+/// The Chained SGD's fit parameters: the classes `[0, 1]` when
+/// `cfg.classes`, none otherwise (found from the labels).
+pub fn fit_params(cfg: &JobConfig) -> FitParams<i8> {
+    if cfg.classes {
+        FitParams::new().classes(vec![0i8, 1])
+    } else {
+        FitParams::new()
+    }
 }
 
 fn literal<T: dklearn_graph::Data>(name: &str, i: usize, v: T) -> Delayed<T> {
@@ -322,7 +334,7 @@ pub fn time_stages<S: Scheduler + ?Sized>(
 
     let sgd = sgd(cfg)?;
     let t = Instant::now();
-    let fit = Chained::new(sgd).fit(&xtr, &ytr, &FitParams::new().classes(vec![0i8, 1]))?;
+    let fit = Chained::new(sgd).fit(&xtr, &ytr, &fit_params(cfg))?;
     run_all(sched, &[score_chunks(&fit, &xte, &yte)?])?;
     out.push(("chained_sgd", t.elapsed().as_secs_f64()));
 

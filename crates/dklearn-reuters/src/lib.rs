@@ -32,6 +32,6 @@ mod job;
 pub use data::{find_reuters, sgm_files};
 pub use error::{Error, ErrorKind};
 pub use job::{
-    build, documents, documents_copies, label, read_copy, sgd, split, time_stages, vectorizer, Job,
-    JobConfig, JobResult,
+    build, documents, documents_copies, fit_params, label, read_copy, sgd, split, time_stages,
+    vectorizer, Job, JobConfig, JobResult,
 };

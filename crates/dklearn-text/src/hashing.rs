@@ -317,9 +317,13 @@ impl HashingVectorizer {
         &self,
         n_rows: usize,
         indptr: Vec<usize>,
-        indices: Vec<usize>,
-        data: Vec<f64>,
+        mut indices: Vec<usize>,
+        mut data: Vec<f64>,
     ) -> CsrMatrix {
+        // The capacity was a guess: give back what the rows did not use, so
+        // a chunk holds (and a memory-limited scheduler counts) what it needs.
+        indices.shrink_to_fit();
+        data.shrink_to_fit();
         // SAFETY: `transform` pushed one `indptr` entry per row after 0,
         // each the length of `indices` then, and `row_into` appends a row's
         // columns ascending and distinct (sorted, then grouped), each

@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub use dklearn_codec as codec;
 pub use dklearn_estimators as estimators;
 pub use dklearn_executor as executor;
 pub use dklearn_graph as graph;
@@ -55,9 +56,10 @@ pub use dklearn_estimators::{
     PassiveAggressiveClassifier, Perceptron, Predict, SGDClassifier, Score,
 };
 pub use dklearn_executor::{visualize, Profiler, ProgressBar, ResourceProfiler, Threaded};
-pub use dklearn_graph::{compute_many, Bag, Compute, Delayed, Scheduler, Sequential};
+pub use dklearn_graph::{compute_many, Bag, Codecs, Compute, Delayed, Scheduler, Sequential};
 pub use dklearn_lazy::{
-    train_test_split, Averaged, Chained, FitParams, FittedPipeline, Matrix, Pipeline,
+    codecs, install_codecs, train_test_split, Averaged, Chained, FitParams, FittedPipeline, Matrix,
+    Pipeline,
 };
 pub use dklearn_sparse::{CsrMatrix, Norm};
 pub use dklearn_text::{read_reuters_file, HashingVectorizer, ReutersDocument};
