@@ -151,6 +151,9 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         args.process,
         args.workers,
     )?;
+    if !matches!(cluster, crate::cluster::Mode::Threaded) && args.memory_limit.is_some() {
+        return Err("--memory-limit is not supported on a cluster yet".into());
+    }
     let cluster = match cluster {
         crate::cluster::Mode::Local(n) => {
             return crate::cluster::launch(n, "reproduce", &child_args(&args))
@@ -158,9 +161,6 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         crate::cluster::Mode::Member(c) => Some(c),
         crate::cluster::Mode::Threaded => None,
     };
-    if cluster.is_some() && args.memory_limit.is_some() {
-        return Err("--memory-limit is not supported on a cluster yet".into());
-    }
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
     cfg.classes = !args.no_classes;
