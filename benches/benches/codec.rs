@@ -5,6 +5,8 @@
 //! comparison with the native bulk encoding.
 //!
 //! `cargo bench -p dklearn-benches --bench codec`
+// criterion_group!/criterion_main! generate undocumented public functions.
+#![allow(missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -14,10 +14,12 @@ mod cluster;
 mod data;
 mod parity;
 mod parse_reuters;
+mod predict_bench;
 mod reference;
 mod reproduce;
 mod scale;
 mod size;
+mod skops;
 mod tidy;
 mod vectorize;
 
@@ -63,6 +65,11 @@ enum Cmd {
     ParseReuters(parse_reuters::Args),
     /// The job over the corpus streamed K times: docs, bytes, wall time, docs/s, peak RSS.
     Scale(scale::Args),
+    /// `dklearn predict` against scikit-learn's pipeline.predict on the Reuters texts (MB/s).
+    PredictBench(predict_bench::Args),
+    /// Fit dklearn models from scikit-learn's unfitted skops files and save them (the Rust half of parity/skops.py).
+    #[command(hide = true)]
+    SkopsModels(skops::Args),
     /// The crate graph is ARCHITECTURE.md's, no unused dependency, generated files fresh, shared lints.
     Tidy(tidy::Args),
     /// Read one JSON string per line on stdin, print one hashed sparse row per line.
@@ -81,6 +88,8 @@ fn main() -> ExitCode {
         Cmd::ParseReuters(a) => parse_reuters::run(a),
         Cmd::Vectorize(a) => vectorize::run(a),
         Cmd::Scale(a) => scale::run(a),
+        Cmd::PredictBench(a) => predict_bench::run(a),
+        Cmd::SkopsModels(a) => skops::run(a),
         Cmd::Tidy(a) => tidy::run(a),
     };
     match result {

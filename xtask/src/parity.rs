@@ -89,7 +89,7 @@ fn exec(cmd: &mut Command) -> crate::Result<()> {
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let root = crate::data::workspace_root();
-    let python = venv_python(&[])?;
+    let python = venv_python(&["skops==0.16.0"])?;
     let me = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     let data = crate::data::find_reuters(args.data.as_deref()).ok();
     if data.is_none() {
@@ -131,7 +131,15 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         exec(
             Command::new(cargo)
-                .args(["test", "-p", "dklearn-text", "-p", "dklearn-estimators"])
+                .args([
+                    "test",
+                    "-p",
+                    "dklearn-text",
+                    "-p",
+                    "dklearn-estimators",
+                    "-p",
+                    "dklearn-skops",
+                ])
                 .current_dir(&root),
         )?;
     }

@@ -2,10 +2,12 @@
 //! the progress bar, the task profiler and the resource profiler on.
 
 use crate::Msg;
+use dklearn_estimators::{LogisticRegression, SGDClassifier};
 use dklearn_executor::{
     peak_rss_bytes, visualize, Profiler, ProgressBar, ResourceProfiler, Threaded,
 };
 use dklearn_reuters::{build, JobConfig};
+use dklearn_skops::{FittedTextPipeline, Model, Skops};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -54,6 +56,11 @@ pub(crate) struct Args {
     /// This process's index in the hostfile (timely's -p).
     #[arg(long)]
     pub process: Option<usize>,
+    /// After the scores, save both fitted pipelines (vectorizer included) as
+    /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
+    /// with skops.io.load in Python and by `dklearn predict`.
+    #[arg(long, value_name = "DIR")]
+    pub save_models: Option<PathBuf>,
 }
 
 /// What one run measured.
@@ -82,6 +89,12 @@ pub(crate) struct Outcome {
     pub processes: usize,
     /// Bytes this process sent to the others (cluster runs only).
     pub bytes_sent: Option<u64>,
+    /// The fitted models (Chained SGD, Averaged LR), not printed.
+    #[serde(skip)]
+    pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
+    /// The skops files written by --save-models.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub saved_models: Vec<String>,
 }
 
 /// Default number of workers: every core.
@@ -141,6 +154,8 @@ pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
         unspilled_mb: 0.0,
         processes: 1,
         bytes_sent: None,
+        models: Some((r.chained_sgd_model, r.averaged_lr_model)),
+        saved_models: Vec::new(),
     })
 }
 
@@ -234,6 +249,9 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     }
     visualize(&[(&prof).into(), (&rprof).into()], &path).map_err(|e| e.to_string())?;
     out.profile = Some(path.display().to_string());
+    if let Some(dir) = &args.save_models {
+        out.saved_models = save_models(dir, &mut out)?;
+    }
     if args.json {
         println!(
             "{}",
@@ -268,6 +286,9 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         );
     }
     println!("  {:<28} {}", "profile", path.display());
+    for f in &out.saved_models {
+        println!("  {:<28} {f}", "saved model");
+    }
     Ok(())
 }
 
@@ -293,8 +314,34 @@ fn child_args(a: &Args) -> Vec<String> {
     if a.no_classes {
         v.push("--no-classes".into());
     }
+    if let Some(d) = &a.save_models {
+        v.extend(["--save-models".into(), d.display().to_string()]);
+    }
     if a.json {
         v.push("--json".into());
     }
     v
+}
+
+/// Writes the two fitted pipelines as skops files in `dir` (created if
+/// needed), with the job's step names; returns their paths.
+fn save_models(dir: &std::path::Path, out: &mut Outcome) -> crate::Result<Vec<String>> {
+    let (sgd, lr) = out
+        .models
+        .take()
+        .ok_or("the run returned no fitted models")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let vect = dklearn_reuters::vectorizer().msg()?;
+    let mut paths = Vec::new();
+    for (file, step, model) in [
+        ("chained_sgd.skops", "sgd", Model::from(sgd)),
+        ("averaged_lr.skops", "logistic", Model::from(lr)),
+    ] {
+        let mut pipe = FittedTextPipeline::new(vect.clone(), model).msg()?;
+        pipe.est_name = step.to_string();
+        let path = dir.join(file);
+        pipe.save(&path).msg()?;
+        paths.push(path.display().to_string());
+    }
+    Ok(paths)
 }

@@ -35,7 +35,7 @@ mod serde_impl;
 
 pub use crate::error::Error;
 pub use crate::frame::{
-    checksum, from_bytes, parse_frame, to_bytes, write_frame, Frame, MAGIC, VERSION,
+    checksum, frame_len, from_bytes, parse_frame, to_bytes, write_frame, Frame, MAGIC, VERSION,
 };
 pub use crate::reader::Reader;
 

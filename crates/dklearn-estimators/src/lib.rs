@@ -33,7 +33,10 @@ pub use params::{Average, LearningRate, Loss, Penalty};
 pub use passive_aggressive::{PassiveAggressiveClassifier, PassiveAggressiveClassifierParams};
 pub use perceptron::{Perceptron, PerceptronParams};
 pub use sgd::{SGDClassifier, SGDClassifierParams};
-pub use traits::{DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, Score, Transform};
+pub use sgd_core::{SgdAverageState, SgdState};
+pub use traits::{
+    DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, PredictProba, Score, Transform,
+};
 
 /// The old spelling of [`SGDClassifierParams`].
 #[deprecated(note = "renamed to SGDClassifierParams (every builder is `<Estimator>Params`)")]

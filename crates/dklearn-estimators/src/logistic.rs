@@ -272,6 +272,16 @@ impl<L> LogisticRegression<L> {
         self.params.max_iter
     }
 
+    /// `fit_intercept`.
+    pub fn fit_intercept(&self) -> bool {
+        self.params.fit_intercept
+    }
+
+    /// `intercept_scaling`.
+    pub fn intercept_scaling(&self) -> f64 {
+        self.params.intercept_scaling
+    }
+
     /// `coef_`: `1 × n_features` for two classes, else `n_classes × n_features`.
     pub fn coef_(&self) -> Option<&Array2<f64>> {
         self.fitted.as_ref().map(|f| &f.coef)
@@ -340,7 +350,7 @@ impl<L> LogisticRegression<L> {
 }
 
 /// The logistic function, `1 / (1 + e^{-t})`, as scipy's `expit`.
-fn expit(t: f64) -> f64 {
+pub(crate) fn expit(t: f64) -> f64 {
     1.0 / (1.0 + (-t).exp())
 }
 
@@ -483,6 +493,56 @@ impl<L: Clone> Predict<L> for LogisticRegression<L> {
 }
 
 impl<L: Clone + PartialEq> Score<L> for LogisticRegression<L> {}
+
+impl<L> crate::traits::PredictProba for LogisticRegression<L> {
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        LogisticRegression::predict_proba(self, x)
+    }
+}
+
+impl<L: Ord + Clone> LogisticRegression<L> {
+    /// A copy of this estimator holding a fitted state given from outside
+    /// (a saved model): `coef_`, `intercept_`, `classes_` as
+    /// [`LinearClassifier::with_coef`] checks them, all finite, and `n_iter_`
+    /// (one count per row of `coef_`, or none).
+    pub fn with_fitted_state(
+        &self,
+        coef: Array2<f64>,
+        intercept: Vec<f64>,
+        classes: Vec<L>,
+        n_iter: Option<Vec<usize>>,
+    ) -> Result<Self, Error> {
+        const WHAT: &str = "LogisticRegression.with_fitted_state";
+        check_linear_state(&coef, &intercept, &classes, WHAT)?;
+        if coef.iter().chain(&intercept).any(|v| !v.is_finite()) {
+            return Err(Error::invalid_parameter(
+                "coef_",
+                format!("{WHAT}: coef_ or intercept_ holds NaN or infinity"),
+            ));
+        }
+        if let Some(n) = &n_iter {
+            if n.len() != coef.nrows() {
+                return Err(Error::invalid_parameter(
+                    "n_iter_",
+                    format!(
+                        "{WHAT}: one count per row of coef_ ({}); got {}",
+                        coef.nrows(),
+                        n.len()
+                    ),
+                ));
+            }
+        }
+        Ok(LogisticRegression {
+            params: self.params,
+            fitted: Some(Fitted {
+                coef: coef.as_standard_layout().into_owned(),
+                intercept,
+                classes,
+                n_iter,
+            }),
+        })
+    }
+}
 
 impl<L: Ord + Clone> LinearClassifier<L> for LogisticRegression<L> {
     fn coef_(&self) -> Option<&Array2<f64>> {

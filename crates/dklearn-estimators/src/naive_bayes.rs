@@ -291,6 +291,26 @@ impl<L> MultinomialNB<L> {
         self.fitted.as_ref().map(|f| f.feature_count.ncols())
     }
 
+    /// `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.params.alpha
+    }
+
+    /// `fit_prior`.
+    pub fn fit_prior(&self) -> bool {
+        self.params.fit_prior
+    }
+
+    /// `class_prior`.
+    pub fn class_prior(&self) -> Option<&[f64]> {
+        self.params.class_prior.as_deref()
+    }
+
+    /// `force_alpha`.
+    pub fn force_alpha(&self) -> bool {
+        self.params.force_alpha
+    }
+
     fn fitted(&self) -> Result<&Fitted<L>, Error> {
         self.fitted
             .as_ref()
@@ -559,6 +579,89 @@ impl<L: dklearn_codec::Encode> dklearn_codec::Encode for MultinomialNB<L> {
         format!("dklearn_estimators::MultinomialNB<{}>", L::type_tag());
         params, fitted
     );
+}
+
+impl<L> crate::traits::PredictProba for MultinomialNB<L> {
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        MultinomialNB::predict_proba(self, x)
+    }
+}
+
+impl<L: Ord + Clone> MultinomialNB<L> {
+    /// A copy of this estimator holding a fitted state given from outside (a
+    /// saved model), checked: `classes` sorted, distinct, at least two; one
+    /// `class_count` and `class_log_prior` per class; `feature_count` and
+    /// `feature_log_prob` both `n_classes × n_features` with `n_features >= 1`;
+    /// counts finite and `>= 0`; log probabilities not NaN and not `+inf`.
+    /// The log probabilities are kept as given, so predictions equal those of
+    /// the model that computed them.
+    pub fn with_fitted_state(
+        &self,
+        classes: Vec<L>,
+        class_count: Vec<f64>,
+        feature_count: Array2<f64>,
+        feature_log_prob: Array2<f64>,
+        class_log_prior: Vec<f64>,
+    ) -> Result<Self, Error> {
+        const WHAT: &str = "MultinomialNB.with_fitted_state";
+        if classes.len() < 2 || classes.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(Error::new(ErrorKind::Classes(format!(
+                "{WHAT}: classes must be sorted, distinct and at least two"
+            ))));
+        }
+        let k = classes.len();
+        let bad_shape = |name: &'static str, got: String| {
+            Error::invalid_parameter(name, format!("{WHAT}: {k} classes; got shape {got}"))
+        };
+        if class_count.len() != k {
+            return Err(bad_shape(
+                "class_count_",
+                format!("({},)", class_count.len()),
+            ));
+        }
+        if class_log_prior.len() != k {
+            return Err(bad_shape(
+                "class_log_prior_",
+                format!("({},)", class_log_prior.len()),
+            ));
+        }
+        if feature_count.nrows() != k || feature_count.ncols() == 0 {
+            return Err(bad_shape(
+                "feature_count_",
+                format!("{:?}", feature_count.dim()),
+            ));
+        }
+        if feature_log_prob.dim() != feature_count.dim() {
+            return Err(bad_shape(
+                "feature_log_prob_",
+                format!("{:?}", feature_log_prob.dim()),
+            ));
+        }
+        let counts_ok = |v: &f64| v.is_finite() && *v >= 0.0;
+        if !class_count.iter().all(counts_ok) || !feature_count.iter().all(counts_ok) {
+            return Err(Error::invalid_parameter(
+                "class_count_",
+                format!("{WHAT}: counts must be finite and >= 0"),
+            ));
+        }
+        let log_ok = |v: &f64| !v.is_nan() && *v != f64::INFINITY;
+        if !class_log_prior.iter().all(log_ok) || !feature_log_prob.iter().all(log_ok) {
+            return Err(Error::invalid_parameter(
+                "feature_log_prob_",
+                format!("{WHAT}: log probabilities hold NaN or +inf"),
+            ));
+        }
+        Ok(MultinomialNB {
+            params: self.params.clone(),
+            fitted: Some(Fitted {
+                classes,
+                class_count,
+                feature_count: feature_count.as_standard_layout().into_owned(),
+                feature_log_prob: feature_log_prob.as_standard_layout().into_owned(),
+                class_log_prior,
+            }),
+        })
+    }
 }
 
 #[cfg(test)]

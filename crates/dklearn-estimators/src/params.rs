@@ -105,6 +105,20 @@ impl Average {
     }
 }
 
+/// Read accessors of hyper-parameters kept in a field `hp`, named as
+/// scikit-learn's parameters (for saving a model with its settings).
+macro_rules! hyper_getters {
+    ($( $(#[$doc:meta])* $name:ident : $t:ty ),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(&self) -> $t {
+                self.hp.$name
+            }
+        )*
+    };
+}
+pub(crate) use hyper_getters;
+
 /// A float as Python's `repr` prints it (`0.0001`, `1e-05`, `1.0`, `1e+16`).
 pub(crate) fn py_float(x: f64) -> String {
     if x.is_nan() {

@@ -158,6 +158,27 @@ impl<L: Ord + Clone> PassiveAggressiveClassifier<L> {
             _labels: PhantomData,
         }
     }
+
+    crate::params::hyper_getters! {
+        /// `C`.
+        c: f64,
+        /// `fit_intercept`.
+        fit_intercept: bool,
+        /// `max_iter`.
+        max_iter: usize,
+        /// `tol`.
+        tol: Option<f64>,
+        /// `shuffle`.
+        shuffle: bool,
+        /// `loss` (hinge: PA-I, squared hinge: PA-II).
+        loss: Loss,
+        /// `random_state`.
+        random_state: Option<u32>,
+        /// `n_iter_no_change`.
+        n_iter_no_change: usize,
+        /// `average`.
+        average: Average,
+    }
 }
 
 impl<L: Ord + Clone> Default for PassiveAggressiveClassifier<L> {

@@ -160,6 +160,29 @@ impl<L: Ord + Clone> Perceptron<L> {
             _labels: PhantomData,
         }
     }
+
+    crate::params::hyper_getters! {
+        /// `penalty`.
+        penalty: Option<Penalty>,
+        /// `alpha`.
+        alpha: f64,
+        /// `l1_ratio`.
+        l1_ratio: f64,
+        /// `fit_intercept`.
+        fit_intercept: bool,
+        /// `max_iter`.
+        max_iter: usize,
+        /// `tol`.
+        tol: Option<f64>,
+        /// `shuffle`.
+        shuffle: bool,
+        /// `eta0`.
+        eta0: f64,
+        /// `random_state`.
+        random_state: Option<u32>,
+        /// `n_iter_no_change`.
+        n_iter_no_change: usize,
+    }
 }
 
 impl<L: Ord + Clone> Default for Perceptron<L> {

@@ -129,6 +129,24 @@ macro_rules! impl_sgd_family {
             pub fn n_features_in_(&self) -> Option<usize> {
                 self.core.state.as_ref().map(|s| s.n_features)
             }
+            /// The whole fitted state (plain and averaged weights, `t_`,
+            /// `n_iter_`), for saving; `None` before fitting.
+            pub fn fitted_state(&self) -> Option<$crate::SgdState<L>> {
+                self.core.state.as_ref().map(sgd_core::export_state)
+            }
+            /// A copy of this estimator holding `state` (checked: sorted classes,
+            /// shapes, finite weights, `t_ >= 1`, averaged weights present exactly
+            /// when this estimator averages), predicting and continuing
+            /// `partial_fit` as the estimator that produced it.
+            pub fn with_fitted_state(&self, state: $crate::SgdState<L>) -> Result<Self, Error> {
+                let mut out = self.clone();
+                out.core.state = Some(sgd_core::import_state(
+                    state,
+                    self.core.cfg.average > 0,
+                    $name,
+                )?);
+                Ok(out)
+            }
         }
 
         impl<L: Ord + Clone> $crate::traits::Fit<L> for $ty<L> {
@@ -447,6 +465,150 @@ impl<L: Ord + Clone> SGDClassifier<L> {
     pub fn alpha(&self) -> f64 {
         self.hp.alpha
     }
+
+    crate::params::hyper_getters! {
+        /// `penalty`.
+        penalty: Option<Penalty>,
+        /// `l1_ratio`.
+        l1_ratio: f64,
+        /// `fit_intercept`.
+        fit_intercept: bool,
+        /// `max_iter`.
+        max_iter: usize,
+        /// `tol`.
+        tol: Option<f64>,
+        /// `shuffle`.
+        shuffle: bool,
+        /// `random_state`.
+        random_state: Option<u32>,
+        /// `learning_rate`.
+        learning_rate: LearningRate,
+        /// `eta0`.
+        eta0: f64,
+        /// `power_t`.
+        power_t: f64,
+        /// `n_iter_no_change`.
+        n_iter_no_change: usize,
+        /// `average`.
+        average: Average,
+    }
+}
+
+impl<L: Ord + Clone> SGDClassifier<L> {
+    /// Probability of each class, `n_samples × n_classes` in `classes_` order,
+    /// as scikit-learn's `SGDClassifier.predict_proba`; only for
+    /// `loss='log_loss'` and `loss='modified_huber'` (any other loss is an
+    /// error naming `loss`).
+    ///
+    /// - `log_loss`: the logistic function of each decision value; two classes
+    ///   give `[1 - p, p]`; for more, each row's one-vs-rest values divided by
+    ///   their sum (a row summing to 0 becomes uniform).
+    /// - `modified_huber`: `(clip(d, -1, 1) + 1) / 2` per decision value; two
+    ///   classes give `[1 - p, p]`; for more, normalised the same way.
+    ///
+    /// ```
+    /// use dklearn_estimators::{Loss, SGDClassifier, Fit};
+    /// use dklearn_sparse::CsrMatrix;
+    /// use ndarray::array;
+    ///
+    /// let x = CsrMatrix::from_dense(&array![[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]]);
+    /// let mut clf = SGDClassifier::params().loss(Loss::LogLoss).build()?;
+    /// clf.fit(&x, &[1, 0, 1])?;
+    /// let p = clf.predict_proba(&x)?;
+    /// assert_eq!(p.dim(), (3, 2));
+    /// assert!(p[[0, 1]] > 0.5 && (p[[0, 0]] + p[[0, 1]] - 1.0).abs() < 1e-15);
+    /// # Ok::<(), dklearn_estimators::Error>(())
+    /// ```
+    pub fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        let link: fn(f64) -> f64 = match self.hp.loss {
+            Loss::LogLoss => crate::logistic::expit,
+            Loss::ModifiedHuber => |d: f64| (d.clamp(-1.0, 1.0) + 1.0) / 2.0,
+            other => {
+                return Err(Error::invalid_parameter(
+                    "loss",
+                    format!(
+                        "SGDClassifier.predict_proba needs loss='log_loss' or \
+                         loss='modified_huber'; got '{other}'"
+                    ),
+                ))
+            }
+        };
+        let dec = sgd_core::decision(self.core.state.as_ref(), x, "SGDClassifier")?;
+        Ok(proba_from_decision(&dec, link))
+    }
+}
+
+impl<L: Ord + Clone> crate::traits::PredictProba for SGDClassifier<L> {
+    /// [`SGDClassifier::predict_proba`]: an error unless `loss` is
+    /// `log_loss` or `modified_huber`.
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        SGDClassifier::predict_proba(self, x)
+    }
+}
+
+/// numpy's `x.sum(axis=1)` of one row of a C-ordered 2-D array (numpy 2.x):
+/// its pairwise sum over the whole row (one running sum below 8 values, 8
+/// accumulators up to 128, halves above), so probabilities normalise as
+/// scikit-learn's do, bit for bit.
+pub(crate) fn np_row_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = -0.0;
+        for &v in a {
+            res += v;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let full = n - n % 8;
+        let mut i = 8;
+        while i < full {
+            for (k, acc) in r.iter_mut().enumerate() {
+                *acc += a[i + k];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &v in &a[full..] {
+            res += v;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        np_row_sum(&a[..n2]) + np_row_sum(&a[n2..])
+    }
+}
+
+/// Class probabilities from decision values through `link`, as scikit-learn:
+/// one column gives `[1 - p, p]`; more are normalised per row by their
+/// (numpy) sum, a row summing to 0 becoming uniform.
+pub(crate) fn proba_from_decision(dec: &Array2<f64>, link: fn(f64) -> f64) -> Array2<f64> {
+    let n = dec.nrows();
+    if dec.ncols() == 1 {
+        let mut out = Array2::zeros((n, 2));
+        for i in 0..n {
+            let p = link(dec[[i, 0]]);
+            out[[i, 0]] = 1.0 - p;
+            out[[i, 1]] = p;
+        }
+        return out;
+    }
+    let k = dec.ncols();
+    let mut prob = dec.mapv(link);
+    let mut row_buf = Vec::with_capacity(k);
+    for mut row in prob.rows_mut() {
+        row_buf.clear();
+        row_buf.extend(row.iter().copied());
+        let s = np_row_sum(&row_buf);
+        if s == 0.0 {
+            row.fill(1.0 / k as f64);
+        } else {
+            row.mapv_inplace(|p| p / s);
+        }
+    }
+    prob
 }
 
 impl<L: Ord + Clone> Default for SGDClassifier<L> {

@@ -300,3 +300,128 @@ impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Fitted<L> {
         enc, n_features, std_coef, avg_coef, std_intercept, avg_intercept, exposes_average,
         intercept_is_avg, t, n_iter);
 }
+
+/// The complete fitted state of an SGD-family classifier, in scikit-learn's
+/// attributes: what a saved model needs to predict exactly and to go on with
+/// `partial_fit` as scikit-learn would. Read it with `fitted_state()`, set it
+/// with `with_fitted_state(..)` (which checks it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SgdState<L> {
+    /// `classes_`: sorted, distinct, at least two.
+    pub classes: Vec<L>,
+    /// The plain SGD weights (`_standard_coef`; `coef_` when averaging is
+    /// off or has not started): `1 × n_features` for two classes, else
+    /// `n_classes × n_features`.
+    pub standard_coef: Array2<f64>,
+    /// The plain intercepts (`_standard_intercept`), one per row.
+    pub standard_intercept: Vec<f64>,
+    /// The averaged iterate, present exactly when the estimator averages.
+    pub average: Option<SgdAverageState>,
+    /// `t_`: one plus the number of weight updates so far (finite, `>= 1`).
+    pub t: f64,
+    /// `n_iter_` of the last call.
+    pub n_iter: usize,
+}
+
+/// The averaged-SGD part of an [`SgdState`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SgdAverageState {
+    /// `_average_coef`, the shape of `standard_coef`.
+    pub average_coef: Array2<f64>,
+    /// `_average_intercept`, one per row.
+    pub average_intercept: Vec<f64>,
+    /// `coef_` is `_average_coef` (averaging has started), else `_standard_coef`.
+    pub coef_is_average: bool,
+    /// `intercept_` is `_average_intercept`, else `_standard_intercept`.
+    pub intercept_is_average: bool,
+}
+
+/// The [`SgdState`] of a fitted state.
+pub(crate) fn export_state<L: Ord + Clone>(f: &Fitted<L>) -> SgdState<L> {
+    SgdState {
+        classes: f.enc.classes().to_vec(),
+        standard_coef: f.std_coef.clone(),
+        standard_intercept: f.std_intercept.clone(),
+        average: f.avg_coef.as_ref().map(|a| SgdAverageState {
+            average_coef: a.clone(),
+            average_intercept: f.avg_intercept.clone(),
+            coef_is_average: f.exposes_average,
+            intercept_is_average: f.intercept_is_avg,
+        }),
+        t: f.t,
+        n_iter: f.n_iter,
+    }
+}
+
+/// A fitted state from an [`SgdState`], checked: classes, shapes, finite
+/// values, `t_ >= 1`, and the averaged part present exactly when `averaging`.
+pub(crate) fn import_state<L: Ord + Clone>(
+    s: SgdState<L>,
+    averaging: bool,
+    what: &'static str,
+) -> Result<Fitted<L>, Error> {
+    let base = state_from_coef(s.standard_coef, s.standard_intercept, s.classes, what)?;
+    let finite = |name: &'static str, v: &mut dyn Iterator<Item = &f64>| {
+        if v.fold(false, |bad, x| bad | !x.is_finite()) {
+            Err(Error::invalid_parameter(
+                name,
+                format!("{what}: holds NaN or infinity"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    finite("coef_", &mut base.std_coef.iter())?;
+    finite("intercept_", &mut base.std_intercept.iter())?;
+    if !(s.t.is_finite() && s.t >= 1.0) {
+        return Err(Error::invalid_parameter(
+            "t_",
+            format!("{what}: must be a finite number >= 1; got {}", s.t),
+        ));
+    }
+    let mut f = Fitted {
+        t: s.t,
+        n_iter: s.n_iter,
+        ..base
+    };
+    match (s.average, averaging) {
+        (None, false) => {}
+        (Some(a), true) => {
+            if a.average_coef.dim() != f.std_coef.dim()
+                || a.average_intercept.len() != f.std_intercept.len()
+            {
+                return Err(Error::invalid_parameter(
+                    "_average_coef",
+                    format!(
+                        "{what}: the averaged weights must have the shape of coef_ {:?}; got {:?} \
+                         and {} intercepts",
+                        f.std_coef.dim(),
+                        a.average_coef.dim(),
+                        a.average_intercept.len()
+                    ),
+                ));
+            }
+            finite("_average_coef", &mut a.average_coef.iter())?;
+            finite("_average_intercept", &mut a.average_intercept.iter())?;
+            f.avg_coef = Some(a.average_coef.as_standard_layout().into_owned());
+            f.avg_intercept = a.average_intercept;
+            f.exposes_average = a.coef_is_average;
+            f.intercept_is_avg = a.intercept_is_average;
+        }
+        (None, true) => {
+            return Err(Error::invalid_parameter(
+                "average",
+                format!("{what}: the estimator averages but the state has no averaged weights"),
+            ))
+        }
+        (Some(_), false) => {
+            return Err(Error::invalid_parameter(
+                "average",
+                format!(
+                    "{what}: the state has averaged weights but the estimator does not average"
+                ),
+            ))
+        }
+    }
+    Ok(f)
+}

@@ -34,6 +34,12 @@ pub trait DecisionFunction {
     fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error>;
 }
 
+/// Class probabilities per sample (where the estimator defines them).
+pub trait PredictProba {
+    /// `n_samples × n_classes`, columns in `classes_` order, rows summing to 1.
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error>;
+}
+
 /// Mean accuracy on given data, as scikit-learn's `ClassifierMixin.score`.
 pub trait Score<L: PartialEq>: Predict<L> {
     /// Fraction of rows of `x` whose prediction equals `y`.

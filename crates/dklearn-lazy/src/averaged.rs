@@ -1,5 +1,5 @@
 use crate::{estimator_name, identity, task_err, Error, FitParams, LazyEstimator, Matrix};
-use dklearn_estimators::{DecisionFunction, Fit, LinearClassifier, Predict, Score};
+use dklearn_estimators::{DecisionFunction, Fit, LinearClassifier, Predict, PredictProba, Score};
 use dklearn_graph::{downcast_input, take_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
@@ -79,6 +79,12 @@ impl<L, E: Predict<L>> Predict<L> for AveragedFit<E> {
 }
 
 impl<L: PartialEq, E: Predict<L>> Score<L> for AveragedFit<E> {}
+
+impl<E: PredictProba> PredictProba for AveragedFit<E> {
+    fn predict_proba(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {
+        self.model.predict_proba(x)
+    }
+}
 
 impl<E: DecisionFunction> DecisionFunction for AveragedFit<E> {
     fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {

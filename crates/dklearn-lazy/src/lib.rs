@@ -34,7 +34,9 @@ pub use chained::Chained;
 pub use codecs::{codecs, install_codecs};
 pub use error::{Error, ErrorKind};
 pub use matrix::Matrix;
-pub use pipeline::{predict_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline};
+pub use pipeline::{
+    predict_chunks, predict_proba_chunks, score_chunks, transform_chunks, FittedPipeline, Pipeline,
+};
 pub use split::{train_mask, train_test_split, TrainTestSplit};
 
 use dklearn_estimators::Predict;

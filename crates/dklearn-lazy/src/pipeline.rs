@@ -1,9 +1,10 @@
 use crate::{
     estimator_name, identity, task_err, ChunkTransformer, Error, FitParams, LazyEstimator, Matrix,
 };
-use dklearn_estimators::Predict;
+use dklearn_estimators::{Predict, PredictProba};
 use dklearn_graph::{downcast_input, Bag, Data, Delayed, GraphBuilder, Key, TaskError};
 use dklearn_sparse::CsrMatrix;
+use ndarray::Array2;
 use std::fmt;
 
 /// A transformer step (stateless, e.g. `HashingVectorizer`) followed by a
@@ -138,6 +139,16 @@ impl<V, M: Data> FittedPipeline<V, M> {
         predict_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
     }
 
+    /// Lazy class probabilities (`predict_proba`), one `n_samples ×
+    /// n_classes` chunk per partition of `x`.
+    pub fn predict_proba<T: Data>(&self, x: &Bag<T>) -> Matrix<Array2<f64>>
+    where
+        V: ChunkTransformer<T>,
+        M: PredictProba,
+    {
+        predict_proba_chunks(&self.model, &transform_chunks(&self.transformer.1, x))
+    }
+
     /// Lazy mean accuracy over the concatenated chunks of `x` (scikit-learn's
     /// `score`): hits are counted per chunk in parallel and summed.
     pub fn score<T: Data, L: Data + PartialEq>(
@@ -181,6 +192,28 @@ fn predict_keys<M: Predict<L> + Data, L: Data>(
             })
         })
         .collect()
+}
+
+/// Lazy class probabilities of a lazy model, one task per feature chunk.
+pub fn predict_proba_chunks<M: PredictProba + Data>(
+    model: &Delayed<M>,
+    x: &Matrix<CsrMatrix>,
+) -> Matrix<Array2<f64>> {
+    let mut b = GraphBuilder::new();
+    b.merge(model);
+    let keys: Vec<Key> = x
+        .chunks()
+        .iter()
+        .map(|c| {
+            b.merge(c);
+            b.task("predict-proba", &(), &[model.key(), c.key()], |v| {
+                let m = downcast_input::<M>(&v[0])?;
+                let x = downcast_input::<CsrMatrix>(&v[1])?;
+                m.predict_proba(x).map_err(task_err)
+            })
+        })
+        .collect();
+    Matrix::from_chunks(keys.into_iter().map(|k| b.delayed(k)).collect())
 }
 
 /// Lazy mean accuracy of a lazy model over aligned feature and label chunks

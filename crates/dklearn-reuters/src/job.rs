@@ -93,6 +93,10 @@ pub struct JobResult {
     pub skipped_chunks: Vec<usize>,
     /// Tasks in the merged graph.
     pub tasks: usize,
+    /// The fitted Chained SGD model (for saving).
+    pub chained_sgd_model: SGDClassifier<i8>,
+    /// The fitted Averaged logistic regression (for saving).
+    pub averaged_lr_model: LogisticRegression<i8>,
 }
 
 impl Job {
@@ -104,7 +108,7 @@ impl Job {
         sched: &S,
         callbacks: &[&dyn Callback],
     ) -> Result<JobResult, Error> {
-        let (_fit1, fit2, s1, s2, n_train, n_test) = (
+        let (fit1, fit2, s1, s2, n_train, n_test) = (
             &self.fit1,
             &self.fit2,
             &self.score1,
@@ -120,6 +124,8 @@ impl Job {
             n_test,
             skipped_chunks: fit2.skipped().to_vec(),
             tasks: self.graph_len(),
+            chained_sgd_model: fit1,
+            averaged_lr_model: fit2.into_model(),
         })
     }
 

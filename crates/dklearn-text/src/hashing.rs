@@ -278,6 +278,36 @@ impl HashingVectorizer {
         self.p.n_features
     }
 
+    /// `alternate_sign`.
+    pub fn alternate_sign(&self) -> bool {
+        self.p.alternate_sign
+    }
+
+    /// `norm` (`None` for no normalisation).
+    pub fn norm(&self) -> Option<Norm> {
+        self.p.norm
+    }
+
+    /// `ngram_range` as `(min_n, max_n)`.
+    pub fn ngram_range(&self) -> (usize, usize) {
+        self.p.ngram_range
+    }
+
+    /// `analyzer`.
+    pub fn analyzer(&self) -> Analyzer {
+        self.p.analyzer
+    }
+
+    /// `binary`.
+    pub fn binary(&self) -> bool {
+        self.p.binary
+    }
+
+    /// `lowercase`.
+    pub fn lowercase(&self) -> bool {
+        self.p.lowercase
+    }
+
     /// Hashes every document into one row of a CSR matrix with sorted
     /// column indices (duplicate features summed; cancelled features stay
     /// as explicit zeros, as in scikit-learn).
