@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod accuracy;
 mod bench;
 mod ci;
+mod cluster;
 mod data;
 mod fetch_data;
 mod interrupt;

@@ -43,6 +43,19 @@ pub(crate) struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
+    /// Run on a cluster of N processes (timely's -n). Without --hostfile:
+    /// N local processes on free loopback ports, started by this command;
+    /// process 0 prints the report. --workers is then threads per process
+    /// (default 1).
+    #[arg(long)]
+    pub processes: Option<usize>,
+    /// One `host:port` per line, one line per process (timely's -h): run
+    /// this machine's process of a real cluster (with --process).
+    #[arg(long)]
+    pub hostfile: Option<PathBuf>,
+    /// This process's index in the hostfile (timely's -p).
+    #[arg(long)]
+    pub process: Option<usize>,
     /// After the scores, save both fitted pipelines (vectorizer included) as
     /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
     /// with skops.io.load in Python and by `dklearn predict`.
@@ -72,6 +85,10 @@ pub(crate) struct Outcome {
     /// MB written to the spill directory and read back (0 without a limit).
     pub spilled_mb: f64,
     pub unspilled_mb: f64,
+    /// Processes the job ran on (1: the threaded scheduler).
+    pub processes: usize,
+    /// Bytes this process sent to the others (cluster runs only).
+    pub bytes_sent: Option<u64>,
     /// The fitted models (Chained SGD, Averaged LR), not printed.
     #[serde(skip)]
     pub models: Option<(SGDClassifier<i8>, LogisticRegression<i8>)>,
@@ -101,10 +118,22 @@ pub(crate) fn run_limited(
     memory_limit: Option<usize>,
     callbacks: &[&dyn dklearn_graph::Callback],
 ) -> crate::Result<Outcome> {
-    let t0 = Instant::now();
     let sched: Threaded = crate::scale::scheduler(workers, memory_limit);
+    let mut out = run_on(cfg, &sched, workers, callbacks)?;
+    out.memory_limit_mb = memory_limit.map(|b| b as f64 / 1e6);
+    Ok(out)
+}
+
+/// Builds and computes the job once on `sched`.
+pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
+    cfg: &JobConfig,
+    sched: &S,
+    workers: usize,
+    callbacks: &[&dyn dklearn_graph::Callback],
+) -> crate::Result<Outcome> {
+    let t0 = Instant::now();
     let r = build(cfg)
-        .and_then(|job| job.compute(&sched, callbacks))
+        .and_then(|job| job.compute(sched, callbacks))
         .msg()?;
     Ok(Outcome {
         chained_sgd: r.chained_sgd,
@@ -119,20 +148,47 @@ pub(crate) fn run_limited(
         skipped_chunks: r.skipped_chunks,
         tasks: r.tasks,
         profile: None,
-        memory_limit_mb: memory_limit.map(|b| b as f64 / 1e6),
+        memory_limit_mb: None,
         classes_given: cfg.classes,
         spilled_mb: 0.0,
         unspilled_mb: 0.0,
+        processes: 1,
+        bytes_sent: None,
         models: Some((r.chained_sgd_model, r.averaged_lr_model)),
         saved_models: Vec::new(),
     })
 }
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
+    let cluster = crate::cluster::from_flags(
+        args.processes,
+        args.hostfile.as_deref(),
+        args.process,
+        args.workers,
+    )?;
+    if !matches!(cluster, crate::cluster::Mode::Threaded) && args.memory_limit.is_some() {
+        return Err("--memory-limit is not supported on a cluster yet".into());
+    }
+    let cluster = match cluster {
+        crate::cluster::Mode::Local(n) => {
+            return crate::cluster::launch(n, "reproduce", &child_args(&args))
+        }
+        crate::cluster::Mode::Member(c) => Some(c),
+        crate::cluster::Mode::Threaded => None,
+    };
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, &args.topic, args.seed).msg()?;
     cfg.classes = !args.no_classes;
-    let workers = crate::workers(args.workers)?;
+    let (workers, processes) = match &cluster {
+        Some(c) => (c.config().threads(), c.config().processes()),
+        None => (crate::workers(args.workers)?, 1),
+    };
+    // Only process 0 of a cluster reports; the others run quietly.
+    if let Some(c) = cluster.as_ref().filter(|c| c.config().process() != 0) {
+        run_on(&cfg, c, workers, &[])?;
+        return Ok(());
+    }
+    let workers_total = workers * processes;
     if !args.json {
         crate::outln!(
             "dklearn reproduce: Reuters-21578 from {} ({} files), topic '{}', seed {}, {} workers",
@@ -140,7 +196,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             cfg.files.len(),
             cfg.topic,
             cfg.seed,
-            workers
+            workers_total
         );
         let job = build(&cfg).msg()?;
         crate::outln!("  {}", job.repr1);
@@ -149,12 +205,20 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
     let progress = ProgressBar::new();
-    let mut out = run_limited(
-        &cfg,
-        workers,
-        args.memory_limit,
-        &[&progress, &prof, &rprof],
-    )?;
+    let mut out = match &cluster {
+        Some(c) => {
+            let mut o = run_on(&cfg, c, workers_total, &[&progress, &prof, &rprof])?;
+            o.processes = processes;
+            o.bytes_sent = c.last_report().map(|r| r.bytes_sent());
+            o
+        }
+        None => run_limited(
+            &cfg,
+            workers,
+            args.memory_limit,
+            &[&progress, &prof, &rprof],
+        )?,
+    };
     let (spilled, unspilled) = prof.spill_bytes();
     out.spilled_mb = spilled as f64 / 1e6;
     out.unspilled_mb = unspilled as f64 / 1e6;
@@ -251,6 +315,37 @@ fn print_outcome(out: &Outcome, json: bool) -> crate::Result<()> {
         crate::outln!("  {:<28} {f}", "saved model");
     }
     Ok(())
+}
+
+/// The flags a launched process of `--processes N` gets (all but the
+/// cluster's own, which the launcher adds).
+fn child_args(a: &Args) -> Vec<String> {
+    let mut v = vec![
+        "--topic".to_string(),
+        a.topic.clone(),
+        "--seed".into(),
+        a.seed.to_string(),
+        "--slowest".into(),
+        a.slowest.to_string(),
+        "--profile".into(),
+        a.profile.display().to_string(),
+    ];
+    if let Some(d) = &a.data {
+        v.extend(["--data".into(), d.display().to_string()]);
+    }
+    if let Some(w) = a.workers {
+        v.extend(["--workers".into(), w.to_string()]);
+    }
+    if a.no_classes {
+        v.push("--no-classes".into());
+    }
+    if let Some(d) = &a.save_models {
+        v.extend(["--save-models".into(), d.display().to_string()]);
+    }
+    if a.json {
+        v.push("--json".into());
+    }
+    v
 }
 
 /// Writes the two fitted pipelines as skops files in `dir` (created if

@@ -177,7 +177,11 @@ fn train_save_writes_a_model_that_predict_serves() {
             "--save".into(),
             path.to_string_lossy().into_owned(),
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let classes: Vec<String> = report["classes"]
             .as_array()
@@ -199,14 +203,21 @@ fn train_save_writes_a_model_that_predict_serves() {
             writeln!(stdin, "\"shares merger acquisition stake\"").unwrap();
         }
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let lines: Vec<String> = String::from_utf8(out.stdout)
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str::<String>(l).unwrap())
             .collect();
         assert_eq!(lines.len(), 2);
-        assert!(lines.iter().all(|l| classes.contains(l)), "{lines:?} {classes:?}");
+        assert!(
+            lines.iter().all(|l| classes.contains(l)),
+            "{lines:?} {classes:?}"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }

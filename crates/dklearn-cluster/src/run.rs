@@ -1,0 +1,797 @@
+//! The `Cluster` scheduler: one run of a graph across processes.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam::channel::{self, Receiver, Sender};
+use dklearn_graph::{
+    finish_callbacks, start_callbacks, Callback, Codecs, Error, Graph, Key, Scheduler, TaskError,
+    Value,
+};
+use parking_lot::Mutex;
+use timely::communication::allocator::thread::ThreadBuilder;
+use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
+use timely::communication::allocator::ProcessBuilder;
+use timely::communication::{AllocatorBuilder, Hooks};
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::operator::Operator;
+use timely::dataflow::operators::Input;
+use timely::WorkerConfig;
+
+use crate::config::Config;
+use crate::net::{self, Control, Signal};
+use crate::plan::Plan;
+
+/// A message between processes: (destination process, kind, task index,
+/// payload). Routed by timely's `Exchange` pact on the destination (one
+/// timely worker per process, so worker index = process index).
+type Msg = (u64, u8, u32, Vec<u8>);
+/// The payload is a value's encoding.
+const KIND_VALUE: u8 = 0;
+/// The payload is the failure message of the task.
+const KIND_FAILED: u8 = 1;
+/// To process 0: the task finished (payload: the global worker, u32 LE),
+/// so its callbacks (the progress bar) count every process's tasks.
+const KIND_DONE: u8 = 2;
+
+/// What one process sent and received in the last run (see
+/// [`Cluster::last_report`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// This process's index.
+    pub process: usize,
+    /// Number of processes.
+    pub processes: usize,
+    /// Tasks this process ran.
+    pub tasks_run: usize,
+    /// Every value this process sent: its key, its encoded size in bytes and
+    /// the processes it went to (each received the same bytes).
+    pub sent: Vec<SentValue>,
+    /// Values received from other processes.
+    pub values_received: usize,
+    /// Their encoded bytes.
+    pub bytes_received: u64,
+}
+
+/// One value sent by a process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentValue {
+    /// The task whose value it is.
+    pub key: Key,
+    /// Encoded size, sent once to each destination.
+    pub bytes: u64,
+    /// Destination processes.
+    pub to: Vec<u32>,
+}
+
+impl RunReport {
+    /// Total bytes this process put on the network (size × destinations).
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.iter().map(|s| s.bytes * s.to.len() as u64).sum()
+    }
+}
+
+/// Runs a graph on a cluster of processes, SPMD: every process builds the
+/// same graph and calls `get` (or `compute`) with the same keys; each task
+/// runs on exactly one task thread of one process, and every process gets
+/// the requested values.
+///
+/// - **Placement** is decided from the graph alone (see the crate docs):
+///   leaves in contiguous ranges per process, other tasks where most of
+///   their input is.
+/// - **Transport** is timely-dataflow: one timely worker per process drives
+///   a dataflow whose only edge is an `Exchange` on the destination process;
+///   values cross only when a reader (or a request) is elsewhere, encoded
+///   with [`Codecs`]. Within a process values are shared, never copied.
+/// - **Failure is loud**: a failing or panicking task fails `get` on every
+///   process with its key; a lost process (connection closed, or no
+///   heartbeat for [`Config::heartbeat_timeout`]) fails every other with an
+///   error naming it; connecting is bounded by [`Config::connect_timeout`].
+///
+/// A one-process cluster needs no network:
+///
+/// ```
+/// use std::sync::Arc;
+/// use dklearn_cluster::{Cluster, Config};
+/// use dklearn_graph::{Graph, Key, Scheduler, Task, Value};
+/// let mut g = Graph::new();
+/// g.insert(Key::from_string("a"), Task::literal(Arc::new(20i64)));
+/// g.insert(Key::from_string("b"), Task::new(vec![Key::from_string("a")], |v: &[Value]| {
+///     Ok(Arc::new(v[0].downcast_ref::<i64>().ok_or("a")? * 2) as Value)
+/// }));
+/// let out = Cluster::new(Config::single(2)).get(&g, &[Key::from_string("b")], &[]).unwrap();
+/// assert_eq!(out[0].downcast_ref::<i64>(), Some(&40));
+/// ```
+pub struct Cluster {
+    config: Config,
+    codecs: Option<Arc<Codecs>>,
+    round: AtomicU64,
+    report: Mutex<Option<RunReport>>,
+}
+
+impl Cluster {
+    /// A cluster scheduler using the process-wide encodings
+    /// ([`Codecs::global`], as of each run's start).
+    pub fn new(config: Config) -> Cluster {
+        Cluster {
+            config,
+            codecs: None,
+            round: AtomicU64::new(0),
+            report: Mutex::new(None),
+        }
+    }
+
+    /// Uses these encodings for values that cross processes.
+    pub fn with_codecs(mut self, codecs: Codecs) -> Cluster {
+        self.codecs = Some(Arc::new(codecs));
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// What this process sent and received in the last `get`, if any.
+    pub fn last_report(&self) -> Option<RunReport> {
+        self.report.lock().clone()
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Cluster(process={}/{}, threads={})",
+            self.config.process(),
+            self.config.processes(),
+            self.config.threads()
+        )
+    }
+}
+
+enum Event {
+    /// A local task finished: its value (and the bytes it sent) or its
+    /// failure message.
+    Done(u32, Result<(Value, u64), String>),
+    /// A message from another process.
+    Msg(Msg),
+    /// The timely worker thread ended (Ok after a clean global shutdown).
+    CommEnded(Result<(), String>),
+}
+
+/// State shared with the timely worker thread.
+struct Comm {
+    outbox: Mutex<Option<Receiver<Msg>>>,
+    events: Sender<Event>,
+    stop: AtomicBool,
+    abort: AtomicBool,
+    thread: Mutex<Option<std::thread::Thread>>,
+}
+
+impl Comm {
+    fn wake(&self) {
+        if let Some(t) = self.thread.lock().as_ref() {
+            t.unpark();
+        }
+    }
+}
+
+/// The timely worker's loop: moves outgoing messages into the dataflow's
+/// input and incoming ones (delivered by the `Exchange` pact) to the run.
+fn drive(worker: &mut timely::worker::Worker, comm: &Comm) -> Result<(), String> {
+    let outbox = comm
+        .outbox
+        .lock()
+        .take()
+        .ok_or("the timely worker started twice")?;
+    *comm.thread.lock() = Some(std::thread::current());
+    let id = worker.next_dataflow_index();
+    let events = comm.events.clone();
+    let mut input = worker.dataflow::<u64, _, _>(move |scope| {
+        let (input, stream) = scope.new_input::<Vec<Msg>>();
+        stream.sink(
+            Exchange::new(|m: &Msg| m.0),
+            "dklearn-deliver",
+            move |(handle, _frontier)| {
+                handle.for_each(|_cap, data| {
+                    for m in data.drain(..) {
+                        let _ = events.send(Event::Msg(m));
+                    }
+                });
+            },
+        );
+        input
+    });
+    loop {
+        let stopping = comm.stop.load(Ordering::SeqCst);
+        let mut sent = false;
+        while let Ok(m) = outbox.try_recv() {
+            input.send(m);
+            sent = true;
+        }
+        if sent {
+            // Advancing the epoch is what makes the exchange push its
+            // buffered messages out (timely batches until then).
+            let next = *input.time() + 1;
+            input.advance_to(next);
+        }
+        if comm.abort.load(Ordering::SeqCst) {
+            worker.drop_dataflow(id);
+            return Err("aborted".into());
+        }
+        if stopping {
+            break;
+        }
+        worker.step_or_park(Some(Duration::from_millis(50)));
+    }
+    drop(input);
+    while worker.has_dataflows() {
+        if comm.abort.load(Ordering::SeqCst) {
+            worker.drop_dataflow(id);
+            return Err("aborted".into());
+        }
+        worker.step_or_park(Some(Duration::from_millis(20)));
+    }
+    Ok(())
+}
+
+struct Job {
+    index: u32,
+    inputs: Vec<Value>,
+}
+
+impl Scheduler for Cluster {
+    fn get(
+        &self,
+        graph: &Graph,
+        keys: &[Key],
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error> {
+        let cfg = &self.config;
+        let plan = Plan::new(graph, keys, cfg.processes())?;
+        let round = self.round.fetch_add(1, Ordering::SeqCst);
+        if !callbacks.is_empty() {
+            let culled = graph.cull(keys)?;
+            start_callbacks(callbacks, &culled, keys)?;
+        }
+        let outcome = self.run(&plan, round, callbacks);
+        let finished = finish_callbacks(callbacks, outcome.is_ok());
+        let out = outcome?;
+        finished?;
+        Ok(out)
+    }
+}
+
+impl Cluster {
+    fn run(
+        &self,
+        plan: &Plan<'_>,
+        round: u64,
+        callbacks: &[&dyn Callback],
+    ) -> Result<Vec<Value>, Error> {
+        let cfg = &self.config;
+        let me = cfg.process() as u32;
+        let p = cfg.processes();
+        let links = net::connect(cfg, plan.fingerprint(round)).map_err(Error::scheduler)?;
+        let (sig_tx, sig_rx) = channel::unbounded::<Signal>();
+        let control = Control::start(links.control, cfg.heartbeat_bound(), sig_tx)
+            .map_err(Error::scheduler)?;
+        let (ev_tx, ev_rx) = channel::unbounded::<Event>();
+        let (out_tx, out_rx) = channel::unbounded::<Msg>();
+        let comm = Arc::new(Comm {
+            outbox: Mutex::new(Some(out_rx)),
+            events: ev_tx.clone(),
+            stop: AtomicBool::new(false),
+            abort: AtomicBool::new(false),
+            thread: Mutex::new(None),
+        });
+        let (builders, others): (Vec<AllocatorBuilder>, Box<dyn std::any::Any + Send>) = if p == 1 {
+            (vec![AllocatorBuilder::Thread(ThreadBuilder)], Box::new(()))
+        } else {
+            let hooks = Hooks::default();
+            let process = ProcessBuilder::new_typed_vector(1, hooks.refill.clone(), None);
+            match initialize_networking_from_sockets(process, links.data, me as usize, 1, hooks) {
+                Ok((b, guard)) => (
+                    b.into_iter().map(AllocatorBuilder::Tcp).collect(),
+                    Box::new(guard),
+                ),
+                Err(e) => {
+                    control.abandon(None);
+                    return Err(Error::scheduler(format!(
+                        "starting timely's network threads: {e}"
+                    )));
+                }
+            }
+        };
+        let comm_w = Arc::clone(&comm);
+        let guards = timely::execute::execute_from(
+            builders,
+            others,
+            WorkerConfig::default(),
+            move |worker| {
+                let r =
+                    catch_unwind(AssertUnwindSafe(|| drive(worker, &comm_w))).unwrap_or_else(|p| {
+                        Err(format!(
+                            "timely worker panicked: {}",
+                            TaskError::from_panic(&*p).into_message()
+                        ))
+                    });
+                let _ = comm_w.events.send(Event::CommEnded(r.clone()));
+                r
+            },
+        );
+        let guards = match guards {
+            Ok(g) => g,
+            Err(e) => {
+                control.abandon(None);
+                return Err(Error::scheduler(format!("starting timely: {e}")));
+            }
+        };
+        let mut state = State::new(plan, me, cfg.threads());
+        let codecs: Arc<Codecs> = self.codecs.clone().unwrap_or_else(Codecs::global);
+        let codecs = &*codecs;
+        let outcome = std::thread::scope(|s| {
+            let (job_tx, job_rx) = channel::unbounded::<Job>();
+            for t in 0..cfg.threads() {
+                let job_rx = job_rx.clone();
+                let ev_tx = ev_tx.clone();
+                let out_tx = out_tx.clone();
+                let comm = &comm;
+                let worker = me as usize * cfg.threads() + t;
+                s.spawn(move || {
+                    while let Ok(mut job) = job_rx.recv() {
+                        let i = job.index as usize;
+                        let key = &plan.order[i];
+                        // A panicking callback fails this task (and so the
+                        // run), like a panicking task; it never kills the thread.
+                        let pre = catch_unwind(AssertUnwindSafe(|| {
+                            for cb in callbacks {
+                                cb.pretask(key, worker);
+                            }
+                        }));
+                        let task = plan.tasks[i];
+                        let r = match pre {
+                            Ok(()) => {
+                                catch_unwind(AssertUnwindSafe(|| task.run_owned(&mut job.inputs)))
+                            }
+                            Err(p) => Ok(Err(TaskError::new(format!(
+                                "a callback's pretask panicked: {}",
+                                TaskError::from_panic(&*p).into_message()
+                            )))),
+                        };
+                        job.inputs.clear();
+                        let r = match r {
+                            Ok(Ok(v)) => send_value(plan, codecs, i, v, &out_tx, comm),
+                            Ok(Err(e)) => Err(e.into_message()),
+                            Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
+                        };
+                        let ok = r.is_ok();
+                        let post = catch_unwind(AssertUnwindSafe(|| {
+                            for cb in callbacks {
+                                cb.posttask(key, worker, ok);
+                            }
+                        }));
+                        let r = match post {
+                            Ok(()) => r,
+                            Err(p) => Err(format!(
+                                "a callback's posttask panicked: {}",
+                                TaskError::from_panic(&*p).into_message()
+                            )),
+                        };
+                        if r.is_ok() && me != 0 {
+                            let w = (worker as u32).to_le_bytes().to_vec();
+                            let _ = out_tx.send((0, KIND_DONE, job.index, w));
+                            comm.wake();
+                        }
+                        if ev_tx.send(Event::Done(job.index, r)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(job_rx);
+            let r = state.coordinate(
+                &job_tx, &ev_rx, &sig_rx, &out_tx, &comm, codecs, cfg, callbacks,
+            );
+            drop(job_tx);
+            // Running tasks finish (as in the threaded scheduler); their
+            // results are no longer needed.
+            r
+        });
+        drop(out_tx);
+        let report = RunReport {
+            process: me as usize,
+            processes: p,
+            tasks_run: state.tasks_run,
+            sent: std::mem::take(&mut state.sent),
+            values_received: state.values_received,
+            bytes_received: state.bytes_received,
+        };
+        *self.report.lock() = Some(report);
+        match outcome {
+            Ok(()) => {
+                // Every process's dataflow is complete: all values reached
+                // their readers. Join timely (its TCP threads flush and
+                // close), bounded; a peer lost now no longer matters.
+                join_bounded(guards, cfg.heartbeat_bound());
+                control.goodbye();
+                let mut out = Vec::with_capacity(plan.wanted.len());
+                for &i in &plan.wanted {
+                    match state.values[i as usize].clone() {
+                        Some(v) => out.push(v),
+                        None => {
+                            return Err(Error::scheduler(format!(
+                                "no value computed for {}",
+                                plan.order[i as usize]
+                            )))
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Err(Failure::Clean(e)) => {
+                join_bounded(guards, cfg.heartbeat_bound());
+                control.goodbye();
+                Err(e)
+            }
+            Err(Failure::Abandon(e, lost)) => {
+                comm.abort.store(true, Ordering::SeqCst);
+                comm.wake();
+                control.abandon(lost);
+                // timely's TCP threads may be blocked on (or have panicked
+                // over) the lost peer: leave them to a detached thread.
+                std::thread::spawn(move || {
+                    let _ = catch_unwind(AssertUnwindSafe(move || drop(guards)));
+                });
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Joins timely's threads on a helper thread, waiting at most `bound`.
+fn join_bounded<T: Send + 'static>(
+    guards: timely::communication::WorkerGuards<T>,
+    bound: Duration,
+) {
+    let (tx, rx) = channel::bounded::<()>(1);
+    std::thread::spawn(move || {
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(guards)));
+        let _ = tx.send(());
+    });
+    let _ = rx.recv_timeout(bound);
+}
+
+/// Encodes a finished task's value for the processes that need it and puts
+/// it in the outbox; returns the value and the bytes sent.
+fn send_value(
+    plan: &Plan<'_>,
+    codecs: &Codecs,
+    i: usize,
+    v: Value,
+    out: &Sender<Msg>,
+    comm: &Comm,
+) -> Result<(Value, u64), String> {
+    let to = &plan.send_to[i];
+    if to.is_empty() {
+        return Ok((v, 0));
+    }
+    let Some(bytes) = codecs.encode(&v) else {
+        return Err(format!(
+            "its value must go to process {} but its type has no encoding in the cluster's Codecs",
+            to[0]
+        ));
+    };
+    let n = bytes.len() as u64;
+    for &dest in to {
+        let _ = out.send((u64::from(dest), KIND_VALUE, i as u32, bytes.clone()));
+    }
+    comm.wake();
+    Ok((v, n))
+}
+
+enum Failure {
+    /// Every process learns of it through timely; shut down cleanly.
+    Clean(Error),
+    /// A process is gone (`.1`, if known): abandon the transport.
+    Abandon(Error, Option<usize>),
+}
+
+struct State<'p, 'g> {
+    plan: &'p Plan<'g>,
+    me: u32,
+    threads: usize,
+    values: Vec<Option<Value>>,
+    pending: Vec<u32>,
+    local_reads: Vec<u32>,
+    ready: BinaryHeap<Reverse<u32>>,
+    running: usize,
+    my_tasks_left: usize,
+    wanted_missing: usize,
+    tasks_run: usize,
+    sent: Vec<SentValue>,
+    values_received: usize,
+    bytes_received: u64,
+}
+
+impl<'p, 'g> State<'p, 'g> {
+    fn new(plan: &'p Plan<'g>, me: u32, threads: usize) -> State<'p, 'g> {
+        let n = plan.order.len();
+        let mut pending = vec![0u32; n];
+        let mut local_reads = vec![0u32; n];
+        let mut ready = BinaryHeap::new();
+        let mut my_tasks_left = 0;
+        for (i, (deps, &home)) in plan.deps.iter().zip(&plan.home).enumerate() {
+            if home != me {
+                continue;
+            }
+            my_tasks_left += 1;
+            pending[i] = deps.len() as u32;
+            for &j in deps {
+                local_reads[j as usize] += 1;
+            }
+            if deps.is_empty() {
+                ready.push(Reverse(i as u32));
+            }
+        }
+        let mut wanted = plan.wanted.clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        State {
+            plan,
+            me,
+            threads,
+            values: vec![None; n],
+            pending,
+            local_reads,
+            ready,
+            running: 0,
+            my_tasks_left,
+            wanted_missing: wanted.len(),
+            tasks_run: 0,
+            sent: Vec::new(),
+            values_received: 0,
+            bytes_received: 0,
+        }
+    }
+
+    /// Value `j` is here (computed or received): store it if anything here
+    /// reads it, and count its readers' inputs.
+    fn arrive(&mut self, j: usize, v: Value) {
+        if self.values[j].is_some() {
+            return;
+        }
+        if self.plan.is_wanted[j] {
+            self.wanted_missing -= 1;
+        }
+        if self.local_reads[j] > 0 || self.plan.is_wanted[j] {
+            self.values[j] = Some(v);
+        }
+        for &d in &self.plan.dependents[j] {
+            if self.plan.home[d as usize] == self.me {
+                self.pending[d as usize] -= 1;
+                if self.pending[d as usize] == 0 {
+                    self.ready.push(Reverse(d));
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, jobs: &Sender<Job>) -> Result<(), Error> {
+        while self.running < self.threads {
+            let Some(Reverse(i)) = self.ready.pop() else {
+                break;
+            };
+            let mut inputs = Vec::with_capacity(self.plan.deps[i as usize].len());
+            for &j in &self.plan.deps[i as usize] {
+                let j = j as usize;
+                self.local_reads[j] -= 1;
+                let v = if self.local_reads[j] == 0 && !self.plan.is_wanted[j] {
+                    self.values[j].take()
+                } else {
+                    self.values[j].clone()
+                };
+                match v {
+                    Some(v) => inputs.push(v),
+                    None => {
+                        return Err(Error::scheduler(format!(
+                            "value of {} missing when {} was ready",
+                            self.plan.order[j], self.plan.order[i as usize]
+                        )))
+                    }
+                }
+            }
+            self.running += 1;
+            jobs.send(Job { index: i, inputs })
+                .map_err(|_| Error::scheduler("the task threads ended early"))?;
+        }
+        Ok(())
+    }
+
+    fn finished(&self) -> bool {
+        self.my_tasks_left == 0 && self.wanted_missing == 0 && self.running == 0
+    }
+
+    fn lost(&self, cfg: &Config, j: usize, why: &str) -> Failure {
+        Failure::Abandon(
+            Error::scheduler(format!("lost process {j} ({}): {why}", cfg.addresses()[j])),
+            Some(j),
+        )
+    }
+
+    fn signal(&self, cfg: &Config, sig: Signal) -> Failure {
+        match sig {
+            Signal::Lost(j, why) => self.lost(cfg, j, &why),
+            Signal::Aborted(from, Some(j)) if j < cfg.processes() => {
+                self.lost(cfg, j, &format!("reported by process {from}"))
+            }
+            Signal::Aborted(from, _) => Failure::Abandon(
+                Error::scheduler(format!(
+                    "process {from} ({}) gave up",
+                    cfg.addresses()[from]
+                )),
+                None,
+            ),
+        }
+    }
+
+    /// Runs this process's part: dispatches ready tasks, stores arriving
+    /// values, until done or failed; then waits for timely's clean end.
+    #[allow(clippy::too_many_arguments)]
+    fn coordinate(
+        &mut self,
+        jobs: &Sender<Job>,
+        events: &Receiver<Event>,
+        signals: &Receiver<Signal>,
+        out: &Sender<Msg>,
+        comm: &Comm,
+        codecs: &Codecs,
+        cfg: &Config,
+        callbacks: &[&dyn Callback],
+    ) -> Result<(), Failure> {
+        let mut failure: Option<Failure> = None;
+        while failure.is_none() && !self.finished() {
+            if let Err(e) = self.dispatch(jobs) {
+                failure = Some(Failure::Abandon(e, None));
+                break;
+            }
+            if self.finished() {
+                break;
+            }
+            channel::select! {
+                recv(events) -> ev => match ev {
+                    Ok(Event::Done(i, Ok((v, bytes)))) => {
+                        self.running -= 1;
+                        self.my_tasks_left -= 1;
+                        self.tasks_run += 1;
+                        let to = &self.plan.send_to[i as usize];
+                        if !to.is_empty() {
+                            self.sent.push(SentValue { key: self.plan.order[i as usize].clone(), bytes, to: to.clone() });
+                        }
+                        self.arrive(i as usize, v);
+                    }
+                    Ok(Event::Done(i, Err(message))) => {
+                        self.running -= 1;
+                        let key = self.plan.order[i as usize].clone();
+                        for dest in 0..cfg.processes() as u64 {
+                            if dest != u64::from(self.me) {
+                                let _ = out.send((dest, KIND_FAILED, i, message.clone().into_bytes()));
+                            }
+                        }
+                        comm.wake();
+                        failure = Some(Failure::Clean(Error::task_failed(key, message)));
+                    }
+                    Ok(Event::Msg((_, KIND_VALUE, i, bytes))) => {
+                        let j = i as usize;
+                        if j >= self.plan.order.len() {
+                            failure = Some(Failure::Abandon(Error::scheduler(format!("received a value for task index {j}, past the graph's {} tasks", self.plan.order.len())), None));
+                            continue;
+                        }
+                        self.values_received += 1;
+                        self.bytes_received += bytes.len() as u64;
+                        match codecs.decode(&bytes) {
+                            Ok(v) => self.arrive(j, v),
+                            Err(e) => failure = Some(Failure::Abandon(Error::scheduler(format!(
+                                "value of {} from process {} cannot be decoded: {e}",
+                                self.plan.order[j], self.plan.home[j]
+                            )), None)),
+                        }
+                    }
+                    Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
+                    Ok(Event::Msg((_, _, i, bytes))) => {
+                        let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
+                        failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
+                    }
+                    Ok(Event::CommEnded(r)) => {
+                        let why = r.err().unwrap_or_else(|| "ended early".into());
+                        failure = Some(self.comm_failure(signals, cfg, &why));
+                    }
+                    Err(_) => failure = Some(Failure::Abandon(Error::scheduler("event channel closed"), None)),
+                },
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    failure = Some(self.signal(cfg, sig));
+                },
+                default(Duration::from_millis(200)) => {}
+            }
+        }
+        // Let running tasks finish (their Done events are drained here so a
+        // lost peer is still noticed meanwhile).
+        while self.running > 0 {
+            channel::select! {
+                recv(events) -> ev => match ev {
+                    Ok(Event::Done(..)) => self.running -= 1,
+                    Ok(_) => {}
+                    Err(_) => break,
+                },
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    if !matches!(failure, Some(Failure::Abandon(..))) {
+                        failure = Some(self.signal(cfg, sig));
+                    }
+                },
+            }
+        }
+        if let Some(Failure::Abandon(e, lost)) = failure {
+            return Err(Failure::Abandon(e, lost));
+        }
+        // Clean end: close our input; timely's dataflow completes once every
+        // process has closed its own, i.e. every value reached its readers.
+        comm.stop.store(true, Ordering::SeqCst);
+        comm.wake();
+        loop {
+            channel::select! {
+                recv(events) -> ev => match ev {
+                    Ok(Event::CommEnded(Ok(()))) => break,
+                    Ok(Event::CommEnded(Err(why))) => return Err(self.comm_failure(signals, cfg, &why)),
+                    Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
+                    Ok(Event::Msg((_, KIND_FAILED, i, bytes))) if failure.is_none() => {
+                        let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
+                        failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
+                    }
+                    Ok(_) => {}
+                    Err(_) => return Err(Failure::Abandon(Error::scheduler("event channel closed"), None)),
+                },
+                recv(signals) -> sig => if let Ok(sig) = sig {
+                    return Err(self.signal(cfg, sig));
+                },
+            }
+        }
+        match failure {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+
+    /// Another process finished task `i` on worker `bytes` (process 0
+    /// only): its `posttask` here, so a progress bar counts it. A callback
+    /// that panics here is ignored (the task itself succeeded).
+    fn remote_done(&self, callbacks: &[&dyn Callback], i: u32, bytes: &[u8]) {
+        let (Some(key), Ok(w)) = (self.plan.order.get(i as usize), <[u8; 4]>::try_from(bytes))
+        else {
+            return;
+        };
+        let worker = u32::from_le_bytes(w) as usize;
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            for cb in callbacks {
+                cb.posttask(key, worker, true);
+            }
+        }));
+    }
+
+    /// The timely worker ended unexpectedly; a lost peer is the usual cause
+    /// (timely's TCP threads panic on a closed socket), so wait briefly for
+    /// the control links to name it.
+    fn comm_failure(&self, signals: &Receiver<Signal>, cfg: &Config, why: &str) -> Failure {
+        match signals.recv_timeout(cfg.heartbeat_bound()) {
+            Ok(sig) => self.signal(cfg, sig),
+            Err(_) => Failure::Abandon(
+                Error::scheduler(format!("timely's communication failed: {why}")),
+                None,
+            ),
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Clusters on 127.0.0.1: the test binary re-executes itself as the
+//! worker processes (test `worker_process`, active only when
+//! `DKLEARN_CLUSTER_ROLE` is set), with free ports, every wait bounded and
+//! every child killed when the test ends, passing or not.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{free_ports, spawn, wait_all, Children};
+
+use dklearn_cluster::{Cluster, Config};
+use dklearn_graph::{Codecs, Graph, Key, Scheduler, Sequential, Task, Value};
+
+/// A small deterministic generator (splitmix64).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn k(i: usize) -> Key {
+    Key::from_string(format!("t{i}"))
+}
+
+/// A random DAG of i64 and Vec<f64> values; returns it and the requested keys.
+fn random_graph(seed: u64) -> (Graph, Vec<Key>) {
+    let mut r = Rng(seed);
+    let n = 1 + r.below(40) as usize;
+    let mut g = Graph::new();
+    for i in 0..n {
+        let nd = if i == 0 { 0 } else { r.below(4) as usize };
+        let deps: Vec<Key> = (0..nd).map(|_| k(r.below(i as u64) as usize)).collect();
+        if deps.is_empty() {
+            if r.below(2) == 0 {
+                g.insert(k(i), Task::literal(Arc::new(r.next() as i64 >> 8)));
+            } else {
+                let v: Vec<f64> = (0..r.below(50))
+                    .map(|_| (r.next() >> 11) as f64 * 1e-3)
+                    .collect();
+                g.insert(k(i), Task::literal(Arc::new(v)));
+            }
+            continue;
+        }
+        let salt = r.next() as i64;
+        let as_vec = r.below(3) == 0;
+        g.insert(
+            k(i),
+            Task::new(deps, move |v: &[Value]| {
+                let mut acc = salt;
+                let mut fl = 0.0f64;
+                for x in v {
+                    if let Some(a) = x.downcast_ref::<i64>() {
+                        acc = acc.wrapping_mul(31).wrapping_add(*a);
+                    } else if let Some(a) = x.downcast_ref::<Vec<f64>>() {
+                        for f in a {
+                            fl = fl * 0.5 + f;
+                        }
+                        acc = acc.wrapping_add(a.len() as i64);
+                    } else {
+                        return Err("unexpected input type".into());
+                    }
+                }
+                if as_vec {
+                    Ok(Arc::new(vec![fl, acc as f64, fl / 3.0]) as Value)
+                } else {
+                    Ok(Arc::new(acc ^ fl.to_bits() as i64) as Value)
+                }
+            }),
+        );
+    }
+    let nk = 1 + r.below(3) as usize;
+    let keys = (0..nk).map(|_| k(r.below(n as u64) as usize)).collect();
+    (g, keys)
+}
+
+/// The values as one line of text, floats by bit pattern.
+fn show(vals: &[Value]) -> String {
+    let mut s = String::new();
+    for v in vals {
+        if let Some(a) = v.downcast_ref::<i64>() {
+            s.push_str(&format!("i{a} "));
+        } else if let Some(a) = v.downcast_ref::<Vec<f64>>() {
+            s.push('[');
+            for f in a {
+                s.push_str(&format!("{:x},", f.to_bits()));
+            }
+            s.push_str("] ");
+        } else {
+            s.push_str("? ");
+        }
+    }
+    s
+}
+
+/// A chain of slow steps over 12 leaves (for the kill test).
+fn slow_chain(step: Duration) -> (Graph, Vec<Key>) {
+    let mut g = Graph::new();
+    for c in 0..12 {
+        g.insert(
+            Key::from_string(format!("x{c}")),
+            Task::literal(Arc::new(c as i64)),
+        );
+        let deps = if c == 0 {
+            vec![Key::from_string("x0")]
+        } else {
+            vec![
+                Key::from_string(format!("m{}", c - 1)),
+                Key::from_string(format!("x{c}")),
+            ]
+        };
+        g.insert(
+            Key::from_string(format!("m{c}")),
+            Task::new(deps, move |v: &[Value]| {
+                std::thread::sleep(step);
+                let s: i64 = v.iter().filter_map(|x| x.downcast_ref::<i64>()).sum();
+                Ok(Arc::new(s) as Value)
+            }),
+        );
+    }
+    (g, vec![Key::from_string("m11")])
+}
+
+/// The worker side: does nothing unless started by `spawn`.
+#[test]
+fn worker_process() {
+    let Some((role, cfg, extra)) = common::worker_setup() else {
+        return;
+    };
+    let cluster = Cluster::new(cfg);
+    let finish = |r: Result<String, String>| {
+        match r {
+            Ok(s) => println!("@@OK {s}"),
+            Err(e) => println!("@@ERR {e}"),
+        }
+        std::process::exit(0);
+    };
+    match role.as_str() {
+        "random" => {
+            let mut lines = Vec::new();
+            for seed in extra.split(',') {
+                let (g, keys) = random_graph(seed.parse().unwrap());
+                match cluster.get(&g, &keys, &[]) {
+                    Ok(v) => lines.push(show(&v)),
+                    Err(e) => finish(Err(e.to_string())),
+                }
+                let rep = cluster.last_report().unwrap();
+                println!("@@SENT {}", rep.bytes_sent());
+            }
+            finish(Ok(lines.join("|")));
+        }
+        "kill" => {
+            println!("@@STARTED");
+            let (g, keys) = slow_chain(Duration::from_millis(150));
+            finish(
+                cluster
+                    .get(&g, &keys, &[])
+                    .map(|v| show(&v))
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        _ => panic!("unknown role {role}"),
+    }
+}
+
+#[test]
+fn random_dags_match_sequential() {
+    let seeds: Vec<u64> = (1..=24).collect();
+    let mut case = 0;
+    for processes in 1..=3 {
+        for threads in 1..=2 {
+            let mine: Vec<u64> = seeds[case * 4..case * 4 + 4].to_vec();
+            case += 1;
+            let list = mine
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let want: Vec<String> = mine
+                .iter()
+                .map(|&s| {
+                    let (g, keys) = random_graph(s);
+                    show(&Sequential.get(&g, &keys, &[]).unwrap())
+                })
+                .collect();
+            let want = format!("OK {}", want.join("|"));
+            let (mut children, _) = spawn("random", processes, threads, &list);
+            let results = wait_all(&mut children, Duration::from_secs(60));
+            for (p, (ok, lines, _)) in results.iter().enumerate() {
+                assert!(ok, "process {p} of {processes}x{threads} failed");
+                let last = lines.last().cloned().unwrap_or_default();
+                assert_eq!(
+                    last, want,
+                    "process {p} of {processes}x{threads}, seeds {list}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn killed_process_fails_the_others_naming_it() {
+    let (mut children, addrs) = spawn("kill", 3, 1, "");
+    // Let the run start, then kill process 2 mid-run.
+    let reader = BufReader::new(children.0[2].stdout.take().unwrap());
+    let started = reader
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("@@STARTED"));
+    assert!(started, "process 2 ended before starting its run");
+    std::thread::sleep(Duration::from_millis(600));
+    children.0[2].kill().unwrap();
+    let killed_at = Instant::now();
+    let mut others = Children(children.0.drain(..2).collect());
+    let results = wait_all(&mut others, Duration::from_secs(10));
+    for (p, (ok, lines, _)) in results.iter().enumerate() {
+        assert!(ok, "process {p} crashed instead of reporting");
+        let last = lines.last().cloned().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!(
+                "ERR scheduler failed: lost process 2 ({})",
+                addrs[2]
+            )),
+            "process {p}: {last}"
+        );
+    }
+    assert!(killed_at.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn silent_process_is_lost_after_the_heartbeat_timeout() {
+    // A stopped process keeps its sockets open: only heartbeats tell.
+    let (mut children, addrs) = spawn("kill", 3, 1, "");
+    let reader = BufReader::new(children.0[1].stdout.take().unwrap());
+    let started = reader
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("@@STARTED"));
+    assert!(started, "process 1 ended before starting its run");
+    std::thread::sleep(Duration::from_millis(600));
+    let pid = children.0[1].id().to_string();
+    let stopped = Command::new("kill").args(["-STOP", &pid]).status();
+    assert!(
+        stopped.map(|s| s.success()).unwrap_or(false),
+        "kill -STOP {pid}"
+    );
+    let stopped_at = Instant::now();
+    let mut others = Children(vec![children.0.remove(0), children.0.remove(1)]);
+    let results = wait_all(&mut others, Duration::from_secs(10));
+    for (p, (ok, lines, _)) in results.iter().enumerate() {
+        assert!(ok, "a process crashed instead of reporting");
+        let last = lines.last().cloned().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!(
+                "ERR scheduler failed: lost process 1 ({}): ",
+                addrs[1]
+            )) && (last.ends_with("no heartbeat for 3s") || last.contains("reported by process")),
+            "process {}: {last}",
+            if p == 0 { 0 } else { 2 }
+        );
+    }
+    assert!(stopped_at.elapsed() < Duration::from_secs(10));
+}
+
+/// Runs one graph on an in-process cluster of `p` processes (threads here;
+/// each with its own `Cluster`, timely instance and sockets).
+fn in_threads(
+    p: usize,
+    build: impl Fn() -> (Graph, Vec<Key>) + Sync,
+    codecs: impl Fn() -> Codecs + Sync,
+) -> Vec<Result<String, String>> {
+    let addrs = free_ports(p);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = (0..p)
+            .map(|i| {
+                let addrs = addrs.clone();
+                let (build, codecs) = (&build, &codecs);
+                s.spawn(move || {
+                    let cfg = Config::cluster(1, i, addrs)
+                        .unwrap()
+                        .connect_timeout(Duration::from_secs(20));
+                    let (g, keys) = build();
+                    Cluster::new(cfg)
+                        .with_codecs(codecs())
+                        .get(&g, &keys, &[])
+                        .map(|v| show(&v))
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+fn two_leaves(
+    step: impl Fn(&[Value]) -> Result<Value, dklearn_graph::TaskError> + Send + Sync + 'static,
+) -> (Graph, Vec<Key>) {
+    let mut g = Graph::new();
+    g.insert(Key::from_string("a"), Task::literal(Arc::new(1i64)));
+    g.insert(Key::from_string("b"), Task::literal(Arc::new(2i64)));
+    g.insert(
+        Key::from_string("a2"),
+        Task::new(vec![Key::from_string("a")], step),
+    );
+    g.insert(
+        Key::from_string("b2"),
+        Task::new(vec![Key::from_string("b")], |v: &[Value]| {
+            Ok(Arc::new(*v[0].downcast_ref::<i64>().ok_or("b")? + 1) as Value)
+        }),
+    );
+    g.insert(
+        Key::from_string("sum"),
+        Task::new(
+            vec![Key::from_string("a2"), Key::from_string("b2")],
+            |v: &[Value]| {
+                let s: i64 = v.iter().filter_map(|x| x.downcast_ref::<i64>()).sum();
+                Ok(Arc::new(s) as Value)
+            },
+        ),
+    );
+    (g, vec![Key::from_string("sum")])
+}
+
+#[test]
+fn panicking_task_fails_every_process_with_its_key() {
+    let out = in_threads(
+        2,
+        || two_leaves(|_: &[Value]| panic!("a2 exploded")),
+        Codecs::std,
+    );
+    for r in out {
+        assert_eq!(r.unwrap_err(), "task a2 failed: a2 exploded");
+    }
+}
+
+#[test]
+fn value_without_encoding_is_an_error_naming_its_key() {
+    let out = in_threads(
+        2,
+        || {
+            two_leaves(|v: &[Value]| {
+                Ok(Arc::new(*v[0].downcast_ref::<i64>().ok_or("b")? as i32) as Value)
+            })
+        },
+        || Codecs::new().with::<i64>(),
+    );
+    // a2 (on process 0) must go to process 1, where `sum` runs.
+    for r in out {
+        let e = r.unwrap_err();
+        assert!(
+            e.starts_with(
+                "task a2 failed: its value must go to process 1 but its type has no encoding"
+            ),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn two_processes_in_threads_agree() {
+    let out = in_threads(
+        2,
+        || {
+            two_leaves(|v: &[Value]| {
+                Ok(Arc::new(*v[0].downcast_ref::<i64>().ok_or("a")? * 10) as Value)
+            })
+        },
+        Codecs::std,
+    );
+    assert_eq!(out, vec![Ok("i13 ".to_string()), Ok("i13 ".to_string())]);
+}
+
+#[test]
+fn port_in_use_and_unreachable_peer_are_clear_errors() {
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = format!("127.0.0.1:{}", busy.local_addr().unwrap().port());
+    let other = free_ports(1).remove(0);
+    let (g, keys) = slow_chain(Duration::ZERO);
+    let cfg = Config::cluster(1, 0, vec![busy_addr.clone(), other.clone()]).unwrap();
+    let e = Cluster::new(cfg)
+        .get(&g, &keys, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!(
+            "scheduler failed: process 0 cannot listen on {busy_addr}: "
+        )),
+        "{e}"
+    );
+    assert!(e.ends_with("(is the port in use?)"), "{e}");
+    // Process 1 whose process 0 never comes up.
+    let start = Instant::now();
+    let cfg = Config::cluster(1, 1, vec![other.clone(), busy_addr])
+        .unwrap()
+        .connect_timeout(Duration::from_millis(500));
+    let e = Cluster::new(cfg)
+        .get(&g, &keys, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("scheduler failed: could not connect to process 0 at {other} before the connect timeout")),
+        "{e}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn process_0_callbacks_count_every_process_tasks() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Default)]
+    struct Count(AtomicUsize, AtomicUsize);
+    impl dklearn_graph::Callback for Count {
+        fn start(&self, graph: &Graph, _keys: &[Key]) {
+            self.1.store(graph.len(), Ordering::SeqCst);
+        }
+        fn posttask(&self, _key: &Key, _worker: usize, ok: bool) {
+            if ok {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let addrs = free_ports(3);
+    let counts: Vec<Count> = (0..3).map(|_| Count::default()).collect();
+    std::thread::scope(|s| {
+        for (i, count) in counts.iter().enumerate() {
+            let addrs = addrs.clone();
+            s.spawn(move || {
+                let cfg = Config::cluster(1, i, addrs)
+                    .unwrap()
+                    .connect_timeout(Duration::from_secs(20));
+                let (g, keys) = slow_chain(Duration::ZERO);
+                Cluster::new(cfg).get(&g, &keys, &[count]).unwrap();
+            });
+        }
+    });
+    // 24 tasks: process 0 saw all of them finish; the others their own.
+    assert_eq!(counts[0].1.load(Ordering::SeqCst), 24);
+    assert_eq!(counts[0].0.load(Ordering::SeqCst), 24);
+    let others = counts[1].0.load(Ordering::SeqCst) + counts[2].0.load(Ordering::SeqCst);
+    assert_eq!(others, 16);
+}
