@@ -112,7 +112,7 @@ pub(crate) fn workers(flag: Option<usize>) -> Result<usize> {
 
 /// Writes a diagnostic file (a profile page) through `write` to a temporary
 /// name beside `path`, then renames it into place, so a failed write (a full
-/// disk) leaves no partial file. Returns the temporary file to [`commit`].
+/// disk) leaves no partial file. Returns the temporary file to [`TempFile::commit`].
 pub(crate) fn write_temp(
     path: &std::path::Path,
     write: impl FnOnce(&std::path::Path) -> Result<()>,
