@@ -18,43 +18,13 @@ use ndarray::Array2;
 use std::fmt;
 use std::marker::PhantomData;
 
-/// numpy's `add.reduce` over a contiguous slice: the first element, plus the
-/// pairwise (blocks of 8 accumulators, halves above 128) sum of the rest, so
+/// numpy's `add.reduce` as naive Bayes' reductions meet it: the first
+/// element, plus the pairwise sum ([`crate::pairwise_sum`]) of the rest, so
 /// sums round as scikit-learn's do.
 pub(crate) fn np_sum(a: &[f64]) -> f64 {
-    fn pairwise(a: &[f64]) -> f64 {
-        let n = a.len();
-        if n < 8 {
-            let mut res = 0.0;
-            for &v in a {
-                res += v;
-            }
-            res
-        } else if n <= 128 {
-            let mut r = [0.0; 8];
-            r.copy_from_slice(&a[..8]);
-            let full = n - n % 8;
-            let mut i = 8;
-            while i < full {
-                for k in 0..8 {
-                    r[k] += a[i + k];
-                }
-                i += 8;
-            }
-            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for &v in &a[full..] {
-                res += v;
-            }
-            res
-        } else {
-            let mut n2 = n / 2;
-            n2 -= n2 % 8;
-            pairwise(&a[..n2]) + pairwise(&a[n2..])
-        }
-    }
     match a.split_first() {
         None => 0.0,
-        Some((first, rest)) => first + pairwise(rest),
+        Some((first, rest)) => first + crate::pairwise_sum(rest),
     }
 }
 

@@ -546,41 +546,6 @@ impl<L: Ord + Clone> crate::traits::PredictProba for SGDClassifier<L> {
     }
 }
 
-/// numpy's `x.sum(axis=1)` of one row of a C-ordered 2-D array (numpy 2.x):
-/// its pairwise sum over the whole row (one running sum below 8 values, 8
-/// accumulators up to 128, halves above), so probabilities normalise as
-/// scikit-learn's do, bit for bit.
-pub(crate) fn np_row_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        let mut res = -0.0;
-        for &v in a {
-            res += v;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let full = n - n % 8;
-        let mut i = 8;
-        while i < full {
-            for (k, acc) in r.iter_mut().enumerate() {
-                *acc += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[full..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        np_row_sum(&a[..n2]) + np_row_sum(&a[n2..])
-    }
-}
-
 /// Class probabilities from decision values through `link`, as scikit-learn:
 /// one column gives `[1 - p, p]`; more are normalised per row by their
 /// (numpy) sum, a row summing to 0 becoming uniform.
@@ -601,7 +566,7 @@ pub(crate) fn proba_from_decision(dec: &Array2<f64>, link: fn(f64) -> f64) -> Ar
     for mut row in prob.rows_mut() {
         row_buf.clear();
         row_buf.extend(row.iter().copied());
-        let s = np_row_sum(&row_buf);
+        let s = crate::pairwise_sum(&row_buf);
         if s == 0.0 {
             row.fill(1.0 / k as f64);
         } else {

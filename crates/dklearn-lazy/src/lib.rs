@@ -46,7 +46,7 @@ pub use pipeline::{
     ChunkStats, ChunkTransform, FittedPipeline, FittedTransform, Pipeline,
 };
 pub use search::{
-    mean_std, numpy_sum, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,
+    mean_std, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,
     RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
 };
 pub use set_param::SetParam;

@@ -388,41 +388,13 @@ pub struct CvResults {
     pub std_score_time: Vec<f64>,
 }
 
-/// numpy's pairwise summation of a contiguous row (`np.add.reduce`): plain
-/// below 8 values, eight accumulators up to 128, halves above.
-pub fn numpy_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        return a.iter().fold(0.0, |s, v| s + v);
-    }
-    if n <= 128 {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for j in 0..8 {
-                r[j] += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for v in &a[i..] {
-            res += v;
-        }
-        return res;
-    }
-    let mut n2 = n / 2;
-    n2 -= n2 % 8;
-    numpy_sum(&a[..n2]) + numpy_sum(&a[n2..])
-}
-
 /// `np.average(a)` and `np.sqrt(np.average((a - mean) ** 2))`, as
 /// scikit-learn computes `mean_test_score` and `std_test_score`.
 pub fn mean_std(a: &[f64]) -> (f64, f64) {
     let n = a.len() as f64;
-    let mean = numpy_sum(a) / n;
+    let mean = dklearn_estimators::pairwise_sum(a) / n;
     let sq: Vec<f64> = a.iter().map(|v| (v - mean) * (v - mean)).collect();
-    (mean, (numpy_sum(&sq) / n).sqrt())
+    (mean, (dklearn_estimators::pairwise_sum(&sq) / n).sqrt())
 }
 
 /// `rankdata(-scores, method='min')`: 1 for the best; NaN ranks last.
@@ -1108,7 +1080,7 @@ mod tests {
     fn ranks_and_sums_as_numpy() {
         assert_eq!(rank_min(&[0.5, 0.7, 0.7, 0.1]), vec![3, 1, 1, 4]);
         let a = [0.1, 0.2, 0.3];
-        assert_eq!(numpy_sum(&a), (0.1 + 0.2) + 0.3);
+        assert_eq!(dklearn_estimators::pairwise_sum(&a), (0.1 + 0.2) + 0.3);
         let (m, s) = mean_std(&[1.0, 1.0]);
         assert_eq!((m, s), (1.0, 0.0));
     }
