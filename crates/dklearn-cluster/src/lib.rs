@@ -31,9 +31,14 @@
 //!   (connection closed: at once; silent host: after the heartbeat timeout);
 //!   connecting, handshakes and shutdown are bounded in time.
 //! - [`Cluster::last_report`] gives the bytes each task's value sent.
+//! - [`local`]: a command's cluster flags ([`local::Mode::from_flags`]:
+//!   `--processes N`, `--hostfile FILE --process I`) and a local cluster of
+//!   N copies of the program on free loopback ports ([`local::launch`]),
+//!   children always killed, every wait bounded.
 #![deny(missing_docs)]
 
 mod config;
+pub mod local;
 mod net;
 mod plan;
 mod run;
