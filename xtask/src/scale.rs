@@ -57,19 +57,11 @@ pub(crate) struct Args {
     /// over every training label chunk first, as a user who gives none.
     #[arg(long)]
     pub no_classes: bool,
-    /// Run each K on a cluster of N processes (timely's -n). Without
-    /// --hostfile: N local processes on free loopback ports; process 0
-    /// reports (its peak RSS; the row adds the bytes sent by every process).
-    #[arg(long)]
-    pub processes: Option<usize>,
-    /// One `host:port` per line, one line per process (timely's -h): run
-    /// this machine's process of a real cluster (with --process); every
-    /// process runs the same series, process 0 prints it.
-    #[arg(long)]
-    pub hostfile: Option<PathBuf>,
-    /// This process's index in the hostfile (timely's -p).
-    #[arg(long)]
-    pub process: Option<usize>,
+    /// Run each K on a cluster (see `reproduce`): with --hostfile, every
+    /// process runs the same series and process 0 prints it; a row's peak
+    /// RSS is process 0's, its `sent_mb` every process's.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterArgs,
 }
 
 /// One run of the series.
@@ -308,12 +300,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     cfg.classes = !args.no_classes;
-    let mode = crate::cluster::from_flags(
-        args.processes,
-        args.hostfile.as_deref(),
-        args.process,
-        args.workers,
-    )?;
+    let mode = args.cluster.mode(args.workers)?;
     if !matches!(mode, Mode::Threaded) && args.memory_limit.is_some() {
         return Err("--memory-limit is not supported on a cluster yet".into());
     }
@@ -393,10 +380,10 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         if args.no_classes {
             cmd.arg("--no-classes");
         }
-        if let Some(n) = args.processes {
+        if let Some(n) = args.cluster.processes {
             cmd.args(["--processes", &n.to_string()]);
         }
-        if let (Some(h), Some(p)) = (&args.hostfile, args.process) {
+        if let (Some(h), Some(p)) = (&args.cluster.hostfile, args.cluster.process) {
             cmd.arg("--hostfile")
                 .arg(h)
                 .args(["--process", &p.to_string()]);
@@ -444,4 +431,77 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dklearn_cluster::Config;
+    use std::net::TcpListener;
+
+    /// Four small SGML files (one chunk each) of acquisition and grain stories.
+    fn corpus(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dklearn-scale-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..4 {
+            let mut s = String::new();
+            for i in 0..30 {
+                let id = f * 30 + i + 1;
+                let (topic, body) = if (i + f) % 3 == 0 {
+                    ("<D>grain</D>", "wheat harvest tonnes exports")
+                } else {
+                    ("<D>acq</D>", "agreed to acquire the stake merger")
+                };
+                s.push_str(&format!(
+                    "<REUTERS TOPICS=\"YES\" NEWID=\"{id}\">\n<TOPICS>{topic}</TOPICS>\n\
+                     <TEXT><TITLE>DOC {id}</TITLE><BODY>{body} {id} {i}</BODY></TEXT>\n</REUTERS>\n"
+                ));
+            }
+            std::fs::write(dir.join(format!("reut2-{f:03}.sgm")), s).unwrap();
+        }
+        dir
+    }
+
+    /// `scale --processes 2` computes the same row as the threaded run
+    /// (two copies of the corpus; the processes are threads of this test).
+    #[test]
+    fn two_processes_give_the_threaded_scores() {
+        let dir = corpus("cluster");
+        let cfg = JobConfig::new(&dir, "acq", 0).unwrap();
+        let threaded = run_one(&cfg, 2, 2, None, None, None).unwrap();
+        let addrs: Vec<String> = (0..2)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().to_string())
+            .collect();
+        let rows: Vec<Row> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|p| {
+                    let (cfg, addrs) = (&cfg, addrs.clone());
+                    s.spawn(move || {
+                        let c = Cluster::new(
+                            Config::cluster(1, p, addrs)
+                                .unwrap()
+                                .connect_timeout(std::time::Duration::from_secs(20)),
+                        );
+                        run_one(cfg, 2, 1, None, None, Some(&c)).unwrap()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = &rows[0];
+        assert_eq!((r.processes, r.workers), (2, 2));
+        assert_eq!(
+            (r.docs, r.n_train, r.n_test),
+            (threaded.docs, threaded.n_train, threaded.n_test)
+        );
+        assert_eq!(r.chained_sgd.to_bits(), threaded.chained_sgd.to_bits());
+        assert_eq!(r.averaged_lr.to_bits(), threaded.averaged_lr.to_bits());
+        assert!(r.sent_mb > 0.0, "the chain crosses once");
+        assert_eq!(threaded.sent_mb, 0.0);
+    }
 }
