@@ -208,7 +208,8 @@ fn tie_to_parent(cmd: &mut Command) {
 /// Runs a local cluster of `n` processes: `program args... --hostfile F
 /// --process I --processes n` for I in 0..n, on free loopback ports (the
 /// hostfile `F` is written to the system's temporary directory and removed
-/// at the end). Process 0's stdout is this process's; the others' is
+/// at the end; only a launcher killed outright, which runs no code, leaves
+/// it behind). Process 0's stdout is this process's; the others' is
 /// dropped; every process's stderr is this one's. Returns when every
 /// process has ended, `Ok` if all succeeded; once one fails the others get
 /// [`FAILURE_GRACE`] to end on their own, then are killed. Blocks the
@@ -393,7 +394,8 @@ mod tests {
         let Ok(dir) = std::env::var("DKLEARN_LOCAL_TEST_DIR") else {
             return;
         };
-        let script = format!(r#"echo $$ > "{dir}/pid$4"; exec sleep 60"#);
+        let script =
+            format!(r#"echo "$2" > "{dir}/hosts$4"; echo $$ > "{dir}/pid$4"; exec sleep 60"#);
         let (sh, args) = sh(&script);
         let _ = launch(2, &sh, &args);
     }
@@ -442,6 +444,10 @@ mod tests {
                 panic!("processes {pids:?} outlived their launcher");
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+        // A launcher killed outright leaves its hostfile (no code runs).
+        if let Ok(hosts) = std::fs::read_to_string(dir.join("hosts0")) {
+            std::fs::remove_file(hosts.trim()).ok();
         }
         std::fs::remove_dir_all(&dir).ok();
     }
