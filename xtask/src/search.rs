@@ -15,8 +15,8 @@
 
 use crate::Msg;
 use dklearn_estimators::model_selection::{params_repr, ParamGrid, ParamValue, PartitionKFold};
-use dklearn_executor::{process_cpu_time, render_html, Profiler, ResourceProfiler, Threaded};
-use dklearn_graph::{Callback, Key};
+use dklearn_executor::{process_cpu_time, render_html, Profiler, ResourceProfiler};
+use dklearn_graph::{Callback, Key, SpillEvent, SpillKind};
 use dklearn_lazy::{Chained, FitParams, GridSearchCV, Pipeline};
 use dklearn_reuters::{documents, sgd, split, vectorizer, JobConfig};
 use serde_json::{json, Map, Value};
@@ -53,16 +53,28 @@ pub(crate) struct Args {
     /// Also time dask-ml's GridSearchCV on the same row sets (needs --vs-sklearn).
     #[arg(long)]
     pub(crate) vs_dask: bool,
+    /// Keep the values between tasks under SIZE (`128MB`, `64MiB` or bytes)
+    /// by spilling to `target/dklearn/spill` (see `Threaded::memory_limit`);
+    /// the scores are the same bits.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub(crate) memory_limit: Option<usize>,
 }
 
-/// Counts task runs by key name.
+/// Counts task runs by key name, and spills (values written, bytes).
 #[derive(Default)]
-struct Counter(Mutex<BTreeMap<String, usize>>);
+struct Counter(Mutex<BTreeMap<String, usize>>, Mutex<(usize, usize)>);
 
 impl Callback for Counter {
     fn pretask(&self, key: &Key, _worker: usize) {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *m.entry(key.name().to_string()).or_default() += 1;
+    }
+    fn spill(&self, event: &SpillEvent) {
+        if event.kind == SpillKind::Spill {
+            let mut s = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            s.0 += 1;
+            s.1 += event.bytes;
+        }
     }
 }
 
@@ -118,6 +130,8 @@ pub(crate) struct Outcome {
     pub(crate) table: String,
     /// Process CPU seconds over the same span (all threads).
     pub(crate) cpu_s: Option<f64>,
+    /// Values spilled to disk under `--memory-limit`, and their bytes.
+    pub(crate) spilled: (usize, usize),
 }
 
 /// Builds and runs the search (no refit: the issue asks for the table and
@@ -125,6 +139,7 @@ pub(crate) struct Outcome {
 pub(crate) fn run_search(
     cfg: &JobConfig,
     workers: usize,
+    memory_limit: Option<usize>,
     callbacks: &[&dyn Callback],
 ) -> crate::Result<Outcome> {
     let t0 = Instant::now();
@@ -141,7 +156,9 @@ pub(crate) fn run_search(
     let counter = Counter::default();
     let mut cbs: Vec<&dyn Callback> = vec![&counter];
     cbs.extend_from_slice(callbacks);
-    let r = g.compute(&Threaded::new(workers), &cbs).msg()?;
+    let r = g
+        .compute(&crate::scale::scheduler(workers, memory_limit), &cbs)
+        .msg()?;
     let wall_s = t0.elapsed().as_secs_f64();
     let cpu_s = match (c0, process_cpu_time()) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
@@ -163,6 +180,7 @@ pub(crate) fn run_search(
             }
         }
     }
+    let spilled = *counter.1.lock().unwrap_or_else(|e| e.into_inner());
     let tasks_by_name = counter.0.into_inner().unwrap_or_else(|e| e.into_inner());
     let best = (0..r.params.len())
         .min_by_key(|&i| r.rank_test_score[i])
@@ -187,6 +205,7 @@ pub(crate) fn run_search(
     });
     Ok(Outcome {
         cpu_s,
+        spilled,
         table: table(&r),
         json,
         means: r.mean_test_score.clone(),
@@ -275,7 +294,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         .max(1);
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
-    let out = run_search(&cfg, workers, &[&prof, &rprof])?;
+    let out = run_search(&cfg, workers, args.memory_limit, &[&prof, &rprof])?;
     let root = crate::data::workspace_root();
     let path = if args.profile.is_absolute() {
         args.profile.clone()
@@ -324,6 +343,14 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 .unwrap_or(0),
         );
         println!("  wall time: {:.3} s", out.wall_s);
+        if let Some(limit) = args.memory_limit {
+            println!(
+                "  memory limit: {:.0} MB; spilled {} values ({:.0} MB)",
+                limit as f64 / 1e6,
+                out.spilled.0,
+                out.spilled.1 as f64 / 1e6
+            );
+        }
         if let Some(b) = dklearn_executor::peak_rss_bytes() {
             println!("  peak RSS: {:.0} MB", b as f64 / 1e6);
         }
