@@ -528,6 +528,57 @@ fn shared_prefixes_run_once() {
 }
 
 #[test]
+fn same_scores_under_a_tiny_memory_limit() {
+    // A search whose every spillable intermediate (vectorized chunks, Tfidf
+    // chunks, models, decision values, labels) goes to disk: cv_results_
+    // scores are the same bits as without a limit, in the default and the
+    // strict priority order.
+    let (x, y) = corpus(36, 6);
+    let vect = HashingVectorizer::params().n_features(128).build().unwrap();
+    let sgd = SGDClassifier::params()
+        .random_state(Some(0))
+        .build()
+        .unwrap();
+    let pipe = Pipeline::new(("vect", vect), ("sgd", Chained::new(sgd)))
+        .with_fitted_step(("tfidf", TfidfTransformer::params().build().unwrap()));
+    let grid = ParamGrid::new().grid([
+        (
+            "vect__n_features",
+            vec![ParamValue::Int(64), ParamValue::Int(128)],
+        ),
+        ("sgd__alpha", vec![1e-4.into(), 1e-2.into()]),
+    ]);
+    let search = GridSearchCV::new(pipe, grid, PartitionKFold::new(3).unwrap())
+        .scoring(Scoring::RocAuc)
+        .fit_params(FitParams::new().classes(vec![0, 1]))
+        .refit(false);
+    let want = search.fit_chunks(&x, &y, &Sequential, &[]).unwrap();
+    let bits = |r: &SearchResults<_, _>| -> Vec<Vec<u64>> {
+        r.cv_results_
+            .split_test_scores
+            .iter()
+            .map(|s| s.iter().map(|v| v.to_bits()).collect())
+            .collect()
+    };
+    for (workers, strict) in [(1, false), (2, false), (1, true), (2, true)] {
+        let prof = dklearn_executor::Profiler::new();
+        let sched = Threaded::new(workers)
+            .memory_limit(0)
+            .strict_priority(strict);
+        let got = search.fit_chunks(&x, &y, &sched, &[&prof]).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{sched:?}");
+        let names: std::collections::BTreeSet<String> = prof
+            .spills()
+            .iter()
+            .map(|r| r.key.name().to_string())
+            .collect();
+        for kind in ["hashingvectorizer", "partial_fit", "decision-function"] {
+            assert!(names.contains(kind), "{kind} not spilled: {names:?}");
+        }
+    }
+}
+
+#[test]
 fn chunked_search_scores_the_union_of_test_partitions() {
     // A fold's score is the accuracy over all rows of its test partitions,
     // which equals refitting by hand on the training partitions.
