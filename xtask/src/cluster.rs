@@ -20,6 +20,36 @@ pub(crate) enum Mode {
     Member(Cluster),
 }
 
+/// The cluster flags of the job commands (timely's -n/-h/-p under their
+/// long names; `--workers` is timely's -w).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct ClusterArgs {
+    /// Run on a cluster of N processes (timely's -n). Without --hostfile:
+    /// N local processes on free loopback ports, started by this command;
+    /// process 0 reports. --workers is then threads per process (default 1).
+    #[arg(long)]
+    pub processes: Option<usize>,
+    /// One `host:port` per line, one line per process (timely's -h): run
+    /// this machine's process of a real cluster (with --process).
+    #[arg(long)]
+    pub hostfile: Option<std::path::PathBuf>,
+    /// This process's index in the hostfile (timely's -p).
+    #[arg(long)]
+    pub process: Option<usize>,
+}
+
+impl ClusterArgs {
+    /// How the command runs, given its `--workers`.
+    pub(crate) fn mode(&self, workers: Option<usize>) -> crate::Result<Mode> {
+        from_flags(
+            self.processes,
+            self.hostfile.as_deref(),
+            self.process,
+            workers,
+        )
+    }
+}
+
 /// Reads the cluster flags (timely's -n/-p/-h/-w under their long names).
 pub(crate) fn from_flags(
     processes: Option<usize>,

@@ -43,19 +43,8 @@ pub(crate) struct Args {
     /// Where to write the profile (HTML).
     #[arg(long, default_value = "target/dklearn/profile.html")]
     pub profile: PathBuf,
-    /// Run on a cluster of N processes (timely's -n). Without --hostfile:
-    /// N local processes on free loopback ports, started by this command;
-    /// process 0 prints the report. --workers is then threads per process
-    /// (default 1).
-    #[arg(long)]
-    pub processes: Option<usize>,
-    /// One `host:port` per line, one line per process (timely's -h): run
-    /// this machine's process of a real cluster (with --process).
-    #[arg(long)]
-    pub hostfile: Option<PathBuf>,
-    /// This process's index in the hostfile (timely's -p).
-    #[arg(long)]
-    pub process: Option<usize>,
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterArgs,
     /// After the scores, save both fitted pipelines (vectorizer included) as
     /// skops files DIR/chained_sgd.skops and DIR/averaged_lr.skops, loadable
     /// with skops.io.load in Python and by `dklearn predict`.
@@ -160,12 +149,7 @@ pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
 }
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
-    let cluster = crate::cluster::from_flags(
-        args.processes,
-        args.hostfile.as_deref(),
-        args.process,
-        args.workers,
-    )?;
+    let cluster = args.cluster.mode(args.workers)?;
     if !matches!(cluster, crate::cluster::Mode::Threaded) && args.memory_limit.is_some() {
         return Err("--memory-limit is not supported on a cluster yet".into());
     }

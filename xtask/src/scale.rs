@@ -12,7 +12,9 @@
 //! pass over every training label first. Each K runs in a child process so
 //! its peak RSS is its own.
 
+use crate::cluster::Mode;
 use crate::Msg;
+use dklearn_cluster::Cluster;
 use dklearn_estimators::{LogisticRegression, Predict, SGDClassifier};
 use dklearn_executor::{peak_rss_bytes, Threaded};
 use dklearn_graph::{downcast_input, Compute, Delayed, GraphBuilder, Key, TaskError};
@@ -37,7 +39,8 @@ pub(crate) struct Args {
     /// Reuters-21578 directory.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; on a cluster, threads per
+    /// process, default 1).
     #[arg(long)]
     pub workers: Option<usize>,
     /// Run one K in this process and print its JSON object (used by the series).
@@ -54,6 +57,11 @@ pub(crate) struct Args {
     /// over every training label chunk first, as a user who gives none.
     #[arg(long)]
     pub no_classes: bool,
+    /// Run each K on a cluster (see `reproduce`): with --hostfile, every
+    /// process runs the same series and process 0 prints it; a row's peak
+    /// RSS is process 0's, its `sent_mb` every process's.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterArgs,
 }
 
 /// One run of the series.
@@ -81,6 +89,19 @@ pub(crate) struct Row {
     pub spilled_mb: f64,
     #[serde(default)]
     pub unspilled_mb: f64,
+    /// Processes of the run (1: the threaded scheduler).
+    #[serde(default = "one")]
+    pub processes: usize,
+    /// Worker threads in all (threads per process × processes).
+    #[serde(default)]
+    pub workers: usize,
+    /// MB that crossed between processes, all processes together.
+    #[serde(default)]
+    pub sent_mb: f64,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn yes() -> bool {
@@ -116,6 +137,7 @@ fn run_one(
     workers: usize,
     memory_limit: Option<usize>,
     profile: Option<&std::path::Path>,
+    cluster: Option<&Cluster>,
 ) -> crate::Result<Row> {
     let t0 = Instant::now();
     let docs = documents_copies(&cfg.files, copies);
@@ -176,6 +198,9 @@ fn run_one(
         Ok(a)
     });
     let scores: Delayed<Hits> = b.delayed(total);
+    // On a cluster only process 0 writes the profile (it sees every
+    // process's tasks).
+    let profile = profile.filter(|_| cluster.is_none_or(|c| c.config().process() == 0));
     let prof = dklearn_executor::Profiler::new();
     let rprof = dklearn_executor::ResourceProfiler::new(std::time::Duration::from_millis(20));
     // The task profiler always runs: it counts the bytes spilled.
@@ -190,14 +215,29 @@ fn run_one(
         crate::data::workspace_root()
             .join(format!("target/dklearn/spill/scale-{}", std::process::id())),
     )?;
-    let sched = match memory_limit {
-        Some(_) => scheduler(workers, memory_limit).spill_dir(base.path()),
-        None => scheduler(workers, None),
+    let computed = match cluster {
+        Some(c) => {
+            // Every value may cross: the library's types and this graph's
+            // own (the per-chunk hits).
+            install_codecs();
+            dklearn_graph::Codecs::install_global(|c| {
+                c.register::<Hits>();
+            });
+            (&n_docs, &n_train, &scores).compute_with(c, &callbacks)
+        }
+        None => {
+            let sched = match memory_limit {
+                Some(_) => scheduler(workers, memory_limit).spill_dir(base.path()),
+                None => scheduler(workers, None),
+            };
+            (&n_docs, &n_train, &scores).compute_with(&sched, &callbacks)
+        }
     };
-    let (n_docs, n_train, (h1, h2, n_test)) = (&n_docs, &n_train, &scores)
-        .compute_with(&sched, &callbacks)
-        .map_err(|e| e.to_string())?;
+    let (n_docs, n_train, (h1, h2, n_test)) = computed.map_err(|e| e.to_string())?;
     let (spilled, unspilled) = prof.spill_bytes();
+    // Process 0's profiler sees every process's tasks and what they sent.
+    let sent: u64 = prof.results().iter().map(|r| r.bytes_sent).sum();
+    let processes = cluster.map_or(1, |c| c.config().processes());
     if let Some(path) = profile {
         // A diagnostic: failing to write it is a warning, not a lost run.
         let written = crate::write_temp(path, |tmp| {
@@ -233,6 +273,9 @@ fn run_one(
         classes_given: cfg.classes,
         spilled_mb: spilled as f64 / 1e6,
         unspilled_mb: unspilled as f64 / 1e6,
+        processes,
+        workers: workers * processes,
+        sent_mb: sent as f64 / 1e6,
     })
 }
 
@@ -257,26 +300,67 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let dir = crate::data::find_reuters(args.data.as_deref())?;
     let mut cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     cfg.classes = !args.no_classes;
-    let workers = crate::workers(args.workers)?;
+    let mode = args.cluster.mode(args.workers)?;
+    if !matches!(mode, Mode::Threaded) && args.memory_limit.is_some() {
+        return Err("--memory-limit is not supported on a cluster yet".into());
+    }
     if args.one {
+        let (cluster, workers) = match mode {
+            Mode::Local(n) => {
+                let mut child = vec![
+                    "--one".to_string(),
+                    "--copies".into(),
+                    args.copies[0].to_string(),
+                    "--data".into(),
+                    dir.display().to_string(),
+                ];
+                if let Some(w) = args.workers {
+                    child.extend(["--workers".into(), w.to_string()]);
+                }
+                if args.no_classes {
+                    child.push("--no-classes".into());
+                }
+                if let Some(p) = &args.profile {
+                    child.extend(["--profile".into(), p.display().to_string()]);
+                }
+                return crate::cluster::launch(n, "scale", &child);
+            }
+            Mode::Member(c) => {
+                let threads = c.config().threads();
+                (Some(c), threads)
+            }
+            Mode::Threaded => (None, crate::workers(args.workers)?),
+        };
         let row = run_one(
             &cfg,
             args.copies[0],
             workers,
             args.memory_limit,
             args.profile.as_deref(),
+            cluster.as_ref(),
         )?;
-        println!(
-            "{}",
-            serde_json::to_string(&row).map_err(|e| e.to_string())?
-        );
+        // Only process 0 of a cluster reports.
+        if cluster.as_ref().is_none_or(|c| c.config().process() == 0) {
+            println!(
+                "{}",
+                serde_json::to_string(&row).map_err(|e| e.to_string())?
+            );
+        }
         return Ok(());
     }
+    let reporting = match &mode {
+        Mode::Member(c) => c.config().process() == 0,
+        _ => true,
+    };
+    let workers = match &mode {
+        Mode::Threaded => crate::workers(args.workers)?,
+        _ => args.workers.unwrap_or(1),
+    };
     let me = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     let mut rows = Vec::new();
-    if !args.json {
-        println!("| copies | documents | SGML | wall | per copy | docs/s | MB/s | peak RSS | spilled | Chained SGD | Averaged LR |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    if !args.json && reporting {
+        println!("| copies | documents | SGML | wall | per copy | docs/s | MB/s | peak RSS | spilled | processes × threads | sent | Chained SGD | Averaged LR |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     for &k in &args.copies {
         let mut cmd = Command::new(&me);
@@ -296,6 +380,14 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         if args.no_classes {
             cmd.arg("--no-classes");
         }
+        if let Some(n) = args.cluster.processes {
+            cmd.args(["--processes", &n.to_string()]);
+        }
+        if let (Some(h), Some(p)) = (&args.cluster.hostfile, args.cluster.process) {
+            cmd.arg("--hostfile")
+                .arg(h)
+                .args(["--process", &p.to_string()]);
+        }
         // Killed with us on Ctrl-C (see `crate::interrupt`).
         let out = crate::interrupt::output(&mut cmd)
             .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
@@ -306,11 +398,14 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
+        if !reporting {
+            continue;
+        }
         let row: Row = serde_json::from_slice(&out.stdout)
             .map_err(|e| format!("scale --copies {k}: unreadable output: {e}"))?;
         if !args.json {
             println!(
-                "| {} | {} | {:.0} MB | {:.2} s | {:.3} s | {:.0} | {:.0} | {:.0} MB | {:.0} MB | {:.4} | {:.4} |",
+                "| {} | {} | {:.0} MB | {:.2} s | {:.3} s | {:.0} | {:.0} | {:.0} MB | {:.0} MB | {} × {} | {:.1} MB | {:.4} | {:.4} |",
                 row.copies,
                 row.docs,
                 row.bytes as f64 / 1e6,
@@ -320,17 +415,93 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 row.mb_per_s,
                 row.peak_rss_mb,
                 row.spilled_mb,
+                row.processes,
+                row.workers / row.processes.max(1),
+                row.sent_mb,
                 row.chained_sgd,
                 row.averaged_lr
             );
         }
         rows.push(row);
     }
-    if args.json {
+    if args.json && reporting {
         crate::outln!(
             "{}",
             serde_json::to_string(&rows).map_err(|e| e.to_string())?
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dklearn_cluster::Config;
+    use std::net::TcpListener;
+
+    /// Four small SGML files (one chunk each) of acquisition and grain stories.
+    fn corpus(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("dklearn-scale-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..4 {
+            let mut s = String::new();
+            for i in 0..30 {
+                let id = f * 30 + i + 1;
+                let (topic, body) = if (i + f) % 3 == 0 {
+                    ("<D>grain</D>", "wheat harvest tonnes exports")
+                } else {
+                    ("<D>acq</D>", "agreed to acquire the stake merger")
+                };
+                s.push_str(&format!(
+                    "<REUTERS TOPICS=\"YES\" NEWID=\"{id}\">\n<TOPICS>{topic}</TOPICS>\n\
+                     <TEXT><TITLE>DOC {id}</TITLE><BODY>{body} {id} {i}</BODY></TEXT>\n</REUTERS>\n"
+                ));
+            }
+            std::fs::write(dir.join(format!("reut2-{f:03}.sgm")), s).unwrap();
+        }
+        dir
+    }
+
+    /// `scale --processes 2` computes the same row as the threaded run
+    /// (two copies of the corpus; the processes are threads of this test).
+    #[test]
+    fn two_processes_give_the_threaded_scores() {
+        let dir = corpus("cluster");
+        let cfg = JobConfig::new(&dir, "acq", 0).unwrap();
+        let threaded = run_one(&cfg, 2, 2, None, None, None).unwrap();
+        let addrs: Vec<String> = (0..2)
+            .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().to_string())
+            .collect();
+        let rows: Vec<Row> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|p| {
+                    let (cfg, addrs) = (&cfg, addrs.clone());
+                    s.spawn(move || {
+                        let c = Cluster::new(
+                            Config::cluster(1, p, addrs)
+                                .unwrap()
+                                .connect_timeout(std::time::Duration::from_secs(20)),
+                        );
+                        run_one(cfg, 2, 1, None, None, Some(&c)).unwrap()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = &rows[0];
+        assert_eq!((r.processes, r.workers), (2, 2));
+        assert_eq!(
+            (r.docs, r.n_train, r.n_test),
+            (threaded.docs, threaded.n_train, threaded.n_test)
+        );
+        assert_eq!(r.chained_sgd.to_bits(), threaded.chained_sgd.to_bits());
+        assert_eq!(r.averaged_lr.to_bits(), threaded.averaged_lr.to_bits());
+        assert!(r.sent_mb > 0.0, "the chain crosses once");
+        assert_eq!(threaded.sent_mb, 0.0);
+    }
 }

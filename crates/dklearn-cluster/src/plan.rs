@@ -13,8 +13,13 @@ pub(crate) struct Plan<'g> {
     pub deps: Vec<Vec<u32>>,
     /// Dependents of each task, with multiplicity, ascending.
     pub dependents: Vec<Vec<u32>>,
-    /// The process that runs each task.
+    /// The process that runs each task (for a literal, nominally 0: see
+    /// `literal`).
     pub home: Vec<u32>,
+    /// Literal tasks (constants of the graph, which every process built
+    /// alike): computed by every process that reads them (and by process 0,
+    /// which reports them), never sent.
+    pub literal: Vec<bool>,
     /// The processes (other than `home`) that need each value, ascending.
     pub send_to: Vec<Vec<u32>>,
     /// Requested keys' indices, in request order.
@@ -32,7 +37,11 @@ const REDUCED: u64 = 1;
 impl<'g> Plan<'g> {
     /// Placement rule (deterministic, from the graph and the process count):
     ///
-    /// - leaves (tasks with no inputs) in priority order are cut into `p`
+    /// - literals (data put in the graph: parameters, an estimator to fit,
+    ///   the file names of a partition) are computed wherever they are read
+    ///   and never cross; they weigh nothing below;
+    /// - roots (tasks whose inputs are all literals, e.g. reading a
+    ///   partition) in priority order are cut into `p`
     ///   contiguous ranges of (nearly) equal length, range `i` on process `i`;
     ///   the priority order is depth-first from the requested keys, so for a
     ///   graph over chunks it is chunk order and a chain over the chunks
@@ -73,23 +82,31 @@ impl<'g> Plan<'g> {
             tasks.push(task);
             deps.push(d);
         }
-        let leaves = deps.iter().filter(|d| d.is_empty()).count();
+        let literal: Vec<bool> = tasks.iter().map(|t| t.is_literal()).collect();
+        // Inputs that are computed (not literals), per task.
+        let computed = |i: usize| deps[i].iter().filter(|&&j| !literal[j as usize]).count();
+        let roots = (0..n).filter(|&i| !literal[i] && computed(i) == 0).count();
         let mut home = vec![0u32; n];
         let mut size = vec![CHUNK; n];
-        let mut leaf = 0usize;
+        let mut root = 0usize;
         let mut weight: Vec<(u32, u64, u32)> = Vec::new();
         for i in 0..n {
-            if deps[i].is_empty() {
-                home[i] = (leaf * processes / leaves.max(1)) as u32;
-                leaf += 1;
+            if literal[i] {
+                size[i] = 0;
                 continue;
             }
-            if deps[i].len() > 1 {
+            let inputs = computed(i);
+            if inputs == 0 {
+                home[i] = (root * processes / roots.max(1)) as u32;
+                root += 1;
+                continue;
+            }
+            if inputs > 1 {
                 size[i] = REDUCED;
             }
             // (process, units, latest input index) per input process.
             weight.clear();
-            for &j in &deps[i] {
+            for &j in deps[i].iter().filter(|&&j| !literal[j as usize]) {
                 let h = home[j as usize];
                 match weight.iter_mut().find(|w| w.0 == h) {
                     Some(w) => {
@@ -113,6 +130,9 @@ impl<'g> Plan<'g> {
         }
         let mut send_to = vec![Vec::new(); n];
         for i in 0..n {
+            if literal[i] {
+                continue;
+            }
             let mut to: Vec<u32> = if is_wanted[i] {
                 (0..processes as u32).collect()
             } else {
@@ -129,6 +149,7 @@ impl<'g> Plan<'g> {
             deps,
             dependents,
             home,
+            literal,
             send_to,
             wanted,
             is_wanted,
@@ -160,7 +181,9 @@ impl<'g> Plan<'g> {
 
 /// Where each task of what `keys` need runs on a cluster of `processes`
 /// processes: (key, process), in priority order. Every process of a
-/// [`Cluster`](crate::Cluster) computes exactly this placement.
+/// [`Cluster`](crate::Cluster) computes exactly this placement. A literal
+/// (a [`Task::literal`]) is listed on process 0, which always computes it;
+/// every other process that reads it computes it too (it never crosses).
 pub fn placement(
     graph: &Graph,
     keys: &[Key],
@@ -221,5 +244,35 @@ mod tests {
         // The requested model goes to the two other processes.
         let last = plan.order.iter().position(|x| x == &k("m5")).unwrap();
         assert_eq!(plan.send_to[last], [0, 1]);
+    }
+
+    /// Literals (an estimator, the classes, a partition's file names) are
+    /// read where they are needed: they neither take a place in the root
+    /// ranges nor pull a chain step to another process.
+    #[test]
+    fn literals_are_local_and_never_sent() {
+        let lit = || Task::literal(Arc::new(0i64));
+        let mut g = Graph::new();
+        g.insert(k("est"), lit());
+        let mut prev = "est".to_string();
+        for c in 0..4 {
+            g.insert(k(&format!("files{c}")), lit());
+            g.insert(k(&format!("read{c}")), task(&[&format!("files{c}")]));
+            let m = format!("m{c}");
+            g.insert(k(&m), task(&[&prev, &format!("read{c}")]));
+            prev = m;
+        }
+        let plan = Plan::new(&g, &[k("m3")], 2).unwrap();
+        let at = |s: &str| plan.order.iter().position(|x| x == &k(s)).unwrap();
+        let homes: Vec<u32> = (0..4).map(|c| plan.home[at(&format!("read{c}"))]).collect();
+        assert_eq!(homes, [0, 0, 1, 1]);
+        // The first step runs with its chunk, not with the estimator.
+        assert_eq!(plan.home[at("m0")], 0);
+        assert!(plan.literal[at("est")] && plan.send_to[at("est")].is_empty());
+        assert!(plan.send_to[at("files2")].is_empty());
+        let crossings = (0..3)
+            .filter(|c| plan.home[at(&format!("m{c}"))] != plan.home[at(&format!("m{}", c + 1))])
+            .count();
+        assert_eq!(crossings, 1);
     }
 }

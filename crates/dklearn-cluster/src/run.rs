@@ -5,12 +5,12 @@ use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam::channel::{self, Receiver, Sender};
 use dklearn_graph::{
-    finish_callbacks, start_callbacks, Callback, Codecs, Error, Graph, Key, Scheduler, TaskError,
-    Value,
+    finish_callbacks, start_callbacks, Callback, ClusterLayout, Codecs, Error, Graph, Key,
+    RemoteTask, Scheduler, TaskError, Value,
 };
 use parking_lot::Mutex;
 use timely::communication::allocator::thread::ThreadBuilder;
@@ -34,8 +34,10 @@ type Msg = (u64, u8, u32, Vec<u8>);
 const KIND_VALUE: u8 = 0;
 /// The payload is the failure message of the task.
 const KIND_FAILED: u8 = 1;
-/// To process 0: the task finished (payload: the global worker, u32 LE),
-/// so its callbacks (the progress bar) count every process's tasks.
+/// To process 0: the task finished, so its callbacks (the progress bar, the
+/// profiler) see every process's tasks. Payload, little-endian: the global
+/// worker (u32), start and end in microseconds from the sender's start of
+/// run (u64 each), bytes its value sent (u64); see [`done_payload`].
 const KIND_DONE: u8 = 2;
 
 /// What one process sent and received in the last run (see
@@ -258,6 +260,23 @@ impl Scheduler for Cluster {
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;
             start_callbacks(callbacks, &culled, keys)?;
+            let layout = ClusterLayout {
+                process: cfg.process(),
+                processes: cfg.processes(),
+                threads: cfg.threads(),
+            };
+            let told = catch_unwind(AssertUnwindSafe(|| {
+                for cb in callbacks {
+                    cb.layout(&layout);
+                }
+            }));
+            if let Err(p) = told {
+                let _ = finish_callbacks(callbacks, false);
+                return Err(Error::scheduler(format!(
+                    "a callback panicked in layout: {}",
+                    TaskError::from_panic(&*p).into_message()
+                )));
+            }
         }
         let outcome = self.run(&plan, round, callbacks);
         let finished = finish_callbacks(callbacks, outcome.is_ok());
@@ -278,6 +297,9 @@ impl Cluster {
         let me = cfg.process() as u32;
         let p = cfg.processes();
         let links = net::connect(cfg, plan.fingerprint(round)).map_err(Error::scheduler)?;
+        // Every process passes the handshake together: task times are
+        // offsets from here, so process 0 can place remote tasks on its clock.
+        let origin = Instant::now();
         let (sig_tx, sig_rx) = channel::unbounded::<Signal>();
         let control = Control::start(links.control, cfg.heartbeat_bound(), sig_tx)
             .map_err(Error::scheduler)?;
@@ -332,7 +354,7 @@ impl Cluster {
                 return Err(Error::scheduler(format!("starting timely: {e}")));
             }
         };
-        let mut state = State::new(plan, me, cfg.threads());
+        let mut state = State::new(plan, me, cfg.threads(), origin);
         let codecs: Arc<Codecs> = self.codecs.clone().unwrap_or_else(Codecs::global);
         let codecs = &*codecs;
         let outcome = std::thread::scope(|s| {
@@ -347,6 +369,7 @@ impl Cluster {
                     while let Ok(mut job) = job_rx.recv() {
                         let i = job.index as usize;
                         let key = &plan.order[i];
+                        let started = Instant::now();
                         // A panicking callback fails this task (and so the
                         // run), like a panicking task; it never kills the thread.
                         let pre = catch_unwind(AssertUnwindSafe(|| {
@@ -371,8 +394,16 @@ impl Cluster {
                             Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
                         };
                         let ok = r.is_ok();
+                        let sent = match &r {
+                            Ok((_, bytes)) if *bytes > 0 => Some(*bytes),
+                            _ => None,
+                        };
+                        let destinations = plan.send_to[i].len();
                         let post = catch_unwind(AssertUnwindSafe(|| {
                             for cb in callbacks {
+                                if let Some(bytes) = sent {
+                                    cb.sent(key, worker, bytes, destinations);
+                                }
                                 cb.posttask(key, worker, ok);
                             }
                         }));
@@ -383,9 +414,11 @@ impl Cluster {
                                 TaskError::from_panic(&*p).into_message()
                             )),
                         };
-                        if r.is_ok() && me != 0 {
-                            let w = (worker as u32).to_le_bytes().to_vec();
-                            let _ = out_tx.send((0, KIND_DONE, job.index, w));
+                        // Process 0 computes every literal itself.
+                        if r.is_ok() && me != 0 && !plan.literal[i] {
+                            let bytes = sent.unwrap_or(0) * destinations as u64;
+                            let payload = done_payload(worker, origin, started, bytes);
+                            let _ = out_tx.send((0, KIND_DONE, job.index, payload));
                             comm.wake();
                         }
                         if ev_tx.send(Event::Done(job.index, r)).is_err() {
@@ -454,6 +487,32 @@ impl Cluster {
     }
 }
 
+/// A `KIND_DONE` payload: the worker, the task's start and end (now) as
+/// microseconds from this process's `origin`, and the bytes it sent.
+fn done_payload(worker: usize, origin: Instant, started: Instant, bytes_sent: u64) -> Vec<u8> {
+    let micros = |t: Instant| t.saturating_duration_since(origin).as_micros() as u64;
+    let mut p = Vec::with_capacity(28);
+    p.extend_from_slice(&(worker as u32).to_le_bytes());
+    p.extend_from_slice(&micros(started).to_le_bytes());
+    p.extend_from_slice(&micros(Instant::now()).to_le_bytes());
+    p.extend_from_slice(&bytes_sent.to_le_bytes());
+    p
+}
+
+/// Reads a [`done_payload`]: (worker, start µs, end µs, bytes sent).
+fn read_done_payload(p: &[u8]) -> Option<(usize, u64, u64, u64)> {
+    let p: &[u8; 28] = p.try_into().ok()?;
+    let (w, rest) = p.split_at(4);
+    let (a, rest) = rest.split_at(8);
+    let (b, c) = rest.split_at(8);
+    Some((
+        u32::from_le_bytes(w.try_into().ok()?) as usize,
+        u64::from_le_bytes(a.try_into().ok()?),
+        u64::from_le_bytes(b.try_into().ok()?),
+        u64::from_le_bytes(c.try_into().ok()?),
+    ))
+}
+
 /// Joins timely's threads on a helper thread, waiting at most `bound`.
 fn join_bounded<T: Send + 'static>(
     guards: timely::communication::WorkerGuards<T>,
@@ -509,7 +568,15 @@ struct State<'p, 'g> {
     values: Vec<Option<Value>>,
     pending: Vec<u32>,
     local_reads: Vec<u32>,
+    /// Ready roots (tasks with no inputs, or only literal ones), by
+    /// priority: a new chunk is opened in priority order.
     ready: BinaryHeap<Reverse<u32>>,
+    /// Tasks made ready by a value that just arrived (computed here or
+    /// received), highest priority on top: run before any new leaf, so a
+    /// chunk's chain of tasks is finished before another chunk is opened
+    /// (the threaded scheduler's depth-first rule; without it a process
+    /// parses every leaf it owns before using any, holding them all).
+    deep: Vec<u32>,
     running: usize,
     my_tasks_left: usize,
     wanted_missing: usize,
@@ -517,17 +584,31 @@ struct State<'p, 'g> {
     sent: Vec<SentValue>,
     values_received: usize,
     bytes_received: u64,
+    /// This process's start of run (see `KIND_DONE`).
+    origin: Instant,
 }
 
 impl<'p, 'g> State<'p, 'g> {
-    fn new(plan: &'p Plan<'g>, me: u32, threads: usize) -> State<'p, 'g> {
+    fn new(plan: &'p Plan<'g>, me: u32, threads: usize, origin: Instant) -> State<'p, 'g> {
         let n = plan.order.len();
         let mut pending = vec![0u32; n];
         let mut local_reads = vec![0u32; n];
         let mut ready = BinaryHeap::new();
         let mut my_tasks_left = 0;
+        let mut deep = Vec::new();
         for (i, (deps, &home)) in plan.deps.iter().zip(&plan.home).enumerate() {
-            if home != me {
+            let mine = if plan.literal[i] {
+                // Every reader's process computes a literal; process 0
+                // always does (it reports every task to the callbacks).
+                me == 0
+                    || plan.is_wanted[i]
+                    || plan.dependents[i]
+                        .iter()
+                        .any(|&d| plan.home[d as usize] == me)
+            } else {
+                home == me
+            };
+            if !mine {
                 continue;
             }
             my_tasks_left += 1;
@@ -535,7 +616,10 @@ impl<'p, 'g> State<'p, 'g> {
             for &j in deps {
                 local_reads[j as usize] += 1;
             }
-            if deps.is_empty() {
+            if plan.literal[i] {
+                // Cheap, and a chain may wait on it: first.
+                deep.push(i as u32);
+            } else if deps.is_empty() {
                 ready.push(Reverse(i as u32));
             }
         }
@@ -550,6 +634,7 @@ impl<'p, 'g> State<'p, 'g> {
             pending,
             local_reads,
             ready,
+            deep,
             running: 0,
             my_tasks_left,
             wanted_missing: wanted.len(),
@@ -557,6 +642,7 @@ impl<'p, 'g> State<'p, 'g> {
             sent: Vec::new(),
             values_received: 0,
             bytes_received: 0,
+            origin,
         }
     }
 
@@ -572,19 +658,32 @@ impl<'p, 'g> State<'p, 'g> {
         if self.local_reads[j] > 0 || self.plan.is_wanted[j] {
             self.values[j] = Some(v);
         }
+        // Dependents are ascending: push in reverse so the first is on top.
+        let mark = self.deep.len();
         for &d in &self.plan.dependents[j] {
             if self.plan.home[d as usize] == self.me {
                 self.pending[d as usize] -= 1;
                 if self.pending[d as usize] == 0 {
-                    self.ready.push(Reverse(d));
+                    if self.plan.literal[j] {
+                        // A root (all its inputs literals): a new chunk,
+                        // opened in priority order.
+                        self.ready.push(Reverse(d));
+                    } else {
+                        self.deep.push(d);
+                    }
                 }
             }
         }
+        self.deep[mark..].reverse();
     }
 
     fn dispatch(&mut self, jobs: &Sender<Job>) -> Result<(), Error> {
         while self.running < self.threads {
-            let Some(Reverse(i)) = self.ready.pop() else {
+            let Some(i) = self
+                .deep
+                .pop()
+                .or_else(|| self.ready.pop().map(|Reverse(i)| i))
+            else {
                 break;
             };
             let mut inputs = Vec::with_capacity(self.plan.deps[i as usize].len());
@@ -766,18 +865,27 @@ impl<'p, 'g> State<'p, 'g> {
         }
     }
 
-    /// Another process finished task `i` on worker `bytes` (process 0
-    /// only): its `posttask` here, so a progress bar counts it. A callback
-    /// that panics here is ignored (the task itself succeeded).
+    /// Another process finished task `i` (process 0 only; `bytes` is a
+    /// [`done_payload`]): reported to the callbacks as a
+    /// [`RemoteTask`], so a progress bar counts it and a profiler draws it.
+    /// A callback that panics here is ignored (the task itself succeeded).
     fn remote_done(&self, callbacks: &[&dyn Callback], i: u32, bytes: &[u8]) {
-        let (Some(key), Ok(w)) = (self.plan.order.get(i as usize), <[u8; 4]>::try_from(bytes))
+        let (Some(key), Some((worker, start, end, bytes_sent))) =
+            (self.plan.order.get(i as usize), read_done_payload(bytes))
         else {
             return;
         };
-        let worker = u32::from_le_bytes(w) as usize;
+        let at = |us: u64| self.origin + Duration::from_micros(us);
+        let task = RemoteTask {
+            key,
+            worker,
+            started: at(start),
+            ended: at(end.max(start)),
+            bytes_sent,
+        };
         let _ = catch_unwind(AssertUnwindSafe(|| {
             for cb in callbacks {
-                cb.posttask(key, worker, true);
+                cb.remote_task(&task);
             }
         }));
     }

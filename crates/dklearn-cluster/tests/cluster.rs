@@ -45,7 +45,13 @@ fn random_graph(seed: u64) -> (Graph, Vec<Key>) {
         let deps: Vec<Key> = (0..nd).map(|_| k(r.below(i as u64) as usize)).collect();
         if deps.is_empty() {
             if r.below(2) == 0 {
-                g.insert(k(i), Task::literal(Arc::new(r.next() as i64 >> 8)));
+                // A computed leaf (placed by range) or, below, a literal
+                // (computed wherever it is read).
+                let x = r.next() as i64 >> 8;
+                g.insert(
+                    k(i),
+                    Task::new(vec![], move |_: &[Value]| Ok(Arc::new(x) as Value)),
+                );
             } else {
                 let v: Vec<f64> = (0..r.below(50))
                     .map(|_| (r.next() >> 11) as f64 * 1e-3)
@@ -109,9 +115,11 @@ fn show(vals: &[Value]) -> String {
 fn slow_chain(step: Duration) -> (Graph, Vec<Key>) {
     let mut g = Graph::new();
     for c in 0..12 {
+        // Computed leaves (a literal is computed wherever it is read, so a
+        // chain over literals would never leave process 0).
         g.insert(
             Key::from_string(format!("x{c}")),
-            Task::literal(Arc::new(c as i64)),
+            Task::new(vec![], move |_: &[Value]| Ok(Arc::new(c as i64) as Value)),
         );
         let deps = if c == 0 {
             vec![Key::from_string("x0")]
@@ -450,4 +458,43 @@ fn process_0_callbacks_count_every_process_tasks() {
     assert_eq!(counts[0].0.load(Ordering::SeqCst), 24);
     let others = counts[1].0.load(Ordering::SeqCst) + counts[2].0.load(Ordering::SeqCst);
     assert_eq!(others, 16);
+}
+
+#[test]
+fn process_0_profile_has_a_row_per_process_with_bytes_sent() {
+    use dklearn_executor::Profiler;
+    let addrs = free_ports(3);
+    let profs: Vec<Profiler> = (0..3).map(|_| Profiler::new()).collect();
+    let sent: Vec<u64> = std::thread::scope(|s| {
+        let runs: Vec<_> = profs
+            .iter()
+            .enumerate()
+            .map(|(i, prof)| {
+                let addrs = addrs.clone();
+                s.spawn(move || {
+                    let cfg = Config::cluster(2, i, addrs)
+                        .unwrap()
+                        .connect_timeout(Duration::from_secs(20));
+                    let (g, keys) = slow_chain(Duration::ZERO);
+                    let c = Cluster::new(cfg);
+                    c.get(&g, &keys, &[prof]).unwrap();
+                    c.last_report().unwrap().bytes_sent()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let r = profs[0].results();
+    assert_eq!(r.len(), 24, "process 0 records every process's tasks");
+    for (p, &sent_p) in sent.iter().enumerate() {
+        let mine: Vec<_> = r.iter().filter(|r| r.process == p).collect();
+        assert!(!mine.is_empty(), "no task of process {p}");
+        // Global workers: process p has workers 2p and 2p+1.
+        assert!(mine.iter().all(|r| r.worker / 2 == p && r.end >= r.start));
+        let bytes: u64 = mine.iter().map(|r| r.bytes_sent).sum();
+        assert_eq!(bytes, sent_p, "bytes sent by process {p}");
+    }
+    assert!(sent.iter().sum::<u64>() > 0, "the chain crosses processes");
+    // The other processes record only their own tasks.
+    assert!(profs[1].results().iter().all(|r| r.process == 1));
 }

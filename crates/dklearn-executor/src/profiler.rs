@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use dklearn_graph::{Callback, Graph, Key, SpillEvent, SpillKind};
+use dklearn_graph::{Callback, ClusterLayout, Graph, Key, RemoteTask, SpillEvent, SpillKind};
 use parking_lot::Mutex;
 
 /// One task's run, as recorded by [`Profiler`].
@@ -15,8 +15,14 @@ use parking_lot::Mutex;
 pub struct TaskRecord {
     /// The task's key.
     pub key: Key,
-    /// The worker that ran it (0 for a sequential scheduler).
+    /// The worker that ran it (0 for a sequential scheduler; on a cluster,
+    /// the global worker number).
     pub worker: usize,
+    /// The process that ran it (0 unless the run spanned a cluster).
+    pub process: usize,
+    /// Bytes its value sent to other processes: encoded size × destinations
+    /// (0 unless the run spanned a cluster).
+    pub bytes_sent: u64,
     /// When it started, from the profiler's origin.
     pub start: Duration,
     /// When it ended, from the profiler's origin (`end >= start`).
@@ -59,9 +65,12 @@ pub struct SpillRecord {
 #[derive(Default)]
 struct State {
     origin: Option<Instant>,
-    /// The task each worker is running, with its start (workers run one task
-    /// at a time, so a slot per worker pairs `pretask` with `posttask`).
-    running: Vec<Option<(Key, Instant)>>,
+    /// The task each worker is running, with its start and the bytes its
+    /// value sent (workers run one task at a time, so a slot per worker
+    /// pairs `pretask` with `sent` and `posttask`).
+    running: Vec<Option<(Key, Instant, u64)>>,
+    /// Set by a cluster scheduler: maps workers to processes.
+    layout: Option<ClusterLayout>,
     results: Vec<TaskRecord>,
     spills: Vec<SpillRecord>,
 }
@@ -152,21 +161,24 @@ impl Callback for Profiler {
         if s.running.len() <= worker {
             s.running.resize(worker + 1, None);
         }
-        s.running[worker] = Some((key.clone(), now));
+        s.running[worker] = Some((key.clone(), now, 0));
     }
 
     fn posttask(&self, key: &Key, worker: usize, ok: bool) {
         let now = Instant::now();
         let mut s = self.state.lock();
         let origin = *s.origin.get_or_insert(now);
-        let started = match s.running.get_mut(worker).and_then(Option::take) {
-            Some((k, t)) if &k == key => t,
+        let (started, bytes_sent) = match s.running.get_mut(worker).and_then(Option::take) {
+            Some((k, t, b)) if &k == key => (t, b),
             // A posttask without its pretask: record a zero-length task.
-            _ => now,
+            _ => (now, 0),
         };
+        let process = s.layout.map_or(0, |l| l.process_of(worker));
         s.results.push(TaskRecord {
             key: key.clone(),
             worker,
+            process,
+            bytes_sent,
             start: started.saturating_duration_since(origin),
             end: now.saturating_duration_since(origin),
             ok,
@@ -175,6 +187,34 @@ impl Callback for Profiler {
 
     fn spill(&self, event: &SpillEvent<'_>) {
         self.record_spill(event);
+    }
+
+    fn layout(&self, layout: &ClusterLayout) {
+        self.state.lock().layout = Some(*layout);
+    }
+
+    fn sent(&self, key: &Key, worker: usize, bytes: u64, destinations: usize) {
+        let mut s = self.state.lock();
+        if let Some(Some((k, _, b))) = s.running.get_mut(worker) {
+            if k == key {
+                *b += bytes * destinations as u64;
+            }
+        }
+    }
+
+    fn remote_task(&self, t: &RemoteTask<'_>) {
+        let mut s = self.state.lock();
+        let origin = *s.origin.get_or_insert(t.started);
+        let process = s.layout.map_or(0, |l| l.process_of(t.worker));
+        s.results.push(TaskRecord {
+            key: t.key.clone(),
+            worker: t.worker,
+            process,
+            bytes_sent: t.bytes_sent,
+            start: t.started.saturating_duration_since(origin),
+            end: t.ended.saturating_duration_since(origin),
+            ok: true,
+        });
     }
 }
 
@@ -195,11 +235,17 @@ impl Profiler {
 }
 
 impl fmt::Debug for Profiler {
-    /// `Profiler(tasks=12, workers=2)`.
+    /// `Profiler(tasks=12, workers=2)`, and on a cluster
+    /// `Profiler(tasks=12, workers=4, processes=2, bytes_sent=6291456)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.state.lock();
         let workers = s.results.iter().map(|r| r.worker + 1).max().unwrap_or(0);
-        write!(f, "Profiler(tasks={}, workers={workers})", s.results.len())
+        write!(f, "Profiler(tasks={}, workers={workers}", s.results.len())?;
+        if let Some(l) = s.layout {
+            let sent: u64 = s.results.iter().map(|r| r.bytes_sent).sum();
+            write!(f, ", processes={}, bytes_sent={sent}", l.processes)?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -236,5 +282,40 @@ mod tests {
         let r = p.results();
         assert_eq!(r[0].duration(), Duration::ZERO);
         assert_eq!(r[0].worker, 3);
+    }
+
+    #[test]
+    fn cluster_records_carry_process_and_bytes() {
+        let p = Profiler::new();
+        p.start(&Graph::new(), &[]);
+        p.layout(&ClusterLayout {
+            process: 0,
+            processes: 2,
+            threads: 2,
+        });
+        let a = Key::from_string("a");
+        p.pretask(&a, 1);
+        p.sent(&a, 1, 100, 1);
+        p.sent(&Key::from_string("other"), 1, 7, 1);
+        p.posttask(&a, 1, true);
+        let t0 = Instant::now();
+        let b = Key::from_string("b");
+        p.remote_task(&RemoteTask {
+            key: &b,
+            worker: 3,
+            started: t0,
+            ended: t0 + Duration::from_millis(5),
+            bytes_sent: 2 * 40,
+        });
+        let r = p.results();
+        let a_rec = r.iter().find(|r| r.name() == "a").unwrap();
+        assert_eq!((a_rec.process, a_rec.worker, a_rec.bytes_sent), (0, 1, 100));
+        let b_rec = r.iter().find(|r| r.name() == "b").unwrap();
+        assert_eq!((b_rec.process, b_rec.worker, b_rec.bytes_sent), (1, 3, 80));
+        assert_eq!(b_rec.duration(), Duration::from_millis(5));
+        assert_eq!(
+            format!("{p:?}"),
+            "Profiler(tasks=2, workers=4, processes=2, bytes_sent=180)"
+        );
     }
 }

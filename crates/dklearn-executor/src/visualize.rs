@@ -193,6 +193,18 @@ fn summary(panels: &[Panel]) -> String {
                 if failed > 0 {
                     let _ = write!(s, ", {failed} failed");
                 }
+                let processes = r.iter().map(|r| r.process + 1).max().unwrap_or(0);
+                if processes > 1 {
+                    let per: Vec<String> = (0..processes)
+                        .map(|p| {
+                            let mine = r.iter().filter(|r| r.process == p);
+                            let (n, sent) =
+                                mine.fold((0, 0u64), |(n, b), r| (n + 1, b + r.bytes_sent));
+                            format!("p{p} {n} tasks, {:.2} MB sent", sent as f64 / 1e6)
+                        })
+                        .collect();
+                    let _ = write!(s, ", on {processes} processes ({})", per.join("; "));
+                }
                 if !sp.is_empty() {
                     let total = |k: SpillKind| {
                         let r: Vec<&SpillRecord> = sp.iter().filter(|r| r.kind == k).collect();
@@ -253,25 +265,41 @@ fn gantt(
         .map(|(i, n)| (*n, PALETTE[i % PALETTE.len()]))
         .collect();
     let workers = workers.max(spills.iter().map(|r| r.worker + 1).max().unwrap_or(0));
+    // On a cluster, rows are labelled with their process too (a worker's
+    // process is that of any task it ran).
+    let mut process_of: Vec<Option<usize>> = vec![None; workers];
+    for r in records {
+        process_of[r.worker].get_or_insert(r.process);
+    }
+    let cluster = records.iter().any(|r| r.process > 0);
     let plot_h = ROW_H * workers as f64;
     let spill_rows = if spills.is_empty() { 0.0 } else { 2.0 };
     let legend_h = 20.0 * (by_name.len() as f64 + spill_rows) + 24.0;
     let height = TOP + (plot_h + AXIS_H).max(legend_h) + 10.0;
     let _ = writeln!(
         svg,
-        r#"<g class="gantt"><text x="{LEFT}" y="{}" font-weight="bold">Tasks by worker</text>"#,
-        y0 + 18.0
+        r#"<g class="gantt"><text x="{LEFT}" y="{}" font-weight="bold">{}</text>"#,
+        y0 + 18.0,
+        if cluster {
+            "Tasks by process (p) and worker (w)"
+        } else {
+            "Tasks by worker"
+        }
     );
     let top = y0 + TOP;
     let _ = writeln!(
         svg,
         r##"<rect x="{LEFT}" y="{top}" width="{PLOT_W}" height="{plot_h}" fill="#fafafa" stroke="#bbb"/>"##
     );
-    for w in 0..workers {
+    for (w, process) in process_of.iter().enumerate() {
         let y = top + ROW_H * w as f64;
+        let label = match process {
+            Some(p) if cluster => format!("p{p} · w{w}"),
+            _ => format!("worker {w}"),
+        };
         let _ = writeln!(
             svg,
-            r#"<text x="{}" y="{}" text-anchor="end">worker {w}</text>"#,
+            r#"<text x="{}" y="{}" text-anchor="end">{label}</text>"#,
             LEFT - 8.0,
             y + ROW_H / 2.0 + 4.0
         );
@@ -288,13 +316,26 @@ fn gantt(
         };
         let _ = writeln!(
             svg,
-            r#"<rect class="task" x="{x0:.2}" y="{y:.1}" width="{:.2}" height="{:.1}" fill="{fill}"{stroke}><title>{}&#10;{}{} on worker {}</title></rect>"#,
+            r#"<rect class="task" x="{x0:.2}" y="{y:.1}" width="{:.2}" height="{:.1}" fill="{fill}"{stroke}><title>{}&#10;{}{} on {}worker {}{}</title></rect>"#,
             (x1 - x0).max(0.5),
             ROW_H - 6.0,
             xml_escape(r.key.as_str()),
             format_duration(r.duration().as_secs_f64()),
             if r.ok { "" } else { " (failed)" },
-            r.worker
+            if cluster {
+                format!("process {} ", r.process)
+            } else {
+                String::new()
+            },
+            r.worker,
+            if r.bytes_sent > 0 {
+                format!(
+                    "&#10;sent {:.3} MB to other processes",
+                    r.bytes_sent as f64 / 1e6
+                )
+            } else {
+                String::new()
+            }
         );
     }
     // Spills and unspills: their own thin bars along the bottom of the
@@ -597,5 +638,37 @@ mod tests {
         let html = render_html(&[]);
         assert!(html.contains("nothing to show"));
         assert!(html.contains("no profiles"));
+    }
+
+    #[test]
+    fn cluster_rows_name_process_and_bytes() {
+        use dklearn_graph::{Callback, ClusterLayout, Key, RemoteTask};
+        use std::time::{Duration, Instant};
+        let p = Profiler::new();
+        p.layout(&ClusterLayout {
+            process: 0,
+            processes: 2,
+            threads: 1,
+        });
+        let a = Key::from_string("fit-a");
+        p.pretask(&a, 0);
+        p.sent(&a, 0, 2_000_000, 1);
+        p.posttask(&a, 0, true);
+        let t = Instant::now();
+        p.remote_task(&RemoteTask {
+            key: &Key::from_string("fit-b"),
+            worker: 1,
+            started: t,
+            ended: t + Duration::from_millis(3),
+            bytes_sent: 0,
+        });
+        let html = render_html(&[Profile::Tasks(&p)]);
+        assert!(html.contains("Tasks by process (p) and worker (w)"));
+        assert!(html.contains(">p0 · w0<") && html.contains(">p1 · w1<"));
+        assert!(html.contains("on process 1 worker 1"));
+        assert!(html.contains("sent 2.000 MB to other processes"));
+        assert!(
+            html.contains("on 2 processes (p0 1 tasks, 2.00 MB sent; p1 1 tasks, 0.00 MB sent)")
+        );
     }
 }

@@ -38,7 +38,8 @@ pub use crate::error::{Error, ErrorKind};
 pub use crate::graph::Graph;
 pub use crate::key::Key;
 pub use crate::scheduler::{
-    finish_callbacks, start_callbacks, Callback, Scheduler, Sequential, SpillEvent, SpillKind,
+    finish_callbacks, start_callbacks, Callback, ClusterLayout, RemoteTask, Scheduler, Sequential,
+    SpillEvent, SpillKind,
 };
 pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};

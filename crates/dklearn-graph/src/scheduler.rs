@@ -28,6 +28,67 @@ pub trait Callback: Send + Sync {
     /// A value was written to the spill directory or read back from it
     /// (it ended when this is called).
     fn spill(&self, event: &SpillEvent) {}
+    /// The run spans several processes (a cluster scheduler calls this right
+    /// after `start`): worker numbers are global, worker `w` being a thread
+    /// of process `w / layout.threads`.
+    fn layout(&self, layout: &ClusterLayout) {}
+    /// Task `key`'s value was encoded and sent to `destinations` other
+    /// processes, `bytes` to each (cluster schedulers; called on the worker
+    /// that ran the task, between its `pretask` and `posttask`).
+    fn sent(&self, key: &Key, worker: usize, bytes: u64, destinations: usize) {}
+    /// A task that ran in another process succeeded (a cluster scheduler
+    /// reports every process's tasks at process 0, so one progress bar or
+    /// profiler sees the whole run). Defaults to `posttask`, so an observer
+    /// that only counts needs nothing more.
+    fn remote_task(&self, task: &RemoteTask<'_>) {
+        self.posttask(task.key, task.worker, true);
+    }
+}
+
+/// How a run's workers are spread over processes (see [`Callback::layout`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterLayout {
+    /// The process this observer lives in.
+    pub process: usize,
+    /// Processes in the run.
+    pub processes: usize,
+    /// Worker threads per process.
+    pub threads: usize,
+}
+
+impl ClusterLayout {
+    /// The process that worker `worker` (a global worker number) belongs to.
+    ///
+    /// ```
+    /// use dklearn_graph::ClusterLayout;
+    /// let l = ClusterLayout { process: 0, processes: 3, threads: 2 };
+    /// assert_eq!(l.process_of(5), 2);
+    /// ```
+    pub fn process_of(&self, worker: usize) -> usize {
+        worker / self.threads.max(1)
+    }
+}
+
+/// A task that ran in another process, as reported to
+/// [`Callback::remote_task`].
+///
+/// Its times are the remote process's offsets from the start of its run,
+/// placed on this process's clock from the start of this process's run:
+/// processes start a run together (after the connection handshake), so the
+/// error is the handshake's skew, milliseconds; hosts' clocks are never
+/// compared.
+#[derive(Clone, Debug)]
+pub struct RemoteTask<'a> {
+    /// The task's key.
+    pub key: &'a Key,
+    /// The global worker that ran it.
+    pub worker: usize,
+    /// When it started.
+    pub started: Instant,
+    /// When it ended.
+    pub ended: Instant,
+    /// Bytes its value sent to other processes (encoded size × destinations).
+    pub bytes_sent: u64,
 }
 
 /// Whether a value went to disk or came back.
