@@ -9,9 +9,18 @@
 //! fold), a chunk's document counts once per vectorizer setting, a Tfidf fit
 //! once per (vectorizer setting, tfidf setting, fold), and only the final
 //! estimator's fit is per candidate and fold. Candidates are ordered so that
-//! those sharing a prefix run close together (the scheduler's depth-first
-//! priorities follow the requested order), which frees shared intermediates
-//! early.
+//! those sharing a prefix come together in priority order, and each
+//! (candidate, fold) chain before the next: run on a scheduler that follows
+//! the priorities strictly (`dklearn_executor::Threaded::strict_priority`),
+//! a search holds one prefix's features and about one model per worker, and
+//! frees the prefix's features before the next prefix's are made. (The
+//! threaded scheduler's default runs each worker's own ready tasks first,
+//! which advances every chain as each partition arrives: the same scores,
+//! every chain's model alive at once.)
+//!
+//! The scoring reads what it needs from each fitted model (predictions,
+//! `decision_function` or `predict_proba`; see [`Scoring`]), checked against
+//! the unfitted estimators before anything runs.
 //!
 //! Data comes in two shapes:
 //! - chunked ([`SearchCV::fit_chunks`]): a [`Bag`] of samples and aligned
