@@ -28,7 +28,7 @@ enum Cmd {
     Predict(predict::Args),
     /// Train a text classifier on your own JSON-lines, CSV or text files and
     /// report its accuracy on a seeded per-partition test split.
-    Train(train::Args),
+    Train(Box<train::Args>),
 }
 
 /// A subcommand's failure.
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (name, result): (&str, Result<(), Failure>) = match cli.cmd {
         Cmd::Predict(a) => ("predict", predict::run(a)),
-        Cmd::Train(a) => ("train", train::run(a)),
+        Cmd::Train(a) => ("train", train::run(*a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

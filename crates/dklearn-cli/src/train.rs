@@ -12,15 +12,24 @@
 //!
 //! So no partition's rows wait in memory for the model, and memory is bounded by
 //! a few blocks per worker whatever the data's size.
+//!
+//! On a cluster (`--processes N`, or `--hostfile FILE --process I`) the same
+//! three graphs run on a `dklearn_cluster::Cluster` instead: every process
+//! reads the same files and builds the same graphs; process 0 alone prints
+//! and writes `--save`/`--profile`. `--processes N` alone starts the N
+//! processes itself (`dklearn_cluster::local::launch`, this program with the
+//! same arguments) on free loopback ports.
 
 use clap::ValueEnum;
+use dklearn_cluster::local::{self, Mode};
+use dklearn_cluster::Cluster;
 use dklearn_estimators::{
     LogisticRegression, MultinomialNB, PassiveAggressiveClassifier, Perceptron, Predict,
     SGDClassifier,
 };
 use dklearn_executor::{peak_rss_bytes, visualize, Profiler, ResourceProfiler, Threaded};
-use dklearn_graph::{Bag, Callback, Compute, Data, Delayed};
-use dklearn_io::{CsvOptions, Files, OnError, Records};
+use dklearn_graph::{Bag, Callback, Compute, Data, Delayed, Scheduler};
+use dklearn_io::{CsvOptions, Files, OnError, PartStats, ReadStats, Records};
 use dklearn_lazy::{
     score_chunks, train_mask, transform_chunks, Averaged, Chained, FitParams, LazyEstimator,
     Matrix, Pipeline,
@@ -28,7 +37,9 @@ use dklearn_lazy::{
 use dklearn_skops::{FittedTextPipeline, Model as SkopsModel, Skops};
 use dklearn_text::HashingVectorizer;
 use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 type Failure = Box<dyn std::error::Error>;
@@ -105,9 +116,22 @@ pub(crate) struct Args {
     /// The classes, comma-separated (default: found by a pass over the labels).
     #[arg(long, value_delimiter = ',')]
     pub(crate) classes: Option<Vec<String>>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; on a cluster, task threads per
+    /// process, default 1).
     #[arg(long)]
     pub(crate) workers: Option<usize>,
+    /// Run on a cluster of N processes (timely's -n). Without --hostfile: N
+    /// local processes on free loopback ports, started by this command;
+    /// process 0 prints the report and alone writes --save and --profile.
+    #[arg(long)]
+    pub(crate) processes: Option<usize>,
+    /// One `host:port` per line, one line per process (timely's -h): run
+    /// this machine's process of a real cluster (with --process).
+    #[arg(long)]
+    pub(crate) hostfile: Option<PathBuf>,
+    /// This process's index in the hostfile (timely's -p).
+    #[arg(long)]
+    pub(crate) process: Option<usize>,
     /// Count and skip malformed records instead of stopping at the first.
     #[arg(long)]
     pub(crate) lenient: bool,
@@ -247,6 +271,27 @@ fn count(y: &Matrix<Vec<String>>, name: &str) -> Delayed<usize> {
     Delayed::gather(&lens, name, &(), |n| Ok(n.iter().map(|k| **k).sum()))
 }
 
+/// The read counts of every partition, summed in the graph: partition `i`'s
+/// counts are taken from `stats` by a task reading its training labels
+/// (placed in the process that read the partition, so on a cluster the
+/// counts of every process's partitions are summed, not process 0's alone).
+fn read_stats(stats: &Arc<ReadStats>, y: &Matrix<Vec<String>>) -> Delayed<PartStats> {
+    let parts: Vec<Delayed<PartStats>> = y
+        .chunks()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let stats = Arc::clone(stats);
+            c.map_with("read-stats", &(i as u64), move |_: &Vec<String>| {
+                stats.part(i).unwrap_or_default()
+            })
+        })
+        .collect();
+    Delayed::gather(&parts, "read-stats-total", &(), |p| {
+        Ok(PartStats::sum(p.iter().copied()))
+    })
+}
+
 /// What a run gives (`--json` prints it).
 #[derive(Debug, serde::Serialize)]
 struct Outcome {
@@ -267,6 +312,7 @@ struct Outcome {
     fit: &'static str,
     pipeline: String,
     workers: usize,
+    processes: usize,
     seed: u64,
     test_size: f64,
     profile: Option<String>,
@@ -278,7 +324,7 @@ struct Run<'a> {
     classes: &'a [String],
     test_size: f64,
     seed32: u32,
-    sched: &'a Threaded,
+    sched: &'a dyn Scheduler,
     callbacks: &'a [&'a dyn Callback],
 }
 
@@ -287,7 +333,7 @@ struct Trained {
     n_test: usize,
     accuracy: f64,
     pipeline: String,
-    stats: dklearn_io::PartStats,
+    stats: PartStats,
     /// The fitted estimator, as the skops crate's `Model` (for `--save`).
     model: SkopsModel<String>,
 }
@@ -313,9 +359,9 @@ impl Run<'_> {
             FitParams::new().classes(self.classes.to_vec()),
         )?;
         let n_train = count(&y_train, "count-train");
-        let (model, n_train) =
-            (fitted.model(), &n_train).compute_with(self.sched, self.callbacks)?;
-        let stats = r.stats.total();
+        let stats = read_stats(&r.stats, &y_train);
+        let (model, n_train, stats) =
+            (fitted.model(), &n_train, &stats).compute_with(self.sched, self.callbacks)?;
 
         // Pass 3: the score, with the fitted model as a literal.
         let r = self.src.read()?;
@@ -340,17 +386,24 @@ impl Run<'_> {
     }
 }
 
-/// Pass 1: the sorted distinct labels (each partition keeps only its label set).
+/// Pass 1: the sorted distinct labels (each partition keeps only its sorted
+/// label set, a `Vec` so that it can cross processes on a cluster).
 fn find_classes(
     src: &Source,
-    sched: &Threaded,
+    sched: &dyn Scheduler,
     callbacks: &[&dyn Callback],
 ) -> Result<Vec<String>, Failure> {
     let r = src.read_labels()?;
     let classes = r.bag.reduction(
         "classes",
-        |p: &[String]| p.iter().cloned().collect::<BTreeSet<_>>(),
-        |sets: &[&BTreeSet<String>]| {
+        |p: &[String]| {
+            p.iter()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<String>>()
+        },
+        |sets: &[&Vec<String>]| {
             let mut all = BTreeSet::new();
             for s in sets {
                 all.extend(s.iter().cloned());
@@ -362,12 +415,54 @@ fn find_classes(
     Ok(classes)
 }
 
+/// This run's arguments for the processes of a local cluster: the command
+/// line as given, without `--processes` (the launcher adds the cluster's own
+/// flags).
+fn child_args() -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut it = std::env::args_os().skip(1);
+    while let Some(a) = it.next() {
+        if a == "--processes" {
+            it.next();
+        } else if !a.to_string_lossy().starts_with("--processes=") {
+            out.push(a);
+        }
+    }
+    out
+}
+
 /// Runs `dklearn train`.
 pub(crate) fn run(a: Args) -> Result<(), Failure> {
+    let cluster = match Mode::from_flags(a.processes, a.hostfile.as_deref(), a.process, a.workers)?
+    {
+        Mode::Threaded => None,
+        Mode::Local(n) => {
+            check_args(&a)?;
+            let exe =
+                std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+            return Ok(local::launch(n, &exe, &child_args())?);
+        }
+        Mode::Member(cfg) => Some(Cluster::new(cfg)),
+    };
+    train(a, cluster)
+}
+
+/// The checks of flags alone, made before a local cluster is started (each
+/// process makes them again); the seed as a `u32`.
+fn check_args(a: &Args) -> Result<u32, Failure> {
     if !(a.test_size > 0.0 && a.test_size < 1.0) {
         return Err(format!("--test-size must be in (0, 1), got {}", a.test_size).into());
     }
-    let seed32 = u32::try_from(a.seed).map_err(|_| "--seed must be below 2**32".to_string())?;
+    Ok(u32::try_from(a.seed).map_err(|_| "--seed must be below 2**32".to_string())?)
+}
+
+/// Trains on this process's threads, or as one process of `cluster`.
+fn train(a: Args, cluster: Option<Cluster>) -> Result<(), Failure> {
+    let seed32 = check_args(&a)?;
+    // The read counts are graph values that cross processes on a cluster.
+    dklearn_graph::Codecs::install_global(|c| {
+        c.register::<PartStats>();
+    });
     let delimiter = u8::try_from(a.delimiter)
         .ok()
         .filter(u8::is_ascii)
@@ -417,14 +512,31 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
         .alternate_sign(false)
         .ngram_range(a.ngram_min, a.ngram_max)
         .build()?;
-    let workers = a
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let sched = Threaded::new(workers);
+    // On a cluster, `workers` counts every process's task threads, as the
+    // report of a threaded run counts its threads.
+    let (workers, processes, threaded);
+    let sched: &dyn Scheduler = match &cluster {
+        Some(c) => {
+            processes = c.config().processes();
+            workers = c.config().threads() * processes;
+            c
+        }
+        None => {
+            processes = 1;
+            workers = a
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1);
+            threaded = Threaded::new(workers);
+            &threaded
+        }
+    };
+    // Process 0 of a cluster (or the threaded run) reports; the others run
+    // their part quietly and write nothing.
+    let reports = cluster.as_ref().is_none_or(|c| c.config().process() == 0);
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
-    let callbacks: Vec<&dyn Callback> = if a.profile.is_some() {
+    let callbacks: Vec<&dyn Callback> = if a.profile.is_some() && reports {
         vec![&prof, &rprof]
     } else {
         Vec::new()
@@ -438,7 +550,7 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
             c.dedup();
             c
         }
-        None => find_classes(&src, &sched, &callbacks)?,
+        None => find_classes(&src, sched, &callbacks)?,
     };
     if classes.len() < 2 {
         return Err(format!("need at least two classes, found {classes:?}").into());
@@ -449,7 +561,7 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
         classes: &classes,
         test_size: a.test_size,
         seed32,
-        sched: &sched,
+        sched,
         callbacks: &callbacks,
     };
     let rs = Some(seed32);
@@ -504,6 +616,9 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
         )?,
     };
     let wall_s = t0.elapsed().as_secs_f64();
+    if !reports {
+        return Ok(());
+    }
     let profile = match &a.profile {
         Some(p) => {
             if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -533,6 +648,7 @@ pub(crate) fn run(a: Args) -> Result<(), Failure> {
         fit: if averaged { "averaged" } else { "chained" },
         pipeline: t.pipeline,
         workers,
+        processes,
         seed: a.seed,
         test_size: a.test_size,
         profile,

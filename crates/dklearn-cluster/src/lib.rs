@@ -17,16 +17,28 @@
 //! - **What crosses**: a value goes to another process only when a task
 //!   there reads it or it was requested (requested values are returned on
 //!   every process), encoded by the shared values-as-bytes layer
-//!   ([`dklearn_graph::Codecs`], by default [`Codecs::global`](dklearn_graph::Codecs::global));
-//!   a value whose type has no encoding fails the run naming its key.
+//!   ([`dklearn_graph::Codecs`], by default [`Codecs::global`](dklearn_graph::Codecs::global)).
+//!   **Checked before anything runs**: after placement, every value that
+//!   will cross and whose task records its type (every task of the typed
+//!   APIs does: [`Task::output_type`](dklearn_graph::Task::output_type))
+//!   must have an encoding, or `compute` fails on every process with
+//!   [`ErrorKind::NoEncoding`](dklearn_graph::ErrorKind::NoEncoding), naming
+//!   the key and the type, before any task runs. A task built from a bare
+//!   function records no type; its value is checked when it is sent (the
+//!   task fails, naming its key).
 //! - **Failure is loud**: a failing task fails `compute` on every process
 //!   with its key; a lost process fails every other with an error naming it
 //!   (connection closed: at once; silent host: after the heartbeat timeout);
 //!   connecting, handshakes and shutdown are bounded in time.
 //! - [`Cluster::last_report`] gives the bytes each task's value sent.
+//! - [`local`]: a command's cluster flags ([`local::Mode::from_flags`]:
+//!   `--processes N`, `--hostfile FILE --process I`) and a local cluster of
+//!   N copies of the program on free loopback ports ([`local::launch`]),
+//!   children always killed, every wait bounded.
 #![deny(missing_docs)]
 
 mod config;
+pub mod local;
 mod net;
 mod plan;
 mod run;

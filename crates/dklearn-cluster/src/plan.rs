@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use dklearn_graph::{Error, Graph, Key, Task};
+use dklearn_graph::{Codecs, Error, ErrorKind, Graph, Key, Task};
 
 /// The graph flattened to indices in [`Graph::toposort`] order, with each
 /// task's process and the processes each value must be sent to.
@@ -154,6 +154,37 @@ impl<'g> Plan<'g> {
             wanted,
             is_wanted,
         })
+    }
+
+    /// Checks, before anything runs, that every value that will cross
+    /// processes (a reader elsewhere, or a requested key: requested values
+    /// are returned on every process) has an encoding, when its task
+    /// records its output type ([`Task::output_type`]: every task of the
+    /// typed APIs does). The first offender in priority order is an
+    /// [`ErrorKind::NoEncoding`] naming its key and type; every process
+    /// computes the same plan, so every process fails alike. A task
+    /// without a record is checked when its value is sent.
+    pub(crate) fn check_encodings(&self, codecs: &Codecs) -> Result<(), Error> {
+        for (i, to) in self.send_to.iter().enumerate() {
+            let (Some(&dest), Some(t)) = (to.first(), self.tasks[i].output_type()) else {
+                continue;
+            };
+            if codecs.can_encode_type(t.id()) {
+                continue;
+            }
+            let mut needed_for = format!("sent from process {} to process {dest}", self.home[i]);
+            if self.is_wanted[i] {
+                needed_for.push_str(
+                    " (it is requested, and requested values are returned on every process)",
+                );
+            }
+            return Err(Error::new(ErrorKind::NoEncoding {
+                key: self.order[i].clone(),
+                type_name: t.name(),
+                needed_for,
+            }));
+        }
+        Ok(())
     }
 
     /// A 64-bit FNV-1a hash of the ordered keys, the requests and the

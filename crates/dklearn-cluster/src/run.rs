@@ -256,6 +256,8 @@ impl Scheduler for Cluster {
     ) -> Result<Vec<Value>, Error> {
         let cfg = &self.config;
         let plan = Plan::new(graph, keys, cfg.processes())?;
+        // Every value that must cross has an encoding, or nothing runs.
+        plan.check_encodings(&self.codecs.clone().unwrap_or_else(Codecs::global))?;
         let round = self.round.fetch_add(1, Ordering::SeqCst);
         if !callbacks.is_empty() {
             let culled = graph.cull(keys)?;

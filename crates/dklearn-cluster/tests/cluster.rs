@@ -8,13 +8,14 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{free_ports, spawn, wait_all, Children};
 
 use dklearn_cluster::{Cluster, Config};
-use dklearn_graph::{Codecs, Graph, Key, Scheduler, Sequential, Task, Value};
+use dklearn_graph::{Codecs, Delayed, ErrorKind, Graph, Key, Scheduler, Sequential, Task, Value};
 
 /// A small deterministic generator (splitmix64).
 struct Rng(u64);
@@ -141,6 +142,53 @@ fn slow_chain(step: Duration) -> (Graph, Vec<Key>) {
     (g, vec![Key::from_string("m11")])
 }
 
+/// A value type with no encoding.
+#[derive(Clone, Debug)]
+struct Opaque(i64);
+
+/// Tasks run in this process by the graphs of [`encodings_graph`].
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// Typed graphs whose `opaque` value (an [`Opaque`], no encoding) crosses
+/// processes on 2 processes (`cross`: its reader `sum` runs on the other
+/// process; `requested`: it is requested, so returned on every process), or
+/// stays where it is made (`local`: read there only, by `unwrap`). Every
+/// task counts its runs in [`RUNS`]. Returns the graph, the requested keys
+/// and the `opaque` key.
+fn encodings_graph(case: &str) -> (Graph, Vec<Key>, Key) {
+    let a = Delayed::value("a", 1i64);
+    let b = Delayed::value("b", 2i64);
+    let opaque = a.map("opaque", |v| {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        Opaque(*v)
+    });
+    let b2 = b.map("b2", |v| {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        v + 1
+    });
+    let out: Delayed<i64> = match case {
+        "cross" => opaque.join(&b2, "sum", |o, b| {
+            RUNS.fetch_add(1, Ordering::SeqCst);
+            o.0 + b
+        }),
+        "local" => opaque
+            .map("unwrap", |o| {
+                RUNS.fetch_add(1, Ordering::SeqCst);
+                o.0 * 10
+            })
+            .join(&b2, "sum", |a, b| {
+                RUNS.fetch_add(1, Ordering::SeqCst);
+                a + b
+            }),
+        _ => {
+            let (g, k) = opaque.clone().into_parts();
+            return (g, vec![k.clone()], k);
+        }
+    };
+    let (g, k) = out.into_parts();
+    (g, vec![k], opaque.key().clone())
+}
+
 /// The worker side: does nothing unless started by `spawn`.
 #[test]
 fn worker_process() {
@@ -168,6 +216,20 @@ fn worker_process() {
                 println!("@@SENT {}", rep.bytes_sent());
             }
             finish(Ok(lines.join("|")));
+        }
+        "encodings" => {
+            // Each case on its own: runs counted, then the outcome.
+            for case in extra.split(',') {
+                let (g, keys, _) = encodings_graph(case);
+                let before = RUNS.load(Ordering::SeqCst);
+                let r = cluster.get(&g, &keys, &[]);
+                let runs = RUNS.load(Ordering::SeqCst) - before;
+                match r {
+                    Ok(v) => println!("@@{case} {runs} OK {}", show(&v)),
+                    Err(e) => println!("@@{case} {runs} ERR {e}"),
+                }
+            }
+            finish(Ok(String::new()));
         }
         "kill" => {
             println!("@@STARTED");
@@ -216,6 +278,91 @@ fn random_dags_match_sequential() {
             }
         }
     }
+}
+
+/// Issue 14: a typed value that must cross and has no encoding fails every
+/// process before any task runs, naming its key and type; the same value
+/// kept on its process runs fine.
+#[test]
+fn unencodable_crossing_value_fails_before_anything_runs() {
+    // The cases' premises, from the placement every process computes.
+    let home = |g: &Graph, keys: &[Key], k: &Key| {
+        let p = dklearn_cluster::placement(g, keys, 2).unwrap();
+        p.iter().find(|(x, _)| x == k).map(|(_, h)| *h).unwrap()
+    };
+    let (g, keys, opaque) = encodings_graph("cross");
+    assert_ne!(
+        home(&g, &keys, &opaque),
+        home(&g, &keys, &keys[0]),
+        "sum reads opaque elsewhere"
+    );
+    let (g, keys, opaque) = encodings_graph("local");
+    let reader = g
+        .iter()
+        .find(|(_, t)| t.deps() == [opaque.clone()])
+        .unwrap()
+        .0
+        .clone();
+    assert_eq!(
+        home(&g, &keys, &opaque),
+        home(&g, &keys, &reader),
+        "unwrap reads opaque where it is"
+    );
+    // On one process nothing crosses: no check, the graph runs.
+    let (g, keys, _) = encodings_graph("cross");
+    assert!(Cluster::new(Config::single(1)).get(&g, &keys, &[]).is_ok());
+
+    let (mut children, _) = spawn("encodings", 2, 1, "cross,requested,local");
+    let results = wait_all(&mut children, Duration::from_secs(60));
+    let ty = std::any::type_name::<Opaque>();
+    let (_, _, opaque) = encodings_graph("cross");
+    let mut local_runs = 0;
+    for (p, (ok, lines, _)) in results.iter().enumerate() {
+        assert!(ok, "process {p} failed");
+        let line = |case: &str| {
+            lines
+                .iter()
+                .find(|l| l.starts_with(&format!("{case} ")))
+                .unwrap_or_else(|| panic!("process {p}: no {case} line in {lines:?}"))
+                .clone()
+        };
+        let to = 1 - home(&g, &keys, &opaque);
+        assert_eq!(
+            line("cross"),
+            format!(
+                "cross 0 ERR value of {opaque} must be sent from process {} to process {to} \
+                 but its type {ty} has no encoding (register it in the scheduler's Codecs)",
+                1 - to
+            ),
+            "process {p}"
+        );
+        let requested = line("requested");
+        assert!(
+            requested.starts_with(&format!(
+                "requested 0 ERR value of {opaque} must be sent from process "
+            )),
+            "process {p}: {requested}"
+        );
+        assert!(requested.contains(&format!("(it is requested, and requested values are returned on every process) but its type {ty} has no encoding")), "{requested}");
+        let local = line("local");
+        let (runs, rest) = local["local ".len()..].split_once(' ').unwrap();
+        assert_eq!(rest, "OK i13 ", "process {p}");
+        local_runs += runs.parse::<usize>().unwrap();
+    }
+    // opaque, b2, unwrap, sum (the counting tasks): each ran once, somewhere.
+    assert_eq!(local_runs, 4);
+    // In one process, the kind names the key and the type.
+    let (g, keys, opaque) = encodings_graph("requested");
+    let addrs = free_ports(2);
+    let cfg = Config::cluster(1, 0, addrs).unwrap();
+    let e = Cluster::new(cfg).get(&g, &keys, &[]).unwrap_err();
+    match e.kind() {
+        ErrorKind::NoEncoding { key, type_name, .. } => {
+            assert_eq!((key, *type_name), (&opaque, ty));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(e.key(), Some(&opaque));
 }
 
 #[test]
@@ -353,6 +500,8 @@ fn panicking_task_fails_every_process_with_its_key() {
     }
 }
 
+/// Untyped tasks (`Task::new`) record no output type: their value is
+/// checked when it is sent.
 #[test]
 fn value_without_encoding_is_an_error_naming_its_key() {
     let out = in_threads(

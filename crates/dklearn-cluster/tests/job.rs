@@ -111,6 +111,17 @@ fn threaded_2_and_2x1_and_3x1_give_the_same_bits() {
             job.score1.as_any(),
             job.score2.as_any(),
         ]);
+        // The job is built by typed APIs only: every task records its
+        // output type, so the cluster checks every crossing before running.
+        let untyped: Vec<_> = graph
+            .iter()
+            .filter(|(_, t)| t.output_type().is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert!(
+            untyped.is_empty(),
+            "tasks without an output type: {untyped:?}"
+        );
         let keys = [
             job.fit1.key().clone(),
             job.score1.key().clone(),

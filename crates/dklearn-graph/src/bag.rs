@@ -90,7 +90,7 @@ impl<T: Data> Bag<T> {
             h.write_token(token);
             h.write_u64(i as u64);
             let key = Key::new("from_sequence", h.finish());
-            graph.insert(key.clone(), Task::literal(Arc::new(part)));
+            graph.insert(key.clone(), Task::typed_literal(part));
             keys.push(key);
         }
         Bag {
@@ -167,9 +167,8 @@ impl<T: Data> Bag<T> {
             let f = Arc::clone(&f);
             graph.insert(
                 key.clone(),
-                Task::new(vec![k.clone()], move |v: &[Value]| {
-                    let part = downcast_input::<Vec<T>>(&v[0])?;
-                    Ok(Arc::new(f(part)?) as Value)
+                Task::typed(vec![k.clone()], move |v: &mut [Value]| {
+                    f(downcast_input::<Vec<T>>(&v[0])?)
                 }),
             );
             keys.push(key);
@@ -296,7 +295,7 @@ impl<T: Data> Bag<T> {
             let pred = Arc::clone(&pred);
             graph.insert(
                 key.clone(),
-                Task::new_mut(vec![k.clone()], move |v: &mut [Value]| {
+                Task::typed(vec![k.clone()], move |v: &mut [Value]| {
                     let kept: Vec<T> = match input_mut::<Vec<T>>(&mut v[0])? {
                         Some(part) => {
                             let mut part = std::mem::take(part);
@@ -309,7 +308,7 @@ impl<T: Data> Bag<T> {
                             .cloned()
                             .collect(),
                     };
-                    Ok(Arc::new(kept) as Value)
+                    Ok::<Vec<T>, TaskError>(kept)
                 }),
             );
             keys.push(key);

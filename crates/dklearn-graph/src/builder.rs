@@ -1,7 +1,6 @@
 //! `GraphBuilder`: many tasks into one graph, shared by every output.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::delayed::{derived_key, AnyDelayed, Data, Delayed};
 use crate::graph::Graph;
@@ -107,10 +106,7 @@ impl GraphBuilder {
         let key = derived_key(name, id, deps, params);
         if !self.graph.contains(&key) {
             let deps: Vec<Key> = deps.iter().map(|k| (*k).clone()).collect();
-            self.graph.insert(
-                key.clone(),
-                Task::new_mut(deps, move |v: &mut [Value]| Ok(Arc::new(f(v)?) as Value)),
-            );
+            self.graph.insert(key.clone(), Task::typed(deps, f));
         }
         key
     }

@@ -156,6 +156,21 @@ impl Codecs {
         self.entry(v).is_some()
     }
 
+    /// Whether values of the type `id` can be encoded: what a scheduler asks
+    /// of a task's recorded [`output_type`](crate::Task::output_type) before
+    /// running it.
+    ///
+    /// ```
+    /// use std::any::TypeId;
+    /// use dklearn_graph::Codecs;
+    /// let c = Codecs::std();
+    /// assert!(c.can_encode_type(TypeId::of::<Vec<f64>>()));
+    /// assert!(!c.can_encode_type(TypeId::of::<std::collections::BTreeSet<u8>>()));
+    /// ```
+    pub fn can_encode_type(&self, id: TypeId) -> bool {
+        self.by_type.contains_key(&id)
+    }
+
     /// The type tag of `v`, if registered.
     pub fn tag_of(&self, v: &Value) -> Option<&str> {
         self.entry(v).map(|e| &*e.tag)

@@ -175,7 +175,7 @@ impl<T: Data> Delayed<T> {
     pub fn value_with_token(name: &str, token: Token, v: T) -> Delayed<T> {
         let key = Key::new(name, token);
         let mut graph = Graph::new();
-        graph.insert(key.clone(), Task::literal(Arc::new(v)));
+        graph.insert(key.clone(), Task::typed_literal(v));
         Delayed::from_parts(graph, key)
     }
 
@@ -201,7 +201,7 @@ impl<T: Data> Delayed<T> {
         let mut graph = Graph::new();
         graph.insert(
             key.clone(),
-            Task::new(Vec::new(), move |_: &[Value]| Ok(Arc::new(f()?) as Value)),
+            Task::typed(Vec::new(), move |_: &mut [Value]| f()),
         );
         Delayed::from_parts(graph, key)
     }
@@ -287,9 +287,8 @@ impl<T: Data> Delayed<T> {
         let mut graph = self.graph.clone();
         graph.insert(
             key.clone(),
-            Task::new(vec![self.key.clone()], move |v: &[Value]| {
-                let x = downcast_input::<T>(&v[0])?;
-                Ok(Arc::new(f(x)?) as Value)
+            Task::typed(vec![self.key.clone()], move |v: &mut [Value]| {
+                f(downcast_input::<T>(&v[0])?)
             }),
         );
         Delayed::from_parts(graph, key)
@@ -332,12 +331,12 @@ impl<T: Data> Delayed<T> {
         graph.merge(&other.graph);
         graph.insert(
             key.clone(),
-            Task::new(
+            Task::typed(
                 vec![self.key.clone(), other.key.clone()],
-                move |v: &[Value]| {
+                move |v: &mut [Value]| {
                     let a = downcast_input::<T>(&v[0])?;
                     let b = downcast_input::<U>(&v[1])?;
-                    Ok(Arc::new(f(a, b)?) as Value)
+                    f(a, b)
                 },
             ),
         );
@@ -369,14 +368,14 @@ impl<T: Data> Delayed<T> {
         }
         graph.insert(
             key.clone(),
-            Task::new(
+            Task::typed(
                 items.iter().map(|d| d.key.clone()).collect(),
-                move |v: &[Value]| {
+                move |v: &mut [Value]| {
                     let xs = v
                         .iter()
                         .map(downcast_input::<U>)
                         .collect::<Result<Vec<&U>, TaskError>>()?;
-                    Ok(Arc::new(f(&xs)?) as Value)
+                    f(&xs)
                 },
             ),
         );
@@ -486,10 +485,7 @@ pub fn delayed<V: Data, P: Tokenize + ?Sized>(
     let (mut graph, deps) = merge_graphs(inputs);
     let dep_refs: Vec<&Key> = deps.iter().collect();
     let key = derived_key(name, FnId::of(&f), &dep_refs, params);
-    graph.insert(
-        key.clone(),
-        Task::new(deps, move |v: &[Value]| Ok(Arc::new(f(v)?) as Value)),
-    );
+    graph.insert(key.clone(), Task::typed(deps, move |v: &mut [Value]| f(v)));
     Delayed::from_parts(graph, key)
 }
 
@@ -810,6 +806,55 @@ mod tests {
         let wrong: Delayed<String> = Delayed::from_parts(x.graph().clone(), x.key().clone());
         let e = [wrong.clone(), wrong].compute(&Sequential).unwrap_err();
         assert!(matches!(e.kind(), ErrorKind::TypeMismatch { .. }), "{e}");
+    }
+
+    /// Every task the typed APIs build records its output type, and the
+    /// record is the type of the value it computes (keys do not depend on
+    /// it: the literal-key fixture shared with Python pins them).
+    #[test]
+    fn typed_apis_record_every_task_output_type() {
+        use crate::{Bag, GraphBuilder, ValueType};
+        let x = Delayed::value("x", 3i64);
+        let s = x.map("text", |v| v.to_string());
+        let j = x.join(&s, "pair", |a, b| (*a, b.len()));
+        let g = Delayed::gather(&[x.clone(), x.map("neg", |v| -v)], "sum", &(), |xs| {
+            Ok(xs.iter().map(|v| **v).sum::<i64>())
+        });
+        let f = Delayed::from_fn("unit", &(), || Ok(()));
+        let d: Delayed<f32> = delayed("any", &(), &[&x, &s], |_| Ok(1.0));
+        let bag = Bag::from_sequence(vec![1u8, 2, 3, 4], 2)
+            .map("w", |v| u32::from(*v))
+            .filter("odd", |v| v % 2 == 1);
+        let r = bag.reduction("n", |p| p.len(), |n| n.iter().copied().sum::<usize>());
+        let mut b = GraphBuilder::new();
+        b.merge(&r);
+        let k = b.task("half", &(), &[r.key()], |v| {
+            Ok(*downcast_input::<usize>(&v[0])? as f64 / 2.0)
+        });
+        let built: Delayed<f64> = b.delayed(k);
+        let parts = bag.to_delayed();
+        let all: Vec<&dyn AnyDelayed> = vec![&j, &g, &f, &d, &built, &parts[0], &parts[1]];
+        let (graph, _) = merge_graphs(&all);
+        let keys: Vec<Key> = graph.sorted_keys();
+        let values = Sequential.get(&graph, &keys, &[]).unwrap();
+        for (k, v) in keys.iter().zip(&values) {
+            let t = graph.get(k).unwrap().output_type();
+            let t = t.unwrap_or_else(|| panic!("{k} has no output type"));
+            assert_eq!(t.id(), (**v).type_id(), "{k}: recorded {t:?}");
+        }
+        assert_eq!(
+            graph.get(j.key()).unwrap().output_type(),
+            Some(ValueType::of::<(i64, usize)>())
+        );
+        assert_eq!(
+            graph
+                .get(&bag.keys()[0])
+                .unwrap()
+                .output_type()
+                .unwrap()
+                .name(),
+            "alloc::vec::Vec<u32>"
+        );
     }
 
     #[test]

@@ -50,6 +50,19 @@ pub enum ErrorKind {
         /// The cause, as text.
         message: String,
     },
+    /// A value must be encoded (for example to be sent to another process)
+    /// but its type has no encoding in the scheduler's
+    /// [`Codecs`](crate::Codecs). Found from the tasks' recorded output
+    /// types ([`Task::output_type`](crate::Task::output_type)) before any
+    /// task runs.
+    NoEncoding {
+        /// The task whose value would need the encoding.
+        key: Key,
+        /// The value's type ([`std::any::type_name`]).
+        type_name: &'static str,
+        /// Why it must be encoded (e.g. `"sent to process 1"`).
+        needed_for: String,
+    },
     /// The scheduler itself failed (e.g. could not start a worker thread).
     Scheduler(String),
 }
@@ -129,7 +142,8 @@ impl Error {
             | ErrorKind::MissingDependency { key, .. }
             | ErrorKind::TaskFailed { key, .. }
             | ErrorKind::TypeMismatch { key, .. }
-            | ErrorKind::Spill { key, .. } => Some(key),
+            | ErrorKind::Spill { key, .. }
+            | ErrorKind::NoEncoding { key, .. } => Some(key),
             ErrorKind::Scheduler(_) => None,
         }
     }
@@ -168,6 +182,15 @@ impl fmt::Display for Error {
                 action,
                 message,
             } => write!(f, "{action} the value of {key} ({path}) failed: {message}"),
+            ErrorKind::NoEncoding {
+                key,
+                type_name,
+                needed_for,
+            } => write!(
+                f,
+                "value of {key} must be {needed_for} but its type {type_name} has no encoding \
+                 (register it in the scheduler's Codecs)"
+            ),
             ErrorKind::Scheduler(message) => write!(f, "scheduler failed: {message}"),
         }
     }

@@ -41,6 +41,6 @@ pub use crate::scheduler::{
     finish_callbacks, start_callbacks, Callback, ClusterLayout, RemoteTask, Scheduler, Sequential,
     SpillEvent, SpillKind,
 };
-pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value};
+pub use crate::task::{ErrorSource, Task, TaskError, TaskFn, Value, ValueType};
 pub use crate::token::{tokenize, FnId, Token, TokenHasher, Tokenize};
 pub use dklearn_codec as codec;

@@ -1,6 +1,6 @@
 //! Tasks: a function of the values of some dependency keys.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
 
@@ -171,17 +171,72 @@ impl std::error::Error for TaskError {
 /// `partial_fit` can update the model in place instead of copying it.
 pub type TaskFn = Arc<dyn Fn(&mut [Value]) -> Result<Value, TaskError> + Send + Sync>;
 
+/// The type of the value a task returns: its [`TypeId`] and its
+/// [`std::any::type_name`], recorded by the typed constructors
+/// ([`Task::typed`], [`Task::typed_literal`]) and so by every typed API
+/// ([`Delayed`](crate::Delayed), [`Bag`](crate::Bag),
+/// [`GraphBuilder`](crate::GraphBuilder), [`delayed`](crate::delayed)).
+///
+/// It lets a scheduler check, before anything runs, that a value it will
+/// have to encode has an encoding ([`Codecs::can_encode_type`](crate::Codecs::can_encode_type)).
+/// It is not part of the task's key.
+///
+/// ```
+/// use dklearn_graph::ValueType;
+/// let t = ValueType::of::<Vec<f64>>();
+/// assert_eq!(t.id(), std::any::TypeId::of::<Vec<f64>>());
+/// assert_eq!(t.name(), "alloc::vec::Vec<f64>");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ValueType {
+    id: TypeId,
+    name: &'static str,
+}
+
+impl ValueType {
+    /// The record of `T`.
+    pub fn of<T: ?Sized + 'static>() -> ValueType {
+        ValueType {
+            id: TypeId::of::<T>(),
+            name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The type's id.
+    pub fn id(&self) -> TypeId {
+        self.id
+    }
+
+    /// The type's name, as [`std::any::type_name`] gives it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl fmt::Debug for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
 /// One node of a [`Graph`](crate::Graph): dependency keys and a pure function
 /// of their values.
 ///
 /// Cloning is two reference-count increments. A task must be pure: running
 /// it twice on the same inputs gives equal results, which is what lets equal
 /// keys be merged into one node.
+///
+/// A task made by a typed constructor ([`Task::typed`],
+/// [`Task::typed_literal`], and so by every typed API) also records its
+/// output's type ([`Task::output_type`]); one made from a bare function
+/// ([`Task::new`], [`Task::new_mut`], [`Task::from_fn`], [`Task::literal`])
+/// does not.
 #[derive(Clone)]
 pub struct Task {
     deps: Arc<[Key]>,
     func: TaskFn,
     literal: bool,
+    output: Option<ValueType>,
 }
 
 impl Task {
@@ -205,6 +260,7 @@ impl Task {
             deps: deps.into(),
             func: Arc::new(move |v: &mut [Value]| f(v)),
             literal: false,
+            output: None,
         }
     }
 
@@ -230,6 +286,7 @@ impl Task {
             deps: deps.into(),
             func: Arc::new(f),
             literal: false,
+            output: None,
         }
     }
 
@@ -239,6 +296,7 @@ impl Task {
             deps: deps.into(),
             func,
             literal: false,
+            output: None,
         }
     }
 
@@ -248,7 +306,50 @@ impl Task {
             deps: Arc::from(Vec::new()),
             func: Arc::new(move |_: &mut [Value]| Ok(Arc::clone(&v))),
             literal: true,
+            output: None,
         }
+    }
+
+    /// A task whose function returns a `T` (stored as the task's
+    /// [`Value`]); `T` is recorded as its [`output_type`](Self::output_type).
+    /// The function may take its inputs out of the slice, as with
+    /// [`Task::new_mut`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use dklearn_graph::{downcast_input, Key, Task, Value, ValueType};
+    /// let t = Task::typed(vec![Key::from_string("x")], |v: &mut [Value]| {
+    ///     Ok(downcast_input::<i64>(&v[0])? + 1)
+    /// });
+    /// assert_eq!(t.output_type(), Some(ValueType::of::<i64>()));
+    /// let out = t.run(&[Arc::new(41i64) as Value]).unwrap();
+    /// assert_eq!(out.downcast_ref::<i64>(), Some(&42));
+    /// ```
+    pub fn typed<T: Send + Sync + 'static>(
+        deps: Vec<Key>,
+        f: impl Fn(&mut [Value]) -> Result<T, TaskError> + Send + Sync + 'static,
+    ) -> Task {
+        Task {
+            deps: deps.into(),
+            func: Arc::new(move |v: &mut [Value]| Ok(Arc::new(f(v)?) as Value)),
+            literal: false,
+            output: Some(ValueType::of::<T>()),
+        }
+    }
+
+    /// A literal (see [`Task::literal`]) of a `T`, recorded as its
+    /// [`output_type`](Self::output_type).
+    pub fn typed_literal<T: Send + Sync + 'static>(v: T) -> Task {
+        Task {
+            output: Some(ValueType::of::<T>()),
+            ..Task::literal(Arc::new(v))
+        }
+    }
+
+    /// The type of the value this task returns, when it was built by a
+    /// typed constructor; `None` for a task built from a bare function.
+    pub fn output_type(&self) -> Option<ValueType> {
+        self.output
     }
 
     /// The keys whose values this task reads, in argument order.
@@ -286,10 +387,11 @@ impl Task {
 
 impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.literal {
-            f.write_str("Task(literal)")
-        } else {
-            write!(f, "Task(deps={:?})", self.deps)
+        match (self.literal, self.output) {
+            (true, None) => f.write_str("Task(literal)"),
+            (true, Some(t)) => write!(f, "Task(literal, output={t:?})"),
+            (false, None) => write!(f, "Task(deps={:?})", self.deps),
+            (false, Some(t)) => write!(f, "Task(deps={:?}, output={t:?})", self.deps),
         }
     }
 }
@@ -318,6 +420,44 @@ mod tests {
         assert!(t.is_literal());
         let v = t.run(&[]).unwrap();
         assert_eq!(v.downcast_ref::<String>().map(String::as_str), Some("hi"));
+    }
+
+    #[test]
+    fn typed_tasks_record_their_output_type() {
+        let lit = Task::typed_literal(vec![1.5f64]);
+        assert!(lit.is_literal());
+        assert_eq!(lit.output_type(), Some(ValueType::of::<Vec<f64>>()));
+        assert_eq!(
+            lit.output_type().map(|t| t.name()),
+            Some(std::any::type_name::<Vec<f64>>())
+        );
+        let v = lit.run(&[]).unwrap();
+        assert_eq!(v.downcast_ref::<Vec<f64>>(), Some(&vec![1.5]));
+        // The record is the type of the value the function returns.
+        let t = Task::typed(vec![Key::from_string("x")], |v: &mut [Value]| {
+            Ok(format!("{}", v.len()))
+        });
+        let out = t.run(&[Arc::new(()) as Value]).unwrap();
+        assert_eq!(
+            t.output_type().map(|t| t.id()),
+            Some((*out).type_id()),
+            "recorded type is the value's"
+        );
+        assert_eq!(
+            t.output_type().map(|t| t.name()),
+            Some("alloc::string::String")
+        );
+        assert_eq!(
+            format!("{t:?}"),
+            "Task(deps=['x'], output=alloc::string::String)"
+        );
+        // Bare functions record nothing; clones keep the record.
+        assert_eq!(Task::literal(Arc::new(1u8)).output_type(), None);
+        assert_eq!(
+            Task::new(vec![], |_: &[Value]| Ok(Arc::new(1u8) as Value)).output_type(),
+            None
+        );
+        assert_eq!(t.clone().output_type(), t.output_type());
     }
 
     #[test]

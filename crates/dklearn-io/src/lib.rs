@@ -227,6 +227,28 @@ pub struct PartStats {
     pub first_skipped: Option<String>,
 }
 
+/// Values as bytes (so that a count can cross processes on a cluster).
+impl dklearn_graph::codec::Encode for PartStats {
+    dklearn_graph::codec::encode_fields!("dklearn_io::PartStats"; records, bytes, skipped, first_skipped);
+}
+
+impl PartStats {
+    /// The sums of `parts`, in order; the first skipped message is the
+    /// first partition's that has one (what [`ReadStats::total`] gives).
+    pub fn sum<'a>(parts: impl IntoIterator<Item = &'a PartStats>) -> PartStats {
+        let mut t = PartStats::default();
+        for s in parts {
+            t.records += s.records;
+            t.bytes += s.bytes;
+            t.skipped += s.skipped;
+            if t.first_skipped.is_none() {
+                t.first_skipped.clone_from(&s.first_skipped);
+            }
+        }
+        t
+    }
+}
+
 /// Per-partition read counts, filled in as partition tasks run (each task stores its
 /// own slot, so a recomputed partition is not counted twice).
 #[derive(Debug, Default)]
@@ -251,16 +273,15 @@ impl ReadStats {
     /// The sums over the partitions read so far, and the first skipped message.
     pub fn total(&self) -> PartStats {
         let g = self.parts.lock().unwrap_or_else(|e| e.into_inner());
-        let mut t = PartStats::default();
-        for s in g.iter().flatten() {
-            t.records += s.records;
-            t.bytes += s.bytes;
-            t.skipped += s.skipped;
-            if t.first_skipped.is_none() {
-                t.first_skipped.clone_from(&s.first_skipped);
-            }
-        }
-        t
+        PartStats::sum(g.iter().flatten())
+    }
+
+    /// Partition `i`'s counts, if it was read in this process (on a cluster,
+    /// a task placed after the partition's read, e.g. reading its value,
+    /// runs in the same process and can return them as a graph value).
+    pub fn part(&self, i: usize) -> Option<PartStats> {
+        let g = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        g.get(i).cloned().flatten()
     }
 
     /// How many partitions have been read.
