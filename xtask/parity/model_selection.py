@@ -10,7 +10,10 @@ Writes crates/dklearn-estimators/tests/fixtures/model_selection.json:
 and tests/fixtures/search.json of the crate holding the lazy layer (dklearn-lazy):
 - GridSearchCV / RandomizedSearchCV over Pipeline(HashingVectorizer, TfidfTransformer,
   SGDClassifier) on in-memory synthetic text with KFold / StratifiedKFold / ShuffleSplit:
-  every split score, mean/std test score, ranks and best_params_.
+  every split score, mean/std test score, ranks and best_params_; scorings accuracy, f1_macro,
+  roc_auc (decision_function; MultinomialNB: predict_proba[:, 1]) and neg_log_loss;
+- the chunked search (Chained SGD over partitions, partition-level 3-fold) as a partial_fit loop
+  scored with get_scorer(roc_auc / neg_log_loss / accuracy) on each fold's test rows together.
 
 Floats are written as their IEEE bits (unsigned integers) so the comparison is bit-exact
 whatever the JSON reader's float parsing.
@@ -52,8 +55,10 @@ import sklearn
 from scipy.stats import loguniform, uniform
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import (GridSearchCV, KFold, ParameterSampler, RandomizedSearchCV,
-                                     ShuffleSplit, StratifiedKFold)
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import (GridSearchCV, KFold, ParameterGrid, ParameterSampler,
+                                     RandomizedSearchCV, ShuffleSplit, StratifiedKFold)
+from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import Pipeline
 
 REGEN = "cargo xtask parity"
@@ -202,10 +207,11 @@ def synthetic_text(n_docs, seed):
     return docs, np.array(labels)
 
 
-def pipeline():
+def pipeline(final="sgd"):
+    last = (("sgd", SGDClassifier(random_state=0, max_iter=30, tol=None)) if final == "sgd"
+            else ("nb", MultinomialNB()))
     return Pipeline([("vect", HashingVectorizer(alternate_sign=False)),
-                     ("tfidf", TfidfTransformer()),
-                     ("sgd", SGDClassifier(random_state=0, max_iter=30, tol=None))])
+                     ("tfidf", TfidfTransformer()), last])
 
 
 def cv_json(cv):
@@ -252,6 +258,27 @@ def search_cases():
             s = GridSearchCV(pipeline(), grid, cv=cv, scoring=scoring).fit(SEARCH_DOCS, SEARCH_Y)
             out.append({"kind": "grid", "space": {k: dist_json(v) for k, v in grid.items()},
                         "cv": cv_json(cv), "scoring": scoring, **search_result(s)})
+    # Scorers that read decision_function / predict_proba (scikit-learn's response order:
+    # roc_auc takes decision_function where the estimator has it, else predict_proba[:, 1]).
+    small = {"vect__n_features": [2**8, 2**10], "sgd__alpha": [1e-4, 1e-2]}
+    for scoring, losses, cvs in (
+            ("roc_auc", ["hinge", "log_loss"],
+             [KFold(3), StratifiedKFold(3, shuffle=True, random_state=1)]),
+            ("neg_log_loss", ["log_loss", "modified_huber"],
+             [KFold(3, shuffle=True, random_state=0), StratifiedKFold(3)])):
+        g = {**small, "sgd__loss": losses}
+        for cv in cvs:
+            s = GridSearchCV(pipeline(), g, cv=cv, scoring=scoring).fit(SEARCH_DOCS, SEARCH_Y)
+            out.append({"kind": "grid", "space": {k: dist_json(v) for k, v in g.items()},
+                        "cv": cv_json(cv), "scoring": scoring, **search_result(s)})
+    # MultinomialNB has no decision_function: roc_auc reads predict_proba[:, 1].
+    nb_grid = {"tfidf__use_idf": [True, False], "nb__alpha": [0.1, 1.0]}
+    for scoring in ("roc_auc", "neg_log_loss"):
+        s = GridSearchCV(pipeline("nb"), nb_grid, cv=KFold(3), scoring=scoring)
+        s.fit(SEARCH_DOCS, SEARCH_Y)
+        out.append({"kind": "grid", "final": "nb",
+                    "space": {k: dist_json(v) for k, v in nb_grid.items()},
+                    "cv": cv_json(KFold(3)), "scoring": scoring, **search_result(s)})
     dists = {"vect__n_features": [2**8, 2**10], "tfidf__sublinear_tf": [True, False],
              "sgd__alpha": loguniform(1e-5, 1e-1), "sgd__loss": ["hinge", "log_loss"]}
     for cv in (KFold(3), StratifiedKFold(4, shuffle=True, random_state=2)):
@@ -260,7 +287,54 @@ def search_cases():
         out.append({"kind": "random", "space": {k: dist_json(v) for k, v in dists.items()},
                     "n_iter": 6, "seed": 0, "cv": cv_json(cv), "scoring": "accuracy",
                     **search_result(s)})
-    return {"docs": SEARCH_DOCS, "y": SEARCH_Y.tolist(), "cases": out}
+    return {"docs": SEARCH_DOCS, "y": SEARCH_Y.tolist(), "cases": out,
+            "chunked": chunked_cases()}
+
+
+# Partition sizes of the chunked search (one empty partition: Chained passes the model through).
+CHUNK_SIZES = [14, 9, 0, 16, 11, 13, 12]
+
+
+def chunked_cases():
+    """The chunked search (dklearn's Chained over partitions, PartitionKFold(3): fold k tests the
+    partitions p with p % 3 == k), as a loop in scikit-learn: per candidate and fold, a fresh
+    SGDClassifier.partial_fit over the training partitions in order (classes=[0, 1], empty ones
+    skipped), then the scorer (get_scorer(name)) on all test rows together;
+    mean/std of the split scores as GridSearchCV's cv_results_."""
+    docs, y = synthetic_text(sum(CHUNK_SIZES), 9)
+    bounds = np.concatenate([[0], np.cumsum(CHUNK_SIZES)])
+    parts = [(docs[a:b], y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    n_splits = 3
+    out = []
+    for scoring, losses in (("roc_auc", ["hinge", "log_loss"]),
+                            ("neg_log_loss", ["log_loss", "modified_huber"]),
+                            ("accuracy", ["hinge"])):
+        grid = {"vect__n_features": [2**8, 2**10], "sgd__alpha": [1e-4, 1e-2],
+                "sgd__loss": losses}
+        cands = list(ParameterGrid(grid))
+        scorer = get_scorer(scoring)
+        split_scores = []
+        for c in cands:
+            vect = HashingVectorizer(alternate_sign=False, n_features=c["vect__n_features"])
+            scores = []
+            for k in range(n_splits):
+                sgd = SGDClassifier(random_state=0, alpha=c["sgd__alpha"], loss=c["sgd__loss"])
+                for i, (d, yp) in enumerate(parts):
+                    if i % n_splits != k and len(yp):
+                        sgd.partial_fit(vect.transform(d), yp, classes=[0, 1])
+                test = [(d, yp) for i, (d, yp) in enumerate(parts) if i % n_splits == k]
+                xt = vect.transform([t for d, _ in test for t in d])
+                yt = np.concatenate([yp for _, yp in test])
+                scores.append(float(scorer(sgd, xt, yt)))
+            split_scores.append(scores)
+        a = np.array(split_scores)
+        means = np.average(a, axis=1)
+        stds = np.sqrt(np.average((a - means[:, np.newaxis]) ** 2, axis=1))
+        out.append({"scoring": scoring, "space": {k: dist_json(v) for k, v in grid.items()},
+                    "params": [params_json(c) for c in cands],
+                    "split_scores": [bits(r) for r in split_scores],
+                    "mean_test_score": bits(means), "std_test_score": bits(stds)})
+    return {"sizes": CHUNK_SIZES, "docs": docs, "y": y.tolist(), "cases": out}
 
 
 def main():

@@ -6,14 +6,15 @@ RandomState([seed, i]).rand(n) < 1 - test_size), partition-level 3-fold (fold k 
 i with i % 3 == k), grid in ParameterGrid order. For each candidate and fold, as GridSearchCV would: a fresh
 HashingVectorizer(alternate_sign=False, n_features, ngram_range) vectorizes that fold's data, SGDClassifier(
 random_state=seed, alpha, loss).partial_fit runs over the training parts in file order (classes=[0, 1]; empty parts
-skipped, as dklearn's Chained does), the fold's score is the accuracy over all its test rows together;
+skipped, as dklearn's Chained does), the fold's score is the scorer's (--scoring, default accuracy) over all its
+test rows together;
 mean_test_score = np.average of the three.
 
 --dask also times dask-ml's GridSearchCV(Pipeline(vect, sgd), grid, cv=<the same row sets>) on the threaded
 scheduler: it shares the vectorizing like dklearn, but fits each candidate with SGDClassifier.fit on all training rows
 (not a partial_fit chain over chunks), so its scores differ; it is a timing comparison only.
 
-Run: python sklearn_search.py DATA_DIR [--topic acq] [--seed 0] [--dask] [--workers 2]
+Run: python sklearn_search.py DATA_DIR [--topic acq] [--seed 0] [--scoring accuracy] [--dask] [--workers 2]
 Prints one JSON object: {"mean_test_score": [...], "mean_test_score_bits": [IEEE bits, for an exact comparison
 whatever the JSON reader's float parsing], "split_scores": [[...]], "params": [...], "wall_s": f,
 "cpu_s": f, "vectorize_calls": n[, "dask_ml_wall_s": f, "dask_ml_cpu_s": f]}
@@ -54,9 +55,11 @@ def main():
     ap.add_argument("--dask", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated candidate indices (default: all)")
+    ap.add_argument("--scoring", default="accuracy", help="a scikit-learn scorer name")
     a = ap.parse_args()
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import SGDClassifier
+    from sklearn.metrics import get_scorer
     from sklearn.model_selection import ParameterGrid
 
     files = sorted(glob.glob(os.path.join(a.data, "*.sgm")))
@@ -69,6 +72,7 @@ def main():
     if a.only:
         cands = [cands[int(i)] for i in a.only.split(",")]
     split_scores, calls = [], 0
+    scorer = get_scorer(a.scoring)
     for c in cands:
         scores = []
         for k in range(n_splits):
@@ -83,7 +87,7 @@ def main():
             xt = vect.transform([d for docs, _ in test for d in docs])
             calls += 1
             yt = np.concatenate([y for _, y in test])
-            scores.append(float(sgd.score(xt, yt)))
+            scores.append(float(scorer(sgd, xt, yt)))
         split_scores.append(scores)
     means = np.average(np.array(split_scores), axis=1)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -5,6 +5,15 @@
 //! partition-level 3-fold (fold k tests the training partitions p with
 //! p % 3 == k), classes [0, 1], all in one graph where equal work is one task.
 //!
+//! `--scoring NAME` picks scikit-learn's scorer (default `accuracy`;
+//! `roc_auc` reads the SGD's decision_function; `neg_log_loss` needs
+//! predict_proba, which the grid's hinge candidates lack: an error before
+//! anything runs). `--memory-limit SIZE` bounds the values held between tasks
+//! by spilling (same scores). The search runs on
+//! `Threaded::strict_priority`, so candidates sharing a prefix finish one
+//! after another and the prefix's features are freed before the next
+//! prefix's are made (`--no-strict-priority` compares the default order).
+//!
 //! `--vs-sklearn` also runs the same search in scikit-learn
 //! (`xtask/reference/sklearn_search.py`: the same loop, vectorizing each
 //! fold's data per candidate as `GridSearchCV` would), checks every
@@ -15,9 +24,9 @@
 
 use crate::Msg;
 use dklearn_estimators::model_selection::{params_repr, ParamGrid, ParamValue, PartitionKFold};
-use dklearn_executor::{process_cpu_time, render_html, Profiler, ResourceProfiler, Threaded};
-use dklearn_graph::{Callback, Key};
-use dklearn_lazy::{Chained, FitParams, GridSearchCV, Pipeline};
+use dklearn_executor::{process_cpu_time, render_html, Profiler, ResourceProfiler};
+use dklearn_graph::{Callback, Key, SpillEvent, SpillKind};
+use dklearn_lazy::{Chained, FitParams, GridSearchCV, Pipeline, Scoring};
 use dklearn_reuters::{documents, sgd, split, vectorizer, JobConfig};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -53,16 +62,38 @@ pub(crate) struct Args {
     /// Also time dask-ml's GridSearchCV on the same row sets (needs --vs-sklearn).
     #[arg(long)]
     pub(crate) vs_dask: bool,
+    /// The scorer, as scikit-learn names it: `accuracy`, `roc_auc`,
+    /// `neg_log_loss` (needs predict_proba: not with the grid's hinge
+    /// candidates), `f1_macro`...
+    #[arg(long, default_value = "accuracy")]
+    pub(crate) scoring: String,
+    /// Keep the values between tasks under SIZE (`128MB`, `64MiB` or bytes)
+    /// by spilling to `target/dklearn/spill` (see `Threaded::memory_limit`);
+    /// the scores are the same bits.
+    #[arg(long, value_name = "SIZE", value_parser = crate::size::parse_size)]
+    pub(crate) memory_limit: Option<usize>,
+    /// Run with the scheduler's default order (each worker's own ready
+    /// tasks first) instead of `Threaded::strict_priority`, to compare
+    /// memory: every candidate's chain then advances chunk by chunk at once.
+    #[arg(long)]
+    pub(crate) no_strict_priority: bool,
 }
 
-/// Counts task runs by key name.
+/// Counts task runs by key name, and spills (values written, bytes).
 #[derive(Default)]
-struct Counter(Mutex<BTreeMap<String, usize>>);
+struct Counter(Mutex<BTreeMap<String, usize>>, Mutex<(usize, usize)>);
 
 impl Callback for Counter {
     fn pretask(&self, key: &Key, _worker: usize) {
         let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *m.entry(key.name().to_string()).or_default() += 1;
+    }
+    fn spill(&self, event: &SpillEvent) {
+        if event.kind == SpillKind::Spill {
+            let mut s = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            s.0 += 1;
+            s.1 += event.bytes;
+        }
     }
 }
 
@@ -118,6 +149,8 @@ pub(crate) struct Outcome {
     pub(crate) table: String,
     /// Process CPU seconds over the same span (all threads).
     pub(crate) cpu_s: Option<f64>,
+    /// Values spilled to disk under `--memory-limit`, and their bytes.
+    pub(crate) spilled: (usize, usize),
 }
 
 /// Builds and runs the search (no refit: the issue asks for the table and
@@ -125,6 +158,9 @@ pub(crate) struct Outcome {
 pub(crate) fn run_search(
     cfg: &JobConfig,
     workers: usize,
+    scoring: &str,
+    memory_limit: Option<usize>,
+    strict_priority: bool,
     callbacks: &[&dyn Callback],
 ) -> crate::Result<Outcome> {
     let t0 = Instant::now();
@@ -136,12 +172,18 @@ pub(crate) fn run_search(
     );
     let search = GridSearchCV::new(pipe, grid(), PartitionKFold::new(3).msg()?)
         .fit_params(FitParams::new().classes(vec![0i8, 1]))
+        .scoring(Scoring::parse(scoring).msg()?)
         .refit(false);
     let g = search.build_chunks(&data.x_train, &data.y_train).msg()?;
     let counter = Counter::default();
     let mut cbs: Vec<&dyn Callback> = vec![&counter];
     cbs.extend_from_slice(callbacks);
-    let r = g.compute(&Threaded::new(workers), &cbs).msg()?;
+    let r = g
+        .compute(
+            &crate::scale::scheduler(workers, memory_limit).strict_priority(strict_priority),
+            &cbs,
+        )
+        .msg()?;
     let wall_s = t0.elapsed().as_secs_f64();
     let cpu_s = match (c0, process_cpu_time()) {
         (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
@@ -163,6 +205,7 @@ pub(crate) fn run_search(
             }
         }
     }
+    let spilled = *counter.1.lock().unwrap_or_else(|e| e.into_inner());
     let tasks_by_name = counter.0.into_inner().unwrap_or_else(|e| e.into_inner());
     let best = (0..r.params.len())
         .min_by_key(|&i| r.rank_test_score[i])
@@ -187,6 +230,7 @@ pub(crate) fn run_search(
     });
     Ok(Outcome {
         cpu_s,
+        spilled,
         table: table(&r),
         json,
         means: r.mean_test_score.clone(),
@@ -275,7 +319,14 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         .max(1);
     let prof = Profiler::new();
     let rprof = ResourceProfiler::new(Duration::from_millis(20));
-    let out = run_search(&cfg, workers, &[&prof, &rprof])?;
+    let out = run_search(
+        &cfg,
+        workers,
+        &args.scoring,
+        args.memory_limit,
+        !args.no_strict_priority,
+        &[&prof, &rprof],
+    )?;
     let root = crate::data::workspace_root();
     let path = if args.profile.is_absolute() {
         args.profile.clone()
@@ -303,7 +354,10 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
              partition-level 3-fold (fold k = partitions p % 3 == k), classes [0, 1]",
             cfg.seed
         );
-        println!("  24 candidates x 3 folds in one graph\n");
+        println!(
+            "  24 candidates x 3 folds in one graph, scoring '{}'\n",
+            args.scoring
+        );
         print!("{}", out.table);
         println!();
         println!(
@@ -324,24 +378,40 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 .unwrap_or(0),
         );
         println!("  wall time: {:.3} s", out.wall_s);
+        if let Some(limit) = args.memory_limit {
+            println!(
+                "  memory limit: {:.0} MB; spilled {} values ({:.0} MB)",
+                limit as f64 / 1e6,
+                out.spilled.0,
+                out.spilled.1 as f64 / 1e6
+            );
+        }
         if let Some(b) = dklearn_executor::peak_rss_bytes() {
             println!("  peak RSS: {:.0} MB", b as f64 / 1e6);
         }
         println!("  profile: {}", path.display());
     }
     if args.vs_sklearn {
-        compare(&dir, &cfg, &out, args.vs_dask)?;
+        compare(&dir, &cfg, &args.scoring, &out, args.vs_dask)?;
     }
     Ok(())
 }
 
 /// Runs the scikit-learn reference, checks every mean score, prints ratios.
-fn compare(dir: &std::path::Path, cfg: &JobConfig, out: &Outcome, dask: bool) -> crate::Result<()> {
+fn compare(
+    dir: &std::path::Path,
+    cfg: &JobConfig,
+    scoring: &str,
+    out: &Outcome,
+    dask: bool,
+) -> crate::Result<()> {
     let mut extra = vec![
         "--topic".to_string(),
         cfg.topic.clone(),
         "--seed".to_string(),
         cfg.seed.to_string(),
+        "--scoring".to_string(),
+        scoring.to_string(),
     ];
     if dask {
         extra.push("--dask".into());

@@ -41,7 +41,8 @@ pub use sgd::{SGDClassifier, SGDClassifierParams};
 pub use sgd_core::{SgdAverageState, SgdState};
 pub use tfidf::{DocumentFrequency, TfidfTransformer, TfidfTransformerParams};
 pub use traits::{
-    DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, PredictProba, Score, Transform,
+    DecisionFunction, Fit, LinearClassifier, PartialFit, Predict, PredictProba, ResponseMethods,
+    Score, Transform,
 };
 
 /// The old spelling of [`SGDClassifierParams`].

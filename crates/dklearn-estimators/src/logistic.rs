@@ -621,6 +621,25 @@ impl<L: dklearn_codec::Encode> dklearn_codec::Encode for LogisticRegression<L> {
     );
 }
 
+/// Both `decision_function` and `predict_proba`.
+impl<L: Ord + Clone> crate::traits::ResponseMethods<L> for LogisticRegression<L> {
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+    fn has_predict_proba(&self) -> bool {
+        true
+    }
+    fn decision_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        self.decision_function(x)
+    }
+    fn proba_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        LogisticRegression::predict_proba(self, x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        LogisticRegression::classes_(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

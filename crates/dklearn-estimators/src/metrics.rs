@@ -231,9 +231,30 @@ pub fn f1_score<L: Ord + Clone>(
 }
 
 /// Area under the ROC curve of binary `y_true` (the greater label positive,
-/// as scikit-learn) from `scores`; tied scores count one half, as the
-/// trapezoids of scikit-learn's `roc_curve` do.
+/// as scikit-learn) from `scores`, computed as scikit-learn 1.9.1's
+/// `roc_auc_score` does, to the bit: the points of `roc_curve` (one per
+/// distinct score, collinear ones dropped as `drop_intermediate=True`),
+/// rates divided by the totals, then the trapezoids summed in numpy's
+/// pairwise order. Tied scores count one half.
+///
+/// Errors for one class only; scikit-learn returns NaN there with a
+/// warning, which [`roc_auc_score_or_nan`] does.
 pub fn roc_auc_score<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64, Error> {
+    let auc = roc_auc_score_or_nan(y_true, scores)?;
+    if auc.is_nan() {
+        return Err(Error::new(ErrorKind::SingleClass(format!(
+            "roc_auc_score: only one class present in y_true ({} distinct labels; ROC AUC \
+             needs exactly two)",
+            unique_labels(y_true).len()
+        ))));
+    }
+    Ok(auc)
+}
+
+/// [`roc_auc_score`], but NaN when `y_true` holds one class, as scikit-learn's
+/// (its `roc_auc` scorer gives a fold with one class NaN). More than two
+/// labels is an error (the multiclass variants are not implemented).
+pub fn roc_auc_score_or_nan<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64, Error> {
     if y_true.len() != scores.len() {
         return Err(Error::new(ErrorKind::LengthMismatch {
             n_samples: scores.len(),
@@ -247,39 +268,71 @@ pub fn roc_auc_score<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64
         return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
     }
     let classes = unique_labels(y_true);
-    if classes.len() != 2 {
-        return Err(Error::new(ErrorKind::SingleClass(format!(
-            "roc_auc_score: only one class present in y_true ({} distinct labels; ROC AUC \
-             needs exactly two)",
-            classes.len()
-        ))));
+    match classes.len() {
+        1 => return Ok(f64::NAN),
+        2 => {}
+        k => {
+            return Err(Error::new(ErrorKind::Classes(format!(
+                "roc_auc_score: y_true holds {k} classes; only the binary ROC AUC is \
+                 implemented (not scikit-learn's multi_class='ovr'/'ovo')"
+            ))))
+        }
     }
     let pos = &classes[1];
-    // Sort by decreasing score; sweep groups of ties, adding trapezoids.
+    // Sorted by decreasing score (a stable sort, as scikit-learn's; the order
+    // within ties does not change the counts taken at their ends).
     let mut idx: Vec<usize> = (0..scores.len()).collect();
     idx.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let (mut tp, mut fp, mut area) = (0.0f64, 0.0f64, 0.0f64);
-    let mut k = 0;
-    while k < idx.len() {
-        let s = scores[idx[k]];
-        let (tp0, fp0) = (tp, fp);
-        while k < idx.len() && scores[idx[k]] == s {
-            if &y_true[idx[k]] == pos {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-            k += 1;
+    // True and false positives at the last index of each distinct score
+    // (`_binary_clf_curve`): counts, exact in f64.
+    let (mut tps, mut fps) = (Vec::new(), Vec::new());
+    let mut tp = 0.0f64;
+    for (i, &j) in idx.iter().enumerate() {
+        if &y_true[j] == pos {
+            tp += 1.0;
         }
-        area += (fp - fp0) * (tp + tp0) / 2.0;
+        let last = i + 1 == idx.len() || scores[idx[i + 1]] != scores[j];
+        if last {
+            tps.push(tp);
+            fps.push(1.0 + i as f64 - tp);
+        }
     }
-    Ok(area / (tp * fp))
+    // drop_intermediate: keep the ends and the points where either curve's
+    // second difference is non-zero.
+    let n = tps.len();
+    let keep = |i: usize| {
+        i == 0
+            || i + 1 == n
+            || (fps[i + 1] - fps[i]) - (fps[i] - fps[i - 1]) != 0.0
+            || (tps[i + 1] - tps[i]) - (tps[i] - tps[i - 1]) != 0.0
+    };
+    let kept: Vec<usize> = if n > 2 {
+        (0..n).filter(|&i| keep(i)).collect()
+    } else {
+        (0..n).collect()
+    };
+    let (tp_all, fp_all) = (tps[n - 1], fps[n - 1]);
+    let mut fpr = Vec::with_capacity(kept.len() + 1);
+    let mut tpr = Vec::with_capacity(kept.len() + 1);
+    fpr.push(0.0 / fp_all);
+    tpr.push(0.0 / tp_all);
+    for &i in &kept {
+        fpr.push(fps[i] / fp_all);
+        tpr.push(tps[i] / tp_all);
+    }
+    // `auc`: scipy's trapezoid, `sum(d * (y[1:] + y[:-1]) / 2.0)`.
+    let terms: Vec<f64> = (1..fpr.len())
+        .map(|i| (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2.0)
+        .collect();
+    Ok(crate::pairwise_sum(&terms))
 }
 
 /// Mean cross-entropy of `y_true` under `y_proba` (`n_samples × n_classes`,
 /// columns in the order of the sorted `labels`, or of the sorted labels of
 /// `y_true`); probabilities are clipped to `[eps, 1 - eps]` with
-/// `eps = f64::EPSILON` as scikit-learn 1.9.1 does. Values outside `[0, 1]` are an error.
+/// `eps = f64::EPSILON` and the per-sample losses averaged in numpy's
+/// pairwise order, as scikit-learn 1.9.1 does (to the bit). Values outside
+/// `[0, 1]` are an error.
 pub fn log_loss<L: Ord + Clone>(
     y_true: &[L],
     y_proba: &Array2<f64>,
@@ -314,16 +367,17 @@ pub fn log_loss<L: Ord + Clone>(
         ))));
     }
     let eps = f64::EPSILON;
-    let mut total = 0.0;
+    let mut losses = Vec::with_capacity(y_true.len());
     for (i, l) in y_true.iter().enumerate() {
         let k = classes.binary_search(l).map_err(|_| {
             Error::new(ErrorKind::UnknownLabel(format!(
                 "log_loss: the label of sample {i} is not among labels"
             )))
         })?;
-        total += -y_proba[[i, k]].clamp(eps, 1.0 - eps).ln();
+        losses.push(-y_proba[[i, k]].clamp(eps, 1.0 - eps).ln());
     }
-    Ok(total / y_true.len() as f64)
+    // np.average: numpy's pairwise sum, then the division.
+    Ok(crate::pairwise_sum(&losses) / y_true.len() as f64)
 }
 
 /// [`log_loss`] of a binary problem from the probabilities of the greater

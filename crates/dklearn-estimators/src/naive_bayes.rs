@@ -642,6 +642,19 @@ impl<L: Ord + Clone> MultinomialNB<L> {
     }
 }
 
+/// `predict_proba`; no `decision_function` (as scikit-learn's).
+impl<L: Ord + Clone> crate::traits::ResponseMethods<L> for MultinomialNB<L> {
+    fn has_predict_proba(&self) -> bool {
+        true
+    }
+    fn proba_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        MultinomialNB::predict_proba(self, x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        MultinomialNB::classes_(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,3 +235,16 @@ impl<L: dklearn_codec::Encode> dklearn_codec::Encode for PassiveAggressiveClassi
         hp, core
     );
 }
+
+/// `decision_function`; no `predict_proba` (as scikit-learn's).
+impl<L: Ord + Clone> crate::traits::ResponseMethods<L> for PassiveAggressiveClassifier<L> {
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+    fn decision_values(&self, x: &CsrMatrix) -> Result<ndarray::Array2<f64>, Error> {
+        crate::traits::DecisionFunction::decision_function(self, x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        PassiveAggressiveClassifier::classes_(self)
+    }
+}

@@ -239,3 +239,16 @@ impl<L: dklearn_codec::Encode> dklearn_codec::Encode for Perceptron<L> {
     dklearn_codec::encode_fields!(format!("dklearn_estimators::Perceptron<{}>", L::type_tag());
         hp, core);
 }
+
+/// `decision_function`; no `predict_proba` (as scikit-learn's).
+impl<L: Ord + Clone> crate::traits::ResponseMethods<L> for Perceptron<L> {
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+    fn decision_values(&self, x: &CsrMatrix) -> Result<ndarray::Array2<f64>, Error> {
+        crate::traits::DecisionFunction::decision_function(self, x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        Perceptron::classes_(self)
+    }
+}

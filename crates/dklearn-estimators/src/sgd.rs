@@ -657,6 +657,26 @@ impl<L: Ord + Clone> SGDClassifier<L> {
     }
 }
 
+/// `decision_function` always; `predict_proba` with `loss='log_loss'` or
+/// `'modified_huber'` only (scikit-learn's `available_if`).
+impl<L: Ord + Clone> crate::traits::ResponseMethods<L> for SGDClassifier<L> {
+    fn has_decision_function(&self) -> bool {
+        true
+    }
+    fn has_predict_proba(&self) -> bool {
+        matches!(self.hp.loss, Loss::LogLoss | Loss::ModifiedHuber)
+    }
+    fn decision_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        crate::traits::DecisionFunction::decision_function(self, x)
+    }
+    fn proba_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        SGDClassifier::predict_proba(self, x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        SGDClassifier::classes_(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

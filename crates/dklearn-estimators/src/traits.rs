@@ -77,3 +77,51 @@ pub trait LinearClassifier<L>: Clone {
         classes: Vec<L>,
     ) -> Result<Self, Error>;
 }
+
+/// The optional prediction methods of an estimator, asked at run time:
+/// scikit-learn's `hasattr(estimator, "decision_function")` and
+/// `hasattr(estimator, "predict_proba")`, which a scorer such as `roc_auc`
+/// or `neg_log_loss` consults to pick what it scores.
+///
+/// [`DecisionFunction`] and [`PredictProba`] are separate traits, which a
+/// caller generic over the estimator cannot ask about; this one bound
+/// answers for every estimator. The answers depend on the parameters only
+/// (`SGDClassifier` has `predict_proba` only with `loss='log_loss'` or
+/// `'modified_huber'`), so they are the same before and after fitting: a
+/// search asks the unfitted estimator before anything runs.
+///
+/// Every method has a default (no such method), so a new estimator opts in
+/// with an empty `impl` and adds what it serves.
+pub trait ResponseMethods<L> {
+    /// Whether `decision_function` exists for these parameters.
+    fn has_decision_function(&self) -> bool {
+        false
+    }
+    /// Whether `predict_proba` exists for these parameters.
+    fn has_predict_proba(&self) -> bool {
+        false
+    }
+    /// `decision_function(x)` ([`DecisionFunction`]), or an error when the
+    /// estimator has none.
+    fn decision_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        let _ = x;
+        Err(no_method("decision_function"))
+    }
+    /// `predict_proba(x)` ([`PredictProba`]), or an error when the estimator
+    /// has none.
+    fn proba_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, Error> {
+        let _ = x;
+        Err(no_method("predict_proba"))
+    }
+    /// The sorted classes seen in fitting (the columns of `predict_proba`),
+    /// `None` before fitting or for an estimator that does not say.
+    fn fitted_classes(&self) -> Option<&[L]> {
+        None
+    }
+}
+
+fn no_method(name: &str) -> Error {
+    Error::new(crate::error::ErrorKind::Other(format!(
+        "this estimator has no {name}"
+    )))
+}

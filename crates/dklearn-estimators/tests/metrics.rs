@@ -120,4 +120,17 @@ fn metrics_match_scikit_learn() {
         &f["log_loss_binary"],
         "log_loss binary",
     );
+    // The search's roc_auc and neg_log_loss scorers rely on these being
+    // scikit-learn's to the bit (its curve points and numpy's pairwise sums;
+    // Python's float repr reads back exactly).
+    let exact = |a: f64, b: &Value| assert_eq!(a.to_bits(), b.as_f64().unwrap().to_bits());
+    exact(
+        roc_auc_score(&bt, &f64s(&f["scores"])).unwrap(),
+        &f["roc_auc"],
+    );
+    exact(log_loss(&yt, &proba, None).unwrap(), &f["log_loss_multi"]);
+    exact(
+        log_loss_binary(&bt, &f64s(&f["proba_bin"])).unwrap(),
+        &f["log_loss_binary"],
+    );
 }

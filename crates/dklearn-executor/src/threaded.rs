@@ -1,6 +1,7 @@
 //! The threaded scheduler: N workers, work-stealing deques, depth-first order.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::num::NonZeroUsize;
@@ -83,6 +84,7 @@ use crate::spill::{DiskFiles, Memory, MemoryConfig, SpillFiles, Totals};
 pub struct Threaded {
     num_workers: usize,
     memory: Option<MemoryConfig>,
+    strict_priority: bool,
 }
 
 impl Threaded {
@@ -95,6 +97,7 @@ impl Threaded {
             Threaded {
                 num_workers,
                 memory: None,
+                strict_priority: false,
             }
         }
     }
@@ -106,6 +109,31 @@ impl Threaded {
             codecs: None,
             files: Arc::new(DiskFiles),
         })
+    }
+
+    /// Runs the ready tasks strictly in priority ([`Graph::toposort`])
+    /// order, as dask's local scheduler does: one shared queue of ready
+    /// tasks, each worker taking the first by priority (its own next task
+    /// only when nothing ready comes before it). Off by default, where a
+    /// worker's own ready tasks go first and only an idle worker takes a
+    /// leaf or steals: that keeps a chain in step with its chunks when the
+    /// requested keys put every chunk first (a job counting its documents
+    /// before fitting). On for graphs whose order is their memory plan, such
+    /// as a grid search (`dklearn_lazy::SearchCV`): there, own-tasks-first
+    /// advances every candidate's `partial_fit` chain by one chunk as soon
+    /// as the chunk exists, so every chain's model is alive at once, while
+    /// the order finishes the candidates sharing a prefix one after another
+    /// and frees that prefix's features before the next prefix's are made.
+    /// Results are the same bits either way.
+    ///
+    /// ```
+    /// use dklearn_executor::Threaded;
+    /// let s = Threaded::new(2).strict_priority(true);
+    /// assert_eq!(format!("{s:?}"), "Threaded(num_workers=2, strict_priority=True)");
+    /// ```
+    pub fn strict_priority(mut self, on: bool) -> Threaded {
+        self.strict_priority = on;
+        self
     }
 
     /// Keeps the bytes of the values held between tasks under `bytes` by
@@ -168,6 +196,7 @@ impl Default for Threaded {
         Threaded {
             num_workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
             memory: None,
+            strict_priority: false,
         }
     }
 }
@@ -177,6 +206,9 @@ impl fmt::Debug for Threaded {
         write!(f, "Threaded(num_workers={}", self.num_workers)?;
         if let Some(limit) = self.memory_limit_bytes() {
             write!(f, ", memory_limit={limit}")?;
+        }
+        if self.strict_priority {
+            f.write_str(", strict_priority=True")?;
         }
         f.write_str(")")
     }
@@ -201,7 +233,8 @@ impl Scheduler for Threaded {
             .filter(|m| m.limit != usize::MAX)
             .map(|m| Memory::new(m, plan.len()));
         let limit = memory.as_ref().map(|m| m.limit);
-        let run = Run::new(&plan, self.num_workers, callbacks, memory);
+        let mut run = Run::new(&plan, self.num_workers, callbacks, memory);
+        run.strict = self.strict_priority.then(Mutex::default);
         // Workers catch panics; this catches a callback panicking on the
         // calling thread (e.g. `pretask` of a literal), so `finish` still runs.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -397,6 +430,10 @@ struct Run<'p, 'g> {
     slots: Vec<Slot>,
     num_workers: usize,
     injector: Injector<u32>,
+    /// [`Threaded::strict_priority`]: every ready task (but the one a worker
+    /// runs next) in one queue by priority, instead of the injector and the
+    /// workers' deques.
+    strict: Option<Mutex<BinaryHeap<Reverse<u32>>>>,
     stealers: Vec<Stealer<u32>>,
     locals: Mutex<Vec<Option<Worker<u32>>>>,
     /// Tasks not yet finished; the worker taking it to 0 ends the run.
@@ -447,6 +484,7 @@ impl<'p, 'g> Run<'p, 'g> {
             slots,
             num_workers,
             injector,
+            strict: None,
             stealers,
             locals: Mutex::new(locals.into_iter().map(Some).collect()),
             remaining: AtomicUsize::new(n),
@@ -550,6 +588,10 @@ impl<'p, 'g> Run<'p, 'g> {
             self.count_done();
         }
         ready.sort_unstable();
+        if let Some(q) = &self.strict {
+            q.lock().extend(ready.into_iter().map(Reverse));
+            return;
+        }
         for t in ready {
             self.injector.push(t);
         }
@@ -580,7 +622,11 @@ impl<'p, 'g> Run<'p, 'g> {
             if self.stop.load(Ordering::Acquire) {
                 return;
             }
-            let task = match next.take().or_else(|| self.find_task(local)) {
+            let found = match &self.strict {
+                Some(q) => self.first_by_priority(q, next.take()),
+                None => next.take().or_else(|| self.find_task(local)),
+            };
+            let task = match found {
                 Some(t) => t,
                 None => {
                     self.wait_for_work();
@@ -588,6 +634,29 @@ impl<'p, 'g> Run<'p, 'g> {
                 }
             };
             next = self.run_task(task as usize, id, local, &mut inputs, &mut ready);
+        }
+    }
+
+    /// Strict priority: `next` (the dependent this worker just made ready),
+    /// or the first ready task by priority if that comes before it (`next`
+    /// then goes into the queue).
+    fn first_by_priority(
+        &self,
+        q: &Mutex<BinaryHeap<Reverse<u32>>>,
+        next: Option<u32>,
+    ) -> Option<u32> {
+        let mut guard = q.lock();
+        match (next, guard.peek()) {
+            (Some(n), Some(&Reverse(first))) if first < n => {
+                guard.push(Reverse(n));
+                let t = guard.pop().map(|Reverse(t)| t);
+                drop(guard);
+                // `n` waits in the queue: an idle worker may take it.
+                self.notify_one();
+                t
+            }
+            (Some(n), _) => Some(n),
+            (None, _) => guard.pop().map(|Reverse(t)| t),
         }
     }
 
@@ -618,7 +687,9 @@ impl<'p, 'g> Run<'p, 'g> {
     }
 
     fn has_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+        !self.injector.is_empty()
+            || self.stealers.iter().any(|s| !s.is_empty())
+            || self.strict.as_ref().is_some_and(|q| !q.lock().is_empty())
     }
 
     /// Sleeps until woken by a push or the end of the run. The sleeper count
@@ -713,9 +784,13 @@ impl<'p, 'g> Run<'p, 'g> {
         }
         let next = ready.first().copied();
         if ready.len() > 1 {
-            // Highest priority last, so this worker's LIFO pops it first.
-            for &t in ready[1..].iter().rev() {
-                local.push(t);
+            if let Some(q) = &self.strict {
+                q.lock().extend(ready[1..].iter().map(|&t| Reverse(t)));
+            } else {
+                // Highest priority last, so this worker's LIFO pops it first.
+                for &t in ready[1..].iter().rev() {
+                    local.push(t);
+                }
             }
             self.notify_one();
         }

@@ -142,9 +142,11 @@ proptest! {
         for c in dag.runs.iter() {
             c.store(0, Ordering::SeqCst);
         }
-        for workers in 1..=8usize {
-            let out = Threaded::new(workers).get(&dag.graph, &dag.requested, &[]).unwrap();
-            prop_assert_eq!(values(&out), expected.clone(), "{} workers", workers);
+        let strict = [1usize, 3].map(|w| (w, true));
+        for (workers, strict) in (1..=8usize).map(|w| (w, false)).chain(strict) {
+            let s = Threaded::new(workers).strict_priority(strict);
+            let out = s.get(&dag.graph, &dag.requested, &[]).unwrap();
+            prop_assert_eq!(values(&out), expected.clone(), "{:?}", s);
             // Only the requested values are still alive.
             prop_assert_eq!(dag.live.load(Ordering::SeqCst), distinct.len() as isize);
             drop(out);
@@ -208,11 +210,12 @@ fn chains_graph(chains: usize, big_live: &Arc<AtomicIsize>, max_big: &Arc<Atomic
 
 #[test]
 fn depth_first_keeps_few_big_values_alive() {
-    for workers in [1usize, 2, 4] {
+    for (workers, strict) in [(1usize, false), (2, false), (4, false), (2, true)] {
         let live = Arc::new(AtomicIsize::new(0));
         let max = Arc::new(AtomicIsize::new(0));
         let g = chains_graph(64, &live, &max);
         let out = Threaded::new(workers)
+            .strict_priority(strict)
             .get(&g, &[Key::from_string("total")], &[])
             .unwrap();
         let expected: u64 = (0..64u64).map(|c| 2 * c + 1).sum();
@@ -222,6 +225,96 @@ fn depth_first_keeps_few_big_values_alive() {
         assert!(
             peak <= workers as isize,
             "{workers} workers held {peak} big values at once"
+        );
+    }
+}
+
+/// `models` chains over the same `chunks` leaves (a grid search's
+/// candidates sharing a vectorized partition): chain `m` is the literal
+/// `start-m` (an unfitted estimator), then `step-m-i` reading the previous
+/// step and `chunk-i`. Requested in chain order, the priority order finishes
+/// chain 0, then chain 1, ...; `live` counts the steps' models.
+fn shared_chunks_graph(
+    models: usize,
+    chunks: usize,
+    live: &Arc<AtomicIsize>,
+    max: &Arc<AtomicIsize>,
+) -> (Graph, Vec<Key>) {
+    let mut g = Graph::new();
+    for i in 0..chunks {
+        g.insert(
+            Key::from_string(format!("chunk-{i}")),
+            Task::new(vec![], move |_: &[Value]| Ok(Arc::new(i as u64) as Value)),
+        );
+    }
+    let mut ends = Vec::new();
+    for m in 0..models {
+        // A literal, like an unfitted estimator: ready before anything runs.
+        let start = Key::from_string(format!("start-{m}"));
+        g.insert(start.clone(), Task::literal(Arc::new(m as u64) as Value));
+        let mut prev = start;
+        for i in 0..chunks {
+            let step = Key::from_string(format!("step-{m}-{i}"));
+            let (l, x) = (Arc::clone(live), Arc::clone(max));
+            g.insert(
+                step.clone(),
+                Task::new(
+                    vec![prev, Key::from_string(format!("chunk-{i}"))],
+                    move |v: &[Value]| {
+                        let a = match v[0].downcast_ref::<Tracked>() {
+                            Some(t) => t.v,
+                            None => *v[0].downcast_ref::<u64>().ok_or("model")?,
+                        };
+                        let b = v[1].downcast_ref::<u64>().ok_or("chunk")?;
+                        let t = Tracked::new(a * 31 + b, &l);
+                        x.fetch_max(l.load(Ordering::SeqCst), Ordering::SeqCst);
+                        Ok(Arc::new(t) as Value)
+                    },
+                ),
+            );
+            prev = step;
+        }
+        let end = Key::from_string(format!("end-{m}"));
+        g.insert(
+            end.clone(),
+            Task::new(vec![prev], |v: &[Value]| {
+                Ok(Arc::new(v[0].downcast_ref::<Tracked>().ok_or("model")?.v) as Value)
+            }),
+        );
+        ends.push(end);
+    }
+    (g, ends)
+}
+
+#[test]
+fn strict_priority_finishes_chains_sharing_chunks_one_by_one() {
+    let (models, chunks) = (24, 10);
+    let ends_of = |out: &[Value]| -> Vec<u64> {
+        out.iter()
+            .map(|v| *v.downcast_ref::<u64>().expect("u64"))
+            .collect()
+    };
+    let expected = {
+        let (live, max) = (Arc::new(AtomicIsize::new(0)), Arc::new(AtomicIsize::new(0)));
+        let (g, ends) = shared_chunks_graph(models, chunks, &live, &max);
+        ends_of(&Sequential.get(&g, &ends, &[]).unwrap())
+    };
+    for workers in [1usize, 2] {
+        let (live, max) = (Arc::new(AtomicIsize::new(0)), Arc::new(AtomicIsize::new(0)));
+        let (g, ends) = shared_chunks_graph(models, chunks, &live, &max);
+        let out = Threaded::new(workers)
+            .strict_priority(true)
+            .get(&g, &ends, &[])
+            .unwrap();
+        assert_eq!(ends_of(&out), expected);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "every model released");
+        // A step's input and output, per worker: not one model per chain
+        // (25 on one worker without strict priority: each worker's own
+        // ready tasks first advances every chain as each chunk arrives).
+        let peak = max.load(Ordering::SeqCst);
+        assert!(
+            peak <= 2 * workers as isize,
+            "{workers} workers held {peak} models at once"
         );
     }
 }

@@ -1,5 +1,7 @@
 use crate::{estimator_name, identity, task_err, Error, FitParams, LazyEstimator, Matrix};
-use dklearn_estimators::{DecisionFunction, Fit, LinearClassifier, Predict, PredictProba, Score};
+use dklearn_estimators::{
+    DecisionFunction, Fit, LinearClassifier, Predict, PredictProba, ResponseMethods, Score,
+};
 use dklearn_graph::{downcast_input, take_input, Data, Delayed, GraphBuilder, TaskError};
 use dklearn_sparse::CsrMatrix;
 use ndarray::Array2;
@@ -89,6 +91,25 @@ impl<E: PredictProba> PredictProba for AveragedFit<E> {
 impl<E: DecisionFunction> DecisionFunction for AveragedFit<E> {
     fn decision_function(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {
         self.model.decision_function(x)
+    }
+}
+
+/// The averaged model's methods.
+impl<L, E: ResponseMethods<L>> ResponseMethods<L> for AveragedFit<E> {
+    fn has_decision_function(&self) -> bool {
+        self.model.has_decision_function()
+    }
+    fn has_predict_proba(&self) -> bool {
+        self.model.has_predict_proba()
+    }
+    fn decision_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {
+        self.model.decision_values(x)
+    }
+    fn proba_values(&self, x: &CsrMatrix) -> Result<Array2<f64>, dklearn_estimators::Error> {
+        self.model.proba_values(x)
+    }
+    fn fitted_classes(&self) -> Option<&[L]> {
+        self.model.fitted_classes()
     }
 }
 
@@ -263,9 +284,20 @@ impl<E> Averaged<E> {
 impl<L, E> LazyEstimator<L> for Averaged<E>
 where
     L: Data + Clone + PartialEq + fmt::Debug,
-    E: Fit<L> + LinearClassifier<L> + Predict<L> + fmt::Debug + Send + Sync + 'static,
+    E: Fit<L>
+        + LinearClassifier<L>
+        + Predict<L>
+        + ResponseMethods<L>
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
 {
     type Model = AveragedFit<E>;
+
+    fn response_methods(&self) -> &dyn ResponseMethods<L> {
+        &self.estimator
+    }
 
     fn fit_lazy(
         &self,

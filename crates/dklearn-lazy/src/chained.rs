@@ -1,5 +1,5 @@
 use crate::{estimator_name, identity, task_err, Error, FitParams, LazyEstimator, Matrix};
-use dklearn_estimators::{PartialFit, Predict};
+use dklearn_estimators::{PartialFit, Predict, ResponseMethods};
 use dklearn_graph::{downcast_input, take_input, tokenize, Data, Delayed, GraphBuilder, Tokenize};
 use dklearn_sparse::CsrMatrix;
 use std::fmt;
@@ -116,9 +116,13 @@ impl<E> Chained<E> {
 impl<L, E> LazyEstimator<L> for Chained<E>
 where
     L: Data + Clone + Ord + Tokenize,
-    E: PartialFit<L> + Predict<L> + Clone + fmt::Debug + Send + Sync + 'static,
+    E: PartialFit<L> + Predict<L> + ResponseMethods<L> + Clone + fmt::Debug + Send + Sync + 'static,
 {
     type Model = E;
+
+    fn response_methods(&self) -> &dyn ResponseMethods<L> {
+        &self.estimator
+    }
 
     fn fit_lazy(
         &self,

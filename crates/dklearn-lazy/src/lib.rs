@@ -47,12 +47,13 @@ pub use pipeline::{
 };
 pub use search::{
     mean_std, BestEstimator, CvResults, FirstStep, GridSearchCV, Passthrough, Plain,
-    RandomizedSearchCV, RowData, Scoring, SearchCV, SearchGraph, SearchResults, SearchSpace,
+    RandomizedSearchCV, Response, RowData, Scoring, SearchCV, SearchGraph, SearchResults,
+    SearchSpace,
 };
 pub use set_param::SetParam;
 pub use split::{train_mask, train_test_split, TrainTestSplit};
 
-use dklearn_estimators::Predict;
+use dklearn_estimators::{Predict, ResponseMethods};
 use dklearn_graph::{Delayed, TaskError};
 use dklearn_sparse::CsrMatrix;
 use dklearn_text::HashingVectorizer;
@@ -61,8 +62,14 @@ use std::fmt;
 /// A wrapper that fits an estimator over the chunks of a [`Matrix`] as a
 /// graph ([`Chained`], [`Averaged`]).
 pub trait LazyEstimator<L>: Clone + fmt::Debug + Send + Sync + 'static {
-    /// What fitting produces: a model that predicts.
-    type Model: Predict<L> + Clone + fmt::Debug + Send + Sync + 'static;
+    /// What fitting produces: a model that predicts (and says which of
+    /// `decision_function` / `predict_proba` it has, for the scorers).
+    type Model: Predict<L> + ResponseMethods<L> + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The optional prediction methods the fitted model will have, asked of
+    /// the unfitted estimator (they depend on its parameters only): a search
+    /// checks its scoring against them before anything runs.
+    fn response_methods(&self) -> &dyn ResponseMethods<L>;
 
     /// The lazy fit over aligned feature and label chunks.
     fn fit_lazy(

@@ -9,9 +9,18 @@
 //! fold), a chunk's document counts once per vectorizer setting, a Tfidf fit
 //! once per (vectorizer setting, tfidf setting, fold), and only the final
 //! estimator's fit is per candidate and fold. Candidates are ordered so that
-//! those sharing a prefix run close together (the scheduler's depth-first
-//! priorities follow the requested order), which frees shared intermediates
-//! early.
+//! those sharing a prefix come together in priority order, and each
+//! (candidate, fold) chain before the next: run on a scheduler that follows
+//! the priorities strictly (`dklearn_executor::Threaded::strict_priority`),
+//! a search holds one prefix's features and about one model per worker, and
+//! frees the prefix's features before the next prefix's are made. (The
+//! threaded scheduler's default runs each worker's own ready tasks first,
+//! which advances every chain as each partition arrives: the same scores,
+//! every chain's model alive at once.)
+//!
+//! The scoring reads what it needs from each fitted model (predictions,
+//! `decision_function` or `predict_proba`; see [`Scoring`]), checked against
+//! the unfitted estimators before anything runs.
 //!
 //! Data comes in two shapes:
 //! - chunked ([`SearchCV::fit_chunks`]): a [`Bag`] of samples and aligned
@@ -33,12 +42,13 @@ use dklearn_estimators::metrics::{self, Averaging};
 use dklearn_estimators::model_selection::{
     params_repr, CrossValidator, ParamGrid, ParamSampler, ParamValue, Params, Split,
 };
-use dklearn_estimators::{Error as EstimatorError, Fit, Predict};
+use dklearn_estimators::{Error as EstimatorError, Fit, Predict, ResponseMethods};
 use dklearn_graph::{
     downcast_input, tokenize, AnyDelayed, Bag, Callback, Data, Delayed, Graph, GraphBuilder, Key,
     Scheduler, TaskError, Token, TokenHasher, Tokenize,
 };
 use dklearn_sparse::{vstack, CsrMatrix};
+use ndarray::Array2;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -121,9 +131,13 @@ impl<E: fmt::Debug> fmt::Debug for Plain<E> {
 impl<L, E> LazyEstimator<L> for Plain<E>
 where
     L: Data + Clone + Tokenize,
-    E: Fit<L> + Predict<L> + Clone + fmt::Debug + Send + Sync + 'static,
+    E: Fit<L> + Predict<L> + ResponseMethods<L> + Clone + fmt::Debug + Send + Sync + 'static,
 {
     type Model = E;
+
+    fn response_methods(&self) -> &dyn ResponseMethods<L> {
+        &self.estimator
+    }
 
     fn fit_lazy(
         &self,
@@ -179,15 +193,52 @@ pub enum Scoring<L> {
     Recall(Averaging<L>),
     /// `f1_score` (`'f1_macro'`...).
     F1(Averaging<L>),
+    /// `'roc_auc'`: the area under the ROC curve of a binary problem, from
+    /// `decision_function` where the estimator has one, else from
+    /// `predict_proba[:, 1]` (scikit-learn's response order). A test fold
+    /// holding one class scores NaN, as scikit-learn's. Binary only: the
+    /// multiclass variants (`'roc_auc_ovr'`...) are not implemented.
+    RocAuc,
+    /// `'neg_log_loss'`: minus the `log_loss` of `predict_proba` (for two
+    /// classes, of the positive column, as scikit-learn's scorer passes it).
+    /// The test fold's labels must be the model's `classes_`.
+    NegLogLoss,
+}
+
+/// What a scorer reads from a fitted model (scikit-learn's
+/// `response_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    /// `predict`: labels.
+    Predict,
+    /// `decision_function`: confidence scores.
+    DecisionFunction,
+    /// `predict_proba`: class probabilities.
+    PredictProba,
+}
+
+impl Response {
+    /// The method's name, as scikit-learn spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Response::Predict => "predict",
+            Response::DecisionFunction => "decision_function",
+            Response::PredictProba => "predict_proba",
+        }
+    }
 }
 
 impl<L: Ord + Clone> Scoring<L> {
-    /// The scorer named as scikit-learn names it: `accuracy`, and
-    /// `{precision,recall,f1}_{macro,micro,weighted}` (the binary ones need a
-    /// positive label: build `Scoring::F1(Averaging::Binary { pos_label })`).
+    /// The scorer named as scikit-learn names it: `accuracy`, `roc_auc`,
+    /// `neg_log_loss`, and `{precision,recall,f1}_{macro,micro,weighted}`
+    /// (the binary ones need a positive label: build
+    /// `Scoring::F1(Averaging::Binary { pos_label })`).
     pub fn parse(name: &str) -> Result<Self, Error> {
-        if name == "accuracy" {
-            return Ok(Scoring::Accuracy);
+        match name {
+            "accuracy" => return Ok(Scoring::Accuracy),
+            "roc_auc" => return Ok(Scoring::RocAuc),
+            "neg_log_loss" => return Ok(Scoring::NegLogLoss),
+            _ => {}
         }
         let (metric, avg) = name.rsplit_once('_').unwrap_or((name, ""));
         let avg = match avg {
@@ -196,7 +247,7 @@ impl<L: Ord + Clone> Scoring<L> {
             "weighted" => Averaging::Weighted,
             _ => {
                 return Err(grid_err(format!(
-                    "unknown scoring {name:?}: use 'accuracy' or precision/recall/f1 with _macro, _micro or _weighted (binary scores take a pos_label: Scoring::F1(Averaging::Binary {{ pos_label }}))"
+                    "unknown scoring {name:?}: use 'accuracy', 'roc_auc', 'neg_log_loss' or precision/recall/f1 with _macro, _micro or _weighted (binary scores take a pos_label: Scoring::F1(Averaging::Binary {{ pos_label }}))"
                 )))
             }
         };
@@ -208,13 +259,118 @@ impl<L: Ord + Clone> Scoring<L> {
         }
     }
 
-    /// The score of predictions `y_pred` against `y_true`.
+    /// The scorer's name as scikit-learn spells it (`None` for a binary
+    /// precision/recall/f1, which scikit-learn builds with `make_scorer`).
+    pub fn name(&self) -> Option<String> {
+        let avg = |a: &Averaging<L>| match a {
+            Averaging::Macro => Some("macro"),
+            Averaging::Micro => Some("micro"),
+            Averaging::Weighted => Some("weighted"),
+            _ => None,
+        };
+        Some(match self {
+            Scoring::Accuracy => "accuracy".into(),
+            Scoring::RocAuc => "roc_auc".into(),
+            Scoring::NegLogLoss => "neg_log_loss".into(),
+            Scoring::Precision(a) => format!("precision_{}", avg(a)?),
+            Scoring::Recall(a) => format!("recall_{}", avg(a)?),
+            Scoring::F1(a) => format!("f1_{}", avg(a)?),
+        })
+    }
+
+    /// What this scorer reads from a model that has (or lacks)
+    /// `decision_function` and `predict_proba`, in scikit-learn's order; an
+    /// error when the model has none of what it needs.
+    pub fn response(&self, methods: &dyn ResponseMethods<L>) -> Result<Response, String> {
+        match self {
+            Scoring::RocAuc if methods.has_decision_function() => Ok(Response::DecisionFunction),
+            Scoring::RocAuc | Scoring::NegLogLoss if methods.has_predict_proba() => {
+                Ok(Response::PredictProba)
+            }
+            Scoring::RocAuc => {
+                Err("scoring 'roc_auc' needs decision_function or predict_proba".into())
+            }
+            Scoring::NegLogLoss => Err("scoring 'neg_log_loss' needs predict_proba".into()),
+            _ => Ok(Response::Predict),
+        }
+    }
+
+    /// The score of predictions `y_pred` against `y_true` (the scorers that
+    /// read labels; the others error: see [`score_values`](Self::score_values)).
     pub fn score(&self, y_true: &[L], y_pred: &[L]) -> Result<f64, EstimatorError> {
         match self {
             Scoring::Accuracy => metrics::accuracy_score(y_true, y_pred),
             Scoring::Precision(a) => metrics::precision_score(y_true, y_pred, a),
             Scoring::Recall(a) => metrics::recall_score(y_true, y_pred, a),
             Scoring::F1(a) => metrics::f1_score(y_true, y_pred, a),
+            Scoring::RocAuc | Scoring::NegLogLoss => Err(EstimatorError::new(
+                dklearn_estimators::ErrorKind::Other(format!(
+                    "scoring {} scores decision values or probabilities, not labels",
+                    self.name().unwrap_or_default()
+                )),
+            )),
+        }
+    }
+
+    /// The score of a model's `decision_function` or `predict_proba` values
+    /// (`n_samples × columns`, as the model gives them) against `y_true`, as
+    /// scikit-learn's scorer computes it; `classes` are the model's
+    /// `classes_` (the columns of `predict_proba`), which every label of
+    /// `y_true` must be among.
+    pub fn score_values(
+        &self,
+        y_true: &[L],
+        values: &Array2<f64>,
+        response: Response,
+        classes: Option<&[L]>,
+    ) -> Result<f64, EstimatorError>
+    where
+        L: fmt::Debug,
+    {
+        let fail = |msg: String| {
+            EstimatorError::new(dklearn_estimators::ErrorKind::Classes(format!(
+                "scoring {}: {msg}",
+                self.name().unwrap_or_else(|| format!("{self:?}"))
+            )))
+        };
+        if let Some(c) = classes {
+            if let Some(l) = y_true.iter().find(|l| c.binary_search(l).is_err()) {
+                return Err(fail(format!(
+                    "the test labels hold {l:?}, which is not among the model's classes_ {c:?}"
+                )));
+            }
+        }
+        let column = |j: usize| values.column(j).to_vec();
+        match (self, response) {
+            (Scoring::RocAuc, Response::DecisionFunction) if values.ncols() == 1 => {
+                metrics::roc_auc_score_or_nan(y_true, &column(0))
+            }
+            (Scoring::RocAuc, Response::PredictProba) if values.ncols() == 2 => {
+                metrics::roc_auc_score_or_nan(y_true, &column(1))
+            }
+            (Scoring::RocAuc, _) => Err(fail(format!(
+                "the model has {} classes; only the binary ROC AUC is implemented (not scikit-learn's 'roc_auc_ovr'/'roc_auc_ovo')",
+                values.ncols().max(2)
+            ))),
+            (Scoring::NegLogLoss, Response::PredictProba) => {
+                let mut present = y_true.to_vec();
+                present.sort();
+                present.dedup();
+                if present.len() != values.ncols() {
+                    return Err(fail(format!(
+                        "the test labels hold {} classes ({present:?}) but predict_proba has {} columns (scikit-learn's log_loss refuses this)",
+                        present.len(),
+                        values.ncols()
+                    )));
+                }
+                let loss = if values.ncols() == 2 {
+                    metrics::log_loss_binary(y_true, &column(1))?
+                } else {
+                    metrics::log_loss(y_true, values, None)?
+                };
+                Ok(-loss)
+            }
+            _ => Err(fail(format!("cannot score {} values", response.name()))),
         }
     }
 }
@@ -756,6 +912,42 @@ where
         Ok((params, out))
     }
 
+    /// What the scoring reads from each candidate's model, checked before
+    /// anything runs: a scoring the estimator cannot serve (`neg_log_loss`
+    /// with a hinge-loss SGD, which has no `predict_proba`), or `roc_auc`
+    /// with more than two classes given, is an error naming the candidate.
+    fn responses(
+        &self,
+        params: &[Params],
+        cands: &[Candidate<V, E>],
+    ) -> Result<Vec<Response>, Error>
+    where
+        E: LazyEstimator<L>,
+    {
+        if self.scoring == Scoring::RocAuc {
+            if let Some(c) = self.fit_params.classes.as_ref().filter(|c| c.len() != 2) {
+                return Err(grid_err(format!(
+                    "scoring 'roc_auc' is binary but the classes given are {c:?} (scikit-learn's 'roc_auc_ovr'/'roc_auc_ovo' are not implemented)"
+                )));
+            }
+        }
+        params
+            .iter()
+            .zip(cands)
+            .map(|(p, c)| {
+                self.scoring
+                    .response(c.last.response_methods())
+                    .map_err(|e| {
+                        grid_err(format!(
+                            "{e}, which the final step {:?} of candidate {} does not have",
+                            c.last,
+                            params_repr(p)
+                        ))
+                    })
+            })
+            .collect()
+    }
+
     /// The search over a [`Bag`] of samples with aligned label chunks; the
     /// splitter splits partitions. Builds the graph only.
     pub fn build_chunks<T>(&self, x: &Bag<T>, y: &Matrix<Vec<L>>) -> Result<SearchGraph<L>, Error>
@@ -807,9 +999,10 @@ where
         let input: HashSet<Key> = b.graph().keys().cloned().collect();
         let scoring = self.scoring.clone();
         let score_token = scoring.token_repr();
+        let responses = self.responses(&params, &cands)?;
         let mut keys = Vec::with_capacity(cands.len());
         let mut groups: BTreeMap<String, Vec<Key>> = BTreeMap::new();
-        for c in &cands {
+        for (c, &response) in cands.iter().zip(&responses) {
             let mut per_split = Vec::with_capacity(splits.len());
             for (fold, (train, test)) in splits.iter().enumerate() {
                 let (tr, te, _) = self.fold_features(&mut b, units, c, train, test)?;
@@ -817,8 +1010,14 @@ where
                 let ym = Matrix::from_chunks(tr.y.iter().map(|k| b.delayed(k.clone())).collect());
                 let model = c.last.fit_lazy(&xm, &ym, &self.fit_params)?;
                 b.merge(&model);
-                let score =
-                    score_task::<E::Model, L>(&mut b, model.key(), &te, &scoring, &score_token);
+                let score = score_task::<E::Model, L>(
+                    &mut b,
+                    model.key(),
+                    &te,
+                    &scoring,
+                    response,
+                    &score_token,
+                );
                 groups
                     .entry(format!("{}#{fold}", c.prefix()))
                     .or_default()
@@ -1029,46 +1228,92 @@ where
     }
 }
 
-/// Predictions of `model` on each test chunk, then the fold's score over
-/// all of them together.
-fn score_task<M: Predict<L> + Data, L: Data + Clone + Ord>(
+/// What `model` gives on each test chunk (`response`: predictions,
+/// decision values or probabilities), then the fold's score over all of
+/// them together (rows concatenated in chunk order, one metric call).
+fn score_task<M, L>(
     b: &mut GraphBuilder,
     model: &Key,
     test: &Part,
     scoring: &Scoring<L>,
+    response: Response,
     token: &str,
-) -> Key {
-    let preds: Vec<Key> = test
+) -> Key
+where
+    M: Predict<L> + ResponseMethods<L> + Data,
+    L: Data + Clone + Ord + fmt::Debug,
+{
+    let outs: Vec<Key> = test
         .x
         .iter()
-        .map(|x| {
-            b.task("predict", &(), &[model, x], |v| {
+        .map(|x| match response {
+            Response::Predict => b.task("predict", &(), &[model, x], |v| {
                 let m = downcast_input::<M>(&v[0])?;
                 m.predict(downcast_input::<CsrMatrix>(&v[1])?)
                     .map_err(task_err)
-            })
+            }),
+            Response::DecisionFunction => b.task("decision-function", &(), &[model, x], |v| {
+                let m = downcast_input::<M>(&v[0])?;
+                m.decision_values(downcast_input::<CsrMatrix>(&v[1])?)
+                    .map_err(task_err)
+            }),
+            Response::PredictProba => b.task("predict-proba", &(), &[model, x], |v| {
+                let m = downcast_input::<M>(&v[0])?;
+                m.proba_values(downcast_input::<CsrMatrix>(&v[1])?)
+                    .map_err(task_err)
+            }),
         })
         .collect();
-    let n = preds.len();
-    let mut deps: Vec<&Key> = preds.iter().collect();
+    let n = outs.len();
+    let mut deps: Vec<&Key> = outs.iter().collect();
     deps.extend(test.y.iter());
     let scoring = scoring.clone();
+    if response == Response::Predict {
+        return b.task("score", token, &deps, move |v| {
+            let (mut yp, mut yt) = (Vec::new(), Vec::new());
+            for (p, t) in v[..n].iter().zip(&v[n..]) {
+                let p = downcast_input::<Vec<L>>(p)?;
+                let t = downcast_input::<Vec<L>>(t)?;
+                if p.len() != t.len() {
+                    return Err(TaskError::new(format!(
+                        "{} predictions but {} labels",
+                        p.len(),
+                        t.len()
+                    )));
+                }
+                yp.extend(p.iter().cloned());
+                yt.extend(t.iter().cloned());
+            }
+            scoring.score(&yt, &yp).map_err(task_err)
+        });
+    }
+    // The model too, for its classes_.
+    deps.push(model);
     b.task("score", token, &deps, move |v| {
-        let (mut yp, mut yt) = (Vec::new(), Vec::new());
-        for (p, t) in v[..n].iter().zip(&v[n..]) {
-            let p = downcast_input::<Vec<L>>(p)?;
+        let (mut vals, mut yt) = (Vec::new(), Vec::new());
+        let mut ncols = None;
+        for (p, t) in v[..n].iter().zip(&v[n..2 * n]) {
+            let p = downcast_input::<Array2<f64>>(p)?;
             let t = downcast_input::<Vec<L>>(t)?;
-            if p.len() != t.len() {
+            if p.nrows() != t.len() || ncols.is_some_and(|c| c != p.ncols()) {
                 return Err(TaskError::new(format!(
-                    "{} predictions but {} labels",
-                    p.len(),
+                    "{} rows of {} values ({} columns) but {} labels",
+                    p.nrows(),
+                    response.name(),
+                    p.ncols(),
                     t.len()
                 )));
             }
-            yp.extend(p.iter().cloned());
+            ncols = Some(p.ncols());
+            vals.extend(p.iter().copied());
             yt.extend(t.iter().cloned());
         }
-        scoring.score(&yt, &yp).map_err(task_err)
+        let values = Array2::from_shape_vec((yt.len(), ncols.unwrap_or(0)), vals)
+            .map_err(|e| TaskError::new(format!("{} values: {e}", response.name())))?;
+        let m = downcast_input::<M>(&v[2 * n])?;
+        scoring
+            .score_values(&yt, &values, response, m.fitted_classes())
+            .map_err(task_err)
     })
 }
 

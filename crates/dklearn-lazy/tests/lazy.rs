@@ -1,7 +1,7 @@
 //! The lazy layer on small estimators written here: split, Chained,
 //! Averaged, Pipeline and shared intermediates.
 
-use dklearn_estimators::{Error, Fit, LinearClassifier, PartialFit, Predict};
+use dklearn_estimators::{Error, Fit, LinearClassifier, PartialFit, Predict, ResponseMethods};
 use dklearn_graph::TaskError;
 use dklearn_graph::{Bag, Callback, Compute, Graph, Key, Sequential};
 use dklearn_lazy::{
@@ -57,6 +57,8 @@ impl PartialFit<bool> for Trace {
         Ok(())
     }
 }
+/// Labels only (no decision_function, no predict_proba).
+impl ResponseMethods<bool> for Trace {}
 impl Predict<bool> for Trace {
     fn predict(&self, x: &CsrMatrix) -> Result<Vec<bool>, Error> {
         Ok(x.rows().map(|(_, v)| v[0] > self.sum / self.n).collect())
@@ -96,6 +98,7 @@ impl Predict<bool> for Lin {
         Ok(x.rows().map(|(_, v)| v[0] * c[[0, 0]] + b > 0.0).collect())
     }
 }
+impl ResponseMethods<bool> for Lin {}
 impl LinearClassifier<bool> for Lin {
     fn coef_(&self) -> Option<&Array2<f64>> {
         self.coef.as_ref()
