@@ -76,3 +76,16 @@ pub(crate) fn launch(n: usize, subcommand: &str, args: &[String]) -> crate::Resu
     all.extend(args.iter().map(OsString::from));
     local::launch(n, &exe, &all).msg()
 }
+
+/// A cluster member with `--memory-limit` applied (each process keeps its
+/// held values under the limit, spilling to `target/dklearn/spill`).
+pub(crate) fn limited(c: Cluster, memory_limit: Option<usize>) -> Cluster {
+    match memory_limit {
+        Some(limit) => {
+            dklearn_executor::single_malloc_arena();
+            c.memory_limit(limit)
+                .spill_dir(crate::data::workspace_root().join("target/dklearn/spill"))
+        }
+        None => c,
+    }
+}

@@ -150,14 +150,11 @@ pub(crate) fn run_on<S: dklearn_graph::Scheduler>(
 
 pub(crate) fn run(args: Args) -> crate::Result<()> {
     let cluster = args.cluster.mode(args.workers)?;
-    if !matches!(cluster, crate::cluster::Mode::Threaded) && args.memory_limit.is_some() {
-        return Err("--memory-limit is not supported on a cluster yet".into());
-    }
     let cluster = match cluster {
         crate::cluster::Mode::Local(n) => {
             return crate::cluster::launch(n, "reproduce", &child_args(&args))
         }
-        crate::cluster::Mode::Member(c) => Some(c),
+        crate::cluster::Mode::Member(c) => Some(crate::cluster::limited(c, args.memory_limit)),
         crate::cluster::Mode::Threaded => None,
     };
     let dir = crate::data::find_reuters(args.data.as_deref())?;
@@ -193,6 +190,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         Some(c) => {
             let mut o = run_on(&cfg, c, workers_total, &[&progress, &prof, &rprof])?;
             o.processes = processes;
+            o.memory_limit_mb = c.memory_limit_bytes().map(|b| b as f64 / 1e6);
             o.bytes_sent = c.last_report().map(|r| r.bytes_sent());
             o
         }
@@ -314,6 +312,9 @@ fn child_args(a: &Args) -> Vec<String> {
         "--profile".into(),
         a.profile.display().to_string(),
     ];
+    if let Some(limit) = a.memory_limit {
+        v.extend(["--memory-limit".into(), limit.to_string()]);
+    }
     if let Some(d) = &a.data {
         v.extend(["--data".into(), d.display().to_string()]);
     }

@@ -301,9 +301,6 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
     let mut cfg = JobConfig::new(&dir, "acq", 0).msg()?;
     cfg.classes = !args.no_classes;
     let mode = args.cluster.mode(args.workers)?;
-    if !matches!(mode, Mode::Threaded) && args.memory_limit.is_some() {
-        return Err("--memory-limit is not supported on a cluster yet".into());
-    }
     if args.one {
         let (cluster, workers) = match mode {
             Mode::Local(n) => {
@@ -323,11 +320,14 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 if let Some(p) = &args.profile {
                     child.extend(["--profile".into(), p.display().to_string()]);
                 }
+                if let Some(limit) = args.memory_limit {
+                    child.extend(["--memory-limit".into(), limit.to_string()]);
+                }
                 return crate::cluster::launch(n, "scale", &child);
             }
             Mode::Member(c) => {
                 let threads = c.config().threads();
-                (Some(c), threads)
+                (Some(crate::cluster::limited(c, args.memory_limit)), threads)
             }
             Mode::Threaded => (None, crate::workers(args.workers)?),
         };

@@ -31,6 +31,8 @@
 //!   (connection closed: at once; silent host: after the heartbeat timeout);
 //!   connecting, handshakes and shutdown are bounded in time.
 //! - [`Cluster::last_report`] gives the bytes each task's value sent.
+//! - [`Cluster::memory_limit`] keeps each process's held values under a
+//!   limit by spilling to disk, as the threaded scheduler does.
 //! - [`local`]: a command's cluster flags ([`local::Mode::from_flags`]:
 //!   `--processes N`, `--hostfile FILE --process I`) and a local cluster of
 //!   N copies of the program on free loopback ports ([`local::launch`]),

@@ -3,14 +3,16 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam::channel::{self, Receiver, Sender};
+use dklearn_executor::{DiskFiles, SpillAccounts, SpillDir, SpillFiles};
 use dklearn_graph::{
     finish_callbacks, start_callbacks, Callback, ClusterLayout, Codecs, Error, Graph, Key,
-    RemoteTask, Scheduler, TaskError, Value,
+    RemoteTask, Scheduler, SpillEvent, SpillKind, TaskError, Value,
 };
 use parking_lot::Mutex;
 use timely::communication::allocator::thread::ThreadBuilder;
@@ -113,6 +115,9 @@ pub struct Cluster {
     codecs: Option<Arc<Codecs>>,
     round: AtomicU64,
     report: Mutex<Option<RunReport>>,
+    /// Per-process limit on held values, and the spill base.
+    memory_limit: Option<usize>,
+    spill_base: Option<PathBuf>,
 }
 
 impl Cluster {
@@ -124,7 +129,42 @@ impl Cluster {
             codecs: None,
             round: AtomicU64::new(0),
             report: Mutex::new(None),
+            memory_limit: None,
+            spill_base: None,
         }
+    }
+
+    /// Keeps the bytes of the values each process holds between its tasks
+    /// under `bytes` by spilling, as
+    /// [`Threaded::memory_limit`](dklearn_executor::Threaded::memory_limit)
+    /// does: when the held values that the encodings know exceed the limit,
+    /// the one whose next local reader comes latest in priority order is
+    /// encoded to a file of this run's spill directory and dropped, and read
+    /// back by the first task that needs it. The limit is per process; values
+    /// in use by running tasks count but cannot be spilled, and requested
+    /// values and literals are never spilled. Results are the same bits.
+    ///
+    /// ```
+    /// use dklearn_cluster::{Cluster, Config};
+    /// let c = Cluster::new(Config::single(1)).memory_limit(64 << 20);
+    /// assert_eq!(c.memory_limit_bytes(), Some(64 << 20));
+    /// ```
+    pub fn memory_limit(mut self, bytes: usize) -> Cluster {
+        self.memory_limit = Some(bytes);
+        self
+    }
+
+    /// The per-process memory limit, if one is set.
+    pub fn memory_limit_bytes(&self) -> Option<usize> {
+        self.memory_limit
+    }
+
+    /// Where a memory-limited run's spill directories go (default:
+    /// [`dklearn_executor::default_spill_base`]); each run makes its own
+    /// `run-<pid>-<n>` under it and removes it when it ends.
+    pub fn spill_dir(mut self, base: impl Into<PathBuf>) -> Cluster {
+        self.spill_base = Some(base.into());
+        self
     }
 
     /// Uses these encodings for values that cross processes.
@@ -148,11 +188,15 @@ impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Cluster(process={}/{}, threads={})",
+            "Cluster(process={}/{}, threads={}",
             self.config.process(),
             self.config.processes(),
             self.config.threads()
-        )
+        )?;
+        if let Some(l) = self.memory_limit {
+            write!(f, ", memory_limit={l}")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -267,9 +311,13 @@ impl Scheduler for Cluster {
                 processes: cfg.processes(),
                 threads: cfg.threads(),
             };
+            let limit = self.memory_limit;
             let told = catch_unwind(AssertUnwindSafe(|| {
                 for cb in callbacks {
                     cb.layout(&layout);
+                    if let Some(bytes) = limit {
+                        cb.memory_limit(bytes);
+                    }
                 }
             }));
             if let Err(p) = told {
@@ -357,6 +405,20 @@ impl Cluster {
             }
         };
         let mut state = State::new(plan, me, cfg.threads(), origin);
+        if let Some(limit) = self.memory_limit {
+            state.spill = Some(Spill {
+                limit,
+                base: self
+                    .spill_base
+                    .clone()
+                    .unwrap_or_else(dklearn_executor::default_spill_base),
+                dir: None,
+                accounts: SpillAccounts::new(plan.order.len()),
+                on_disk: vec![None; plan.order.len()],
+                pinned: vec![0; plan.order.len()],
+                worker: me as usize * cfg.threads(),
+            });
+        }
         let codecs: Arc<Codecs> = self.codecs.clone().unwrap_or_else(Codecs::global);
         let codecs = &*codecs;
         let outcome = std::thread::scope(|s| {
@@ -588,6 +650,27 @@ struct State<'p, 'g> {
     bytes_received: u64,
     /// This process's start of run (see `KIND_DONE`).
     origin: Instant,
+    /// Tasks handed to the task threads (so no longer a future reader).
+    started: Vec<bool>,
+    /// Spilling, with a memory limit (see [`Cluster::memory_limit`]).
+    spill: Option<Spill>,
+}
+
+/// A memory-limited process's spilling state (the coordinator's alone: it
+/// stores arriving values and hands inputs to tasks, so no locks).
+struct Spill {
+    limit: usize,
+    base: PathBuf,
+    /// This run's directory, made at the first spill, removed at the end.
+    dir: Option<SpillDir>,
+    /// Held values by next local use, plus the inputs running tasks took.
+    accounts: SpillAccounts,
+    /// Spilled values: their file and encoded size.
+    on_disk: Vec<Option<(PathBuf, usize)>>,
+    /// Bytes of inputs each running task took (counted until it is done).
+    pinned: Vec<usize>,
+    /// The worker number spill events report (the process's first).
+    worker: usize,
 }
 
 impl<'p, 'g> State<'p, 'g> {
@@ -645,19 +728,28 @@ impl<'p, 'g> State<'p, 'g> {
             values_received: 0,
             bytes_received: 0,
             origin,
+            started: vec![false; n],
+            spill: None,
         }
     }
 
     /// Value `j` is here (computed or received): store it if anything here
     /// reads it, and count its readers' inputs.
-    fn arrive(&mut self, j: usize, v: Value) {
+    fn arrive(
+        &mut self,
+        j: usize,
+        v: Value,
+        codecs: &Codecs,
+        callbacks: &[&dyn Callback],
+    ) -> Result<(), Error> {
         if self.values[j].is_some() {
-            return;
+            return Ok(());
         }
         if self.plan.is_wanted[j] {
             self.wanted_missing -= 1;
         }
         if self.local_reads[j] > 0 || self.plan.is_wanted[j] {
+            self.admit(j, &v, codecs);
             self.values[j] = Some(v);
         }
         // Dependents are ascending: push in reverse so the first is on top.
@@ -677,9 +769,137 @@ impl<'p, 'g> State<'p, 'g> {
             }
         }
         self.deep[mark..].reverse();
+        self.enforce_limit(codecs, callbacks)
     }
 
-    fn dispatch(&mut self, jobs: &Sender<Job>) -> Result<(), Error> {
+    /// The priority of the next task here that will read `j` (`u32::MAX`:
+    /// none): what decides which held value is spilled first.
+    fn next_use(&self, j: usize) -> u32 {
+        self.plan.dependents[j]
+            .iter()
+            .copied()
+            .filter(|&d| self.plan.home[d as usize] == self.me && !self.started[d as usize])
+            .min()
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Counts held value `j` against the memory limit, if spillable: not a
+    /// literal (the graph holds it anyway), not requested, of a known type.
+    fn admit(&mut self, j: usize, v: &Value, codecs: &Codecs) {
+        if self.spill.is_none() || self.plan.literal[j] || self.plan.is_wanted[j] {
+            return;
+        }
+        let Some(size) = codecs.size_of(v) else {
+            return;
+        };
+        let next = self.next_use(j);
+        if let Some(m) = &mut self.spill {
+            m.accounts.admit(j as u32, size, next);
+        }
+    }
+
+    /// While the counted bytes exceed the limit, writes the held value
+    /// needed latest to this run's spill directory and drops it. A failed
+    /// write ends the run naming the key and the file.
+    fn enforce_limit(&mut self, codecs: &Codecs, callbacks: &[&dyn Callback]) -> Result<(), Error> {
+        let Some(m) = &mut self.spill else {
+            return Ok(());
+        };
+        while let Some((victim, _)) = m.accounts.victim(m.limit) {
+            let j = victim as usize;
+            let key = &self.plan.order[j];
+            let Some(v) = self.values[j].take() else {
+                continue;
+            };
+            let started = Instant::now();
+            let Some(bytes) = codecs.encode(&v) else {
+                self.values[j] = Some(v);
+                continue;
+            };
+            if m.dir.is_none() {
+                let dir = SpillDir::create(&m.base).map_err(|e| {
+                    Error::spill(key.clone(), m.base.display().to_string(), "spilling", e)
+                })?;
+                m.dir = Some(dir);
+            }
+            let dir = m.dir.as_ref().map(SpillDir::path).unwrap_or(&m.base);
+            let path = dir.join(format!("value-{j}.dkv"));
+            if let Err(e) = DiskFiles.write(&path, &bytes) {
+                self.values[j] = Some(v);
+                return Err(Error::spill(
+                    key.clone(),
+                    path.display().to_string(),
+                    "spilling",
+                    e,
+                ));
+            }
+            m.on_disk[j] = Some((path, bytes.len()));
+            let event = SpillEvent {
+                key,
+                worker: m.worker,
+                kind: SpillKind::Spill,
+                bytes: bytes.len(),
+                started,
+            };
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                for cb in callbacks {
+                    cb.spill(&event);
+                }
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads spilled value `j` back (its file is removed: the value is in
+    /// memory until its last local reader).
+    fn unspill(
+        &mut self,
+        j: usize,
+        codecs: &Codecs,
+        callbacks: &[&dyn Callback],
+    ) -> Result<(), Error> {
+        let Some(m) = &mut self.spill else {
+            return Ok(());
+        };
+        let Some((path, n)) = m.on_disk[j].take() else {
+            return Ok(());
+        };
+        let key = &self.plan.order[j];
+        let started = Instant::now();
+        let bytes = DiskFiles.read(&path).map_err(|e| {
+            Error::spill(key.clone(), path.display().to_string(), "reading back", e)
+        })?;
+        let v = codecs.decode(&bytes).map_err(|e| {
+            Error::spill(
+                key.clone(),
+                path.display().to_string(),
+                "decoding",
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            )
+        })?;
+        let _ = std::fs::remove_file(&path);
+        let event = SpillEvent {
+            key,
+            worker: m.worker,
+            kind: SpillKind::Unspill,
+            bytes: n,
+            started,
+        };
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            for cb in callbacks {
+                cb.spill(&event);
+            }
+        }));
+        self.values[j] = Some(v);
+        Ok(())
+    }
+
+    fn dispatch(
+        &mut self,
+        jobs: &Sender<Job>,
+        codecs: &Codecs,
+        callbacks: &[&dyn Callback],
+    ) -> Result<(), Error> {
         while self.running < self.threads {
             let Some(i) = self
                 .deep
@@ -688,11 +908,33 @@ impl<'p, 'g> State<'p, 'g> {
             else {
                 break;
             };
+            self.started[i as usize] = true;
             let mut inputs = Vec::with_capacity(self.plan.deps[i as usize].len());
             for &j in &self.plan.deps[i as usize] {
                 let j = j as usize;
                 self.local_reads[j] -= 1;
-                let v = if self.local_reads[j] == 0 && !self.plan.is_wanted[j] {
+                if self.values[j].is_none() {
+                    self.unspill(j, codecs, callbacks)?;
+                    if self.local_reads[j] > 0 {
+                        if let Some(v) = self.values[j].clone() {
+                            self.admit(j, &v, codecs);
+                        }
+                    }
+                }
+                let last = self.local_reads[j] == 0 && !self.plan.is_wanted[j];
+                let next = self.next_use(j);
+                if let Some(m) = &mut self.spill {
+                    if last {
+                        // Counted as the running task's until it is done.
+                        if let Some(size) = m.accounts.forget(j as u32) {
+                            m.accounts.pin(size);
+                            m.pinned[i as usize] += size;
+                        }
+                    } else {
+                        m.accounts.touch(j as u32, next);
+                    }
+                }
+                let v = if last {
                     self.values[j].take()
                 } else {
                     self.values[j].clone()
@@ -711,7 +953,15 @@ impl<'p, 'g> State<'p, 'g> {
             jobs.send(Job { index: i, inputs })
                 .map_err(|_| Error::scheduler("the task threads ended early"))?;
         }
-        Ok(())
+        self.enforce_limit(codecs, callbacks)
+    }
+
+    /// Task `i` is done with the inputs it took.
+    fn unpin(&mut self, i: usize) {
+        if let Some(m) = &mut self.spill {
+            let size = std::mem::take(&mut m.pinned[i]);
+            m.accounts.unpin(size);
+        }
     }
 
     fn finished(&self) -> bool {
@@ -757,7 +1007,7 @@ impl<'p, 'g> State<'p, 'g> {
     ) -> Result<(), Failure> {
         let mut failure: Option<Failure> = None;
         while failure.is_none() && !self.finished() {
-            if let Err(e) = self.dispatch(jobs) {
+            if let Err(e) = self.dispatch(jobs, codecs, callbacks) {
                 failure = Some(Failure::Abandon(e, None));
                 break;
             }
@@ -774,10 +1024,14 @@ impl<'p, 'g> State<'p, 'g> {
                         if !to.is_empty() {
                             self.sent.push(SentValue { key: self.plan.order[i as usize].clone(), bytes, to: to.clone() });
                         }
-                        self.arrive(i as usize, v);
+                        self.unpin(i as usize);
+                        if let Err(e) = self.arrive(i as usize, v, codecs, callbacks) {
+                            failure = Some(Failure::Abandon(e, None));
+                        }
                     }
                     Ok(Event::Done(i, Err(message))) => {
                         self.running -= 1;
+                        self.unpin(i as usize);
                         let key = self.plan.order[i as usize].clone();
                         for dest in 0..cfg.processes() as u64 {
                             if dest != u64::from(self.me) {
@@ -796,7 +1050,9 @@ impl<'p, 'g> State<'p, 'g> {
                         self.values_received += 1;
                         self.bytes_received += bytes.len() as u64;
                         match codecs.decode(&bytes) {
-                            Ok(v) => self.arrive(j, v),
+                            Ok(v) => if let Err(e) = self.arrive(j, v, codecs, callbacks) {
+                                failure = Some(Failure::Abandon(e, None));
+                            },
                             Err(e) => failure = Some(Failure::Abandon(Error::scheduler(format!(
                                 "value of {} from process {} cannot be decoded: {e}",
                                 self.plan.order[j], self.plan.home[j]

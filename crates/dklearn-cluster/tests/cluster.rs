@@ -647,3 +647,85 @@ fn process_0_profile_has_a_row_per_process_with_bytes_sent() {
     // The other processes record only their own tasks.
     assert!(profs[1].results().iter().all(|r| r.process == 1));
 }
+
+/// Two memory-limited processes (threads of this test) on `g`: each
+/// process's values, and the bytes its profiler saw spilled.
+fn run_limited(
+    g: &Graph,
+    keys: &[Key],
+    limit: usize,
+    base: &std::path::Path,
+) -> Vec<(Result<String, String>, u64)> {
+    use dklearn_executor::Profiler;
+    let addrs = free_ports(2);
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..2)
+            .map(|i| {
+                let addrs = addrs.clone();
+                s.spawn(move || {
+                    let cfg = Config::cluster(1, i, addrs)
+                        .unwrap()
+                        .connect_timeout(Duration::from_secs(20));
+                    let c = Cluster::new(cfg).memory_limit(limit).spill_dir(base);
+                    let prof = Profiler::new();
+                    let r = c
+                        .get(g, keys, &[&prof])
+                        .map(|v| show(&v))
+                        .map_err(|e| e.to_string());
+                    (r, prof.spill_bytes().0)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn memory_limited_processes_spill_and_give_the_same_values() {
+    let base = std::env::temp_dir().join(format!("dklearn-cluster-spill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let mut spilled = 0;
+    for seed in 1..=8u64 {
+        let (g, keys) = random_graph(seed);
+        let want = show(&Sequential.get(&g, &keys, &[]).unwrap());
+        // Limit 0: every held value that may be spilled is, and read back.
+        for (r, bytes) in run_limited(&g, &keys, 0, &base) {
+            assert_eq!(r.as_deref(), Ok(want.as_str()), "seed {seed}");
+            spilled += bytes;
+        }
+    }
+    let (g, keys) = slow_chain(Duration::ZERO);
+    let want = show(&Sequential.get(&g, &keys, &[]).unwrap());
+    for (r, bytes) in run_limited(&g, &keys, 0, &base) {
+        assert_eq!(r.as_deref(), Ok(want.as_str()));
+        assert!(bytes > 0, "each process spilled its chunks");
+        spilled += bytes;
+    }
+    assert!(spilled > 0);
+    // Every run removed its directory.
+    let left: Vec<_> = std::fs::read_dir(&base)
+        .map(|d| d.flatten().collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn a_spill_that_cannot_be_written_fails_every_process() {
+    // The spill base is a file: no directory can be made under it.
+    let base =
+        std::env::temp_dir().join(format!("dklearn-cluster-spill-file-{}", std::process::id()));
+    std::fs::write(&base, b"not a directory").unwrap();
+    let (g, keys) = slow_chain(Duration::ZERO);
+    let start = Instant::now();
+    let out = run_limited(&g, &keys, 0, &base);
+    let _ = std::fs::remove_file(&base);
+    let errors: Vec<String> = out.into_iter().map(|(r, _)| r.unwrap_err()).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("spilling") && e.contains(&base.display().to_string())),
+        "{errors:?}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(15));
+}

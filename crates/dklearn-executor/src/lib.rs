@@ -55,6 +55,8 @@ pub use crate::resource::{
     current_rss_bytes, keep_freed_memory, peak_rss_bytes, process_cpu_time, single_malloc_arena,
     ResourceProfiler, ResourceSample,
 };
-pub use crate::spill::{DiskFiles, SpillFiles};
+pub use crate::spill::{
+    default_base as default_spill_base, Accounts as SpillAccounts, DiskFiles, SpillDir, SpillFiles,
+};
 pub use crate::threaded::Threaded;
 pub use crate::visualize::{render_html, visualize, Profile};

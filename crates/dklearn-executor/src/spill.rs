@@ -56,19 +56,31 @@ impl SpillFiles for DiskFiles {
 /// One run's spill directory, `BASE/run-<pid>-<n>`, created on the first
 /// spill and removed (with everything in it) when the run ends, however it
 /// ends. Creating one first removes the run directories under `BASE` whose
-/// process is gone (killed runs), on systems with `/proc`.
+/// process is gone (killed runs), on systems with `/proc`. Public for other
+/// schedulers that spill (the cluster scheduler's processes).
+///
+/// ```
+/// let base = std::env::temp_dir().join(format!("dklearn-doc-spill-{}", std::process::id()));
+/// let dir = dklearn_executor::SpillDir::create(&base).unwrap();
+/// let path = dir.path().to_path_buf();
+/// assert!(path.starts_with(&base));
+/// drop(dir);
+/// assert!(!path.exists());
+/// # let _ = std::fs::remove_dir_all(&base);
+/// ```
 #[derive(Debug)]
-pub(crate) struct SpillDir {
+pub struct SpillDir {
     path: PathBuf,
 }
 
-/// The default `BASE`: `dklearn-spill` under the system temp directory.
-pub(crate) fn default_base() -> PathBuf {
+/// The default spill base: `dklearn-spill` under the system temp directory.
+pub fn default_base() -> PathBuf {
     std::env::temp_dir().join("dklearn-spill")
 }
 
 impl SpillDir {
-    pub(crate) fn create(base: &Path) -> io::Result<SpillDir> {
+    /// Creates a new run directory under `base` (and `base` itself).
+    pub fn create(base: &Path) -> io::Result<SpillDir> {
         static RUNS: AtomicU64 = AtomicU64::new(0);
         fs::create_dir_all(base)?;
         remove_dead_runs(base);
@@ -84,7 +96,8 @@ impl SpillDir {
         }
     }
 
-    pub(crate) fn path(&self) -> &Path {
+    /// The run directory.
+    pub fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -149,19 +162,34 @@ impl PartialEq for MemoryConfig {
 /// spilled; the last element is the one needed latest. `entry[slot]` is
 /// `Some((next_use, size))` exactly when the slot is in `resident`, and
 /// `live` is the sum of those sizes plus `in_flight`, the inputs running
-/// tasks took (counted until the task is done, never spillable). Every change happens under the slot's
-/// own lock first (slot, then this), so a value is counted once.
+/// tasks took (counted until the task is done, never spillable). In the
+/// threaded scheduler every change happens under the slot's own lock first
+/// (slot, then this), so a value is counted once. Public for other
+/// schedulers that spill (the cluster scheduler's processes).
+///
+/// ```
+/// use dklearn_executor::SpillAccounts;
+/// let mut a = SpillAccounts::new(3);
+/// a.admit(0, 10, 5); // value 0: 10 bytes, next read by task 5
+/// a.admit(1, 10, 9);
+/// assert_eq!(a.victim(15), Some((1, 10))); // over 15 bytes: the one needed latest
+/// assert_eq!(a.victim(15), None);
+/// ```
 #[derive(Debug, Default)]
-pub(crate) struct Accounts {
+pub struct Accounts {
+    /// Bytes counted now: resident values plus `in_flight`.
     pub live: usize,
+    /// Bytes of inputs that running tasks took.
     pub in_flight: usize,
+    /// The most `live` has been.
     pub peak: usize,
     resident: BTreeSet<(u32, u32)>,
     entry: Vec<Option<(u32, usize)>>,
 }
 
 impl Accounts {
-    pub(crate) fn new(n: usize) -> Accounts {
+    /// Accounts for values numbered `0..n`.
+    pub fn new(n: usize) -> Accounts {
         Accounts {
             entry: vec![None; n],
             ..Accounts::default()
@@ -169,7 +197,7 @@ impl Accounts {
     }
 
     /// Counts `slot`'s value (of `size` bytes, next read by task `next`).
-    pub(crate) fn admit(&mut self, slot: u32, size: usize, next: u32) {
+    pub fn admit(&mut self, slot: u32, size: usize, next: u32) {
         if self.entry[slot as usize].is_some() {
             return;
         }
@@ -180,7 +208,7 @@ impl Accounts {
     }
 
     /// Stops counting `slot` (its value left memory); returns its size.
-    pub(crate) fn forget(&mut self, slot: u32) -> Option<usize> {
+    pub fn forget(&mut self, slot: u32) -> Option<usize> {
         let (next, size) = self.entry[slot as usize].take()?;
         self.resident.remove(&(next, slot));
         self.live -= size;
@@ -188,20 +216,20 @@ impl Accounts {
     }
 
     /// A running task took `size` bytes of inputs.
-    pub(crate) fn pin(&mut self, size: usize) {
+    pub fn pin(&mut self, size: usize) {
         self.in_flight += size;
         self.live += size;
         self.peak = self.peak.max(self.live);
     }
 
     /// A task is done with `size` bytes of taken inputs.
-    pub(crate) fn unpin(&mut self, size: usize) {
+    pub fn unpin(&mut self, size: usize) {
         self.in_flight -= size;
         self.live -= size;
     }
 
     /// `slot`'s value is next read by task `next`.
-    pub(crate) fn touch(&mut self, slot: u32, next: u32) {
+    pub fn touch(&mut self, slot: u32, next: u32) {
         if let Some((old, size)) = self.entry[slot as usize] {
             self.resident.remove(&(old, slot));
             self.resident.insert((next, slot));
@@ -210,7 +238,7 @@ impl Accounts {
     }
 
     /// If over `limit`, the value needed latest, no longer counted.
-    pub(crate) fn victim(&mut self, limit: usize) -> Option<(u32, usize)> {
+    pub fn victim(&mut self, limit: usize) -> Option<(u32, usize)> {
         if self.live <= limit {
             return None;
         }
