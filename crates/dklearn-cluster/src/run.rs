@@ -459,7 +459,17 @@ impl Cluster {
                         };
                         job.inputs.clear();
                         let r = match r {
-                            Ok(Ok(v)) => send_value(plan, codecs, i, v, &out_tx, comm),
+                            // A panicking encoding fails the task, like a
+                            // panicking task: the thread must report back.
+                            Ok(Ok(v)) => catch_unwind(AssertUnwindSafe(|| {
+                                send_value(plan, codecs, i, v, &out_tx, comm)
+                            }))
+                            .unwrap_or_else(|p| {
+                                Err(format!(
+                                    "encoding its value panicked: {}",
+                                    TaskError::from_panic(&*p).into_message()
+                                ))
+                            }),
                             Ok(Err(e)) => Err(e.into_message()),
                             Err(payload) => Err(TaskError::from_panic(&*payload).into_message()),
                         };

@@ -729,3 +729,87 @@ fn a_spill_that_cannot_be_written_fails_every_process() {
     );
     assert!(start.elapsed() < Duration::from_secs(15));
 }
+
+/// A value whose encoding panics (a buggy user `Encode`).
+#[derive(Debug)]
+struct Exploding;
+
+impl dklearn_graph::codec::Encode for Exploding {
+    fn type_tag() -> std::borrow::Cow<'static, str> {
+        "test::Exploding".into()
+    }
+    fn encoded_len(&self) -> usize {
+        0
+    }
+    fn encode(&self, _out: &mut Vec<u8>) {
+        panic!("boom in encode");
+    }
+    fn decode(
+        _r: &mut dklearn_graph::codec::Reader<'_>,
+    ) -> Result<Self, dklearn_graph::codec::Error> {
+        Ok(Exploding)
+    }
+}
+
+#[test]
+fn a_panicking_encoding_fails_every_process_without_a_hang() {
+    // `x` is made on process 0 and read on process 1 (its reader `y` also
+    // reads a root placed there).
+    let mut g = Graph::new();
+    g.insert(
+        Key::from_string("a"),
+        Task::new(vec![], |_: &[Value]| Ok(Arc::new(Exploding) as Value)),
+    );
+    g.insert(
+        Key::from_string("b"),
+        Task::new(vec![], |_: &[Value]| Ok(Arc::new(1i64) as Value)),
+    );
+    g.insert(
+        Key::from_string("b2"),
+        Task::new(vec![Key::from_string("b")], |v: &[Value]| {
+            Ok(Arc::clone(&v[0]))
+        }),
+    );
+    g.insert(
+        Key::from_string("y"),
+        Task::new(
+            vec![Key::from_string("a"), Key::from_string("b2")],
+            |_: &[Value]| Ok(Arc::new(2i64) as Value),
+        ),
+    );
+    let keys = [Key::from_string("y")];
+    let addrs = free_ports(2);
+    let start = Instant::now();
+    let errors: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..2)
+            .map(|i| {
+                let (g, keys, addrs) = (&g, &keys, addrs.clone());
+                s.spawn(move || {
+                    let cfg = Config::cluster(1, i, addrs)
+                        .unwrap()
+                        .connect_timeout(Duration::from_secs(20));
+                    let codecs = Codecs::std().with::<Exploding>();
+                    Cluster::new(cfg)
+                        .with_codecs(codecs)
+                        .get(g, keys, &[])
+                        .map(|v| show(&v))
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|h| h.join().unwrap().unwrap_err())
+            .collect()
+    });
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("encoding its value panicked: boom in encode")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().all(|e| e.contains("task a failed")),
+        "{errors:?}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(15));
+}
