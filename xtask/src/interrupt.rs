@@ -95,27 +95,7 @@ impl Drop for RunDir {
 /// Makes the child `cmd` will start receive SIGTERM when this process dies
 /// (Linux; elsewhere a no-op).
 pub(crate) fn tie_to_parent(cmd: &mut Command) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
-        // SAFETY: the closure runs in the forked child before exec and only
-        // calls async-signal-safe functions (prctl, getppid, _exit).
-        unsafe {
-            cmd.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // The parent may have died before the prctl: then stop now.
-                if libc::getppid() != parent {
-                    libc::_exit(130);
-                }
-                Ok(())
-            });
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = cmd;
+    dklearn_cluster::local::tie_to_parent(cmd);
 }
 
 /// Runs `cmd` (tied to this process) to completion, capturing its output;

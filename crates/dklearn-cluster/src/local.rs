@@ -180,8 +180,9 @@ impl Drop for Started {
 
 /// Makes the child `cmd` starts receive SIGTERM when the thread that
 /// started it (the launcher, which waits on that thread) ends (Linux; a
-/// no-op elsewhere).
-fn tie_to_parent(cmd: &mut Command) {
+/// no-op elsewhere). Public for other launchers of child processes (xtask's
+/// commands use it for theirs).
+pub fn tie_to_parent(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
