@@ -567,6 +567,16 @@ impl Cluster {
     }
 }
 
+/// Tells the callbacks of a spill or unspill; a panicking callback is
+/// ignored (the value is already where the event says).
+fn report_spill(callbacks: &[&dyn Callback], event: &SpillEvent<'_>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        for cb in callbacks {
+            cb.spill(event);
+        }
+    }));
+}
+
 /// A `KIND_DONE` payload: the worker, the task's start and end (now) as
 /// microseconds from this process's `origin`, and the bytes it sent.
 fn done_payload(worker: usize, origin: Instant, started: Instant, bytes_sent: u64) -> Vec<u8> {
@@ -862,11 +872,7 @@ impl<'p, 'g> State<'p, 'g> {
                 bytes: bytes.len(),
                 started,
             };
-            let _ = catch_unwind(AssertUnwindSafe(|| {
-                for cb in callbacks {
-                    cb.spill(&event);
-                }
-            }));
+            report_spill(callbacks, &event);
         }
         Ok(())
     }
@@ -906,11 +912,7 @@ impl<'p, 'g> State<'p, 'g> {
             bytes: n,
             started,
         };
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            for cb in callbacks {
-                cb.spill(&event);
-            }
-        }));
+        report_spill(callbacks, &event);
         self.values[j] = Some(v);
         Ok(())
     }
@@ -943,7 +945,12 @@ impl<'p, 'g> State<'p, 'g> {
                     }
                 }
                 let last = self.local_reads[j] == 0 && !self.plan.is_wanted[j];
-                let next = self.next_use(j);
+                // Only a memory-limited run keeps accounts (no scan otherwise).
+                let next = if self.spill.is_some() && !last {
+                    self.next_use(j)
+                } else {
+                    u32::MAX
+                };
                 if let Some(m) = &mut self.spill {
                     if last {
                         // Counted as the running task's until it is done.
