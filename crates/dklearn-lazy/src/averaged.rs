@@ -136,25 +136,27 @@ where
 
 impl<L: dklearn_codec::Encode> dklearn_codec::Encode for ChunkFit<L> {
     dklearn_codec::encode_fields!(format!("dklearn_lazy::AverageChunkFit<{}>", L::type_tag());
-        rows, cols, ends, index, value, intercept, classes);
+        rows, cols, dense, ends, index, value, intercept, classes);
 }
 
 fn distinct_at_least_two<L: PartialEq>(y: &[L]) -> bool {
     y.first().is_some_and(|a| y.iter().any(|b| b != a))
 }
 
-/// One chunk's fit as the sum needs it: `coef_` stored sparse, since a
+/// One chunk's fit as the sum needs it: `coef_`, `intercept_` and
+/// `classes_`, with `coef_` stored sparse when that is smaller, since a
 /// linear model fit on one chunk is exactly zero on every feature the chunk
-/// lacks (a 2^18-column model from ~1000 documents is ~95% zeros), with
-/// `intercept_` and `classes_`.
+/// lacks (a 2^18-column model from ~1000 documents is ~95% zeros).
 ///
-/// Every entry whose bits are not `+0.0` is kept (`-0.0` and NaN too), so
-/// adding it to the sum gives the bits the dense addition gives.
+/// Sparse, every entry whose bits are not `+0.0` is kept (`-0.0` and NaN
+/// too), so adding it to the sum gives the bits the dense addition gives.
 #[derive(Clone, Debug, PartialEq)]
 struct ChunkFit<L> {
     rows: usize,
     cols: usize,
-    /// Row `r`'s entries are `index/value[ends[r-1]..ends[r]]`.
+    /// `coef_` itself, when sparse would not be smaller.
+    dense: Option<Array2<f64>>,
+    /// Sparse: row `r`'s entries are `index/value[ends[r-1]..ends[r]]`.
     ends: Vec<usize>,
     index: Vec<u32>,
     value: Vec<f64>,
@@ -171,44 +173,53 @@ impl<L: Clone> ChunkFit<L> {
             m.classes_().ok_or_else(missing)?,
         );
         let (rows, cols) = c.dim();
-        if u32::try_from(cols).is_err() {
-            return Err(TaskError::new(format!(
-                "Averaged: the fit of chunk {chunk} has {cols} columns, more than 2^32"
-            )));
-        }
         let mut fit = ChunkFit {
             rows,
             cols,
+            dense: None,
             ends: Vec::with_capacity(rows),
             index: Vec::new(),
             value: Vec::new(),
             intercept: b.to_vec(),
             classes: k.to_vec(),
         };
-        const BLOCK: usize = 16;
-        for row in c.rows() {
-            let row = row.as_standard_layout();
-            let Some(row) = row.as_slice() else {
-                return Err(TaskError::new("Averaged: a coef_ row is not contiguous"));
-            };
-            // Most of a row is +0.0: skip blocks whose bits are all zero
-            // (an OR over the block, which vectorizes), then look closer.
-            for (b, block) in row.chunks(BLOCK).enumerate() {
-                if block.iter().fold(0u64, |acc, v| acc | v.to_bits()) == 0 {
-                    continue;
+        let c = c.as_standard_layout();
+        let flat = c.as_slice().unwrap_or_default();
+        // An entry costs 12 bytes sparse, 8 dense.
+        let stored = flat.iter().filter(|v| v.to_bits() != 0).count();
+        if u32::try_from(cols).is_err() || stored.saturating_mul(3) >= flat.len() * 2 {
+            fit.dense = Some(c.into_owned());
+            return Ok(fit);
+        }
+        fit.index.reserve_exact(stored);
+        fit.value.reserve_exact(stored);
+        for row in flat.chunks_exact(cols.max(1)).take(rows) {
+            // A bit mask of the stored entries of each 64 (a loop without
+            // branches), then only those.
+            let blocks = row.chunks_exact(64);
+            let rest = blocks.remainder();
+            let base = row.len() - rest.len();
+            for (n, block) in blocks.enumerate() {
+                let mut mask = 0u64;
+                for (k, v) in block.iter().enumerate() {
+                    mask |= u64::from(v.to_bits() != 0) << k;
                 }
-                for (k, &v) in block.iter().enumerate() {
-                    if v.to_bits() != 0 {
-                        // In range: `cols` fits in u32 (checked above).
-                        fit.index.push((b * BLOCK + k) as u32);
-                        fit.value.push(v);
-                    }
+                while mask != 0 {
+                    let k = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    // In range: `cols` fits in u32 (checked above).
+                    fit.index.push((n * 64 + k) as u32);
+                    fit.value.push(block[k]);
+                }
+            }
+            for (k, &v) in rest.iter().enumerate() {
+                if v.to_bits() != 0 {
+                    fit.index.push((base + k) as u32);
+                    fit.value.push(v);
                 }
             }
             fit.ends.push(fit.index.len());
         }
-        fit.index.shrink_to_fit();
-        fit.value.shrink_to_fit();
         Ok(fit)
     }
 
@@ -220,6 +231,9 @@ impl<L: Clone> ChunkFit<L> {
     }
 
     fn dense(&self) -> Array2<f64> {
+        if let Some(d) = &self.dense {
+            return d.clone();
+        }
         let mut a = Array2::zeros((self.rows, self.cols));
         for (r, mut out) in a.rows_mut().into_iter().enumerate() {
             let (index, value) = self.row(r);
@@ -232,20 +246,13 @@ impl<L: Clone> ChunkFit<L> {
 
     /// `sum += coef` on the row-major `rows × cols` sum, element by element
     /// as the dense addition: a feature not stored adds `+0.0` (which turns
-    /// a `-0.0` sum into `+0.0`).
+    /// `-0.0` into `+0.0` and quiets a signalling NaN).
     fn add_to(&self, sum: &mut [f64]) {
-        // `a + 0.0` is `a` except for -0.0 and NaN (a signalling NaN is
-        // quieted): look before writing, since most of the sum is neither.
-        let add_zero = |run: &mut [f64]| {
-            for block in run.chunks_mut(16) {
-                let changes = block
-                    .iter()
-                    .fold(false, |any, a| any | (a.to_bits() == NEG_ZERO) | a.is_nan());
-                if changes {
-                    block.iter_mut().for_each(|a| *a += 0.0);
-                }
-            }
-        };
+        if let Some(d) = &self.dense {
+            sum.iter_mut().zip(d.iter()).for_each(|(a, b)| *a += b);
+            return;
+        }
+        let add_zero = |run: &mut [f64]| run.iter_mut().for_each(|a| *a += 0.0);
         for (r, out) in sum.chunks_exact_mut(self.cols.max(1)).enumerate() {
             let (index, value) = self.row(r);
             let mut from = 0;
@@ -259,8 +266,6 @@ impl<L: Clone> ChunkFit<L> {
         }
     }
 }
-
-const NEG_ZERO: u64 = 1 << 63;
 
 /// The running sum of the chunk fits seen so far (in chunk order).
 #[derive(Clone)]
@@ -472,7 +477,13 @@ mod tests {
         /// Summing compact fits gives the bits of summing the dense coefs.
         #[test]
         fn compact_sum_is_the_dense_sum(
-            fits in prop::collection::vec(prop::collection::vec(entry(), 3 * 40), 1..6)
+            fits in prop::collection::vec(
+                prop_oneof![
+                    3 => prop::collection::vec(entry(), 3 * 40),
+                    1 => prop::collection::vec(-4.0f64..4.0, 3 * 40),
+                ],
+                1..6,
+            )
         ) {
             let coefs: Vec<Array2<f64>> = fits
                 .into_iter()
@@ -502,6 +513,14 @@ mod tests {
         assert_eq!(c.index, vec![1, 2]);
         assert_eq!(c.value[1], 1.5);
         assert_eq!(c.value[0].to_bits(), (-0.0f64).to_bits());
+        assert!(c.dense.is_none());
+        let full = compact(&ndarray::array![
+            [1.0, -0.0, 1.5],
+            [2.0, 0.0, 3.0],
+            [1.0, 1.0, 1.0]
+        ]);
+        assert_eq!(full.dense.as_ref().map(bits), Some(bits(&full.dense())));
+        assert!(full.index.is_empty());
         // -0.0 + +0.0 is +0.0, as in the dense addition.
         let mut sum = ndarray::array![[-0.0, -0.0, 1.0], [-0.0, 2.0, 0.0], [1.0, 1.0, -0.0]];
         let zeros = compact(&Array2::zeros((3, 3)));
