@@ -47,6 +47,8 @@ const KIND_FAILED: u8 = 1;
 /// worker (u32), start and end in microseconds from the sender's start of
 /// run (u64 each), bytes its value sent (u64); see [`done_payload`].
 const KIND_DONE: u8 = 2;
+/// How long task reports (`KIND_DONE`) may wait to be sent together.
+const DONE_BATCH: Duration = Duration::from_millis(20);
 
 /// What one process sent and received in the last run (see
 /// [`Cluster::last_report`]).
@@ -259,18 +261,26 @@ fn drive(worker: &mut timely::worker::Worker, comm: &Comm) -> Result<(), String>
         );
         input
     });
+    // When the oldest message not yet pushed out was queued, if any.
+    let mut held_since: Option<Instant> = None;
     loop {
         let stopping = comm.stop.load(Ordering::SeqCst);
-        let mut sent = false;
+        let mut urgent = false;
         while let Ok(m) = outbox.try_recv() {
+            urgent |= m.1 != KIND_DONE;
             input.send(m);
-            sent = true;
+            held_since.get_or_insert_with(Instant::now);
         }
-        if sent {
-            // Advancing the epoch is what makes the exchange push its
-            // buffered messages out (timely batches until then).
+        // Advancing the epoch is what makes the exchange push its buffered
+        // messages out (timely batches until then), and each epoch costs
+        // progress messages between every pair of processes. A value goes
+        // at once (a reader waits for it); task reports (`KIND_DONE`, one
+        // per task, for process 0's callbacks) wait up to `DONE_BATCH` to
+        // go together.
+        if held_since.is_some_and(|t| urgent || t.elapsed() >= DONE_BATCH) {
             let next = *input.time() + 1;
             input.advance_to(next);
+            held_since = None;
         }
         if comm.abort.load(Ordering::SeqCst) {
             worker.drop_dataflow(id);
@@ -279,7 +289,10 @@ fn drive(worker: &mut timely::worker::Worker, comm: &Comm) -> Result<(), String>
         if stopping {
             break;
         }
-        worker.step_or_park(Some(Duration::from_millis(50)));
+        let park = held_since.map_or(Duration::from_millis(50), |t| {
+            DONE_BATCH.saturating_sub(t.elapsed())
+        });
+        worker.step_or_park(Some(park));
     }
     drop(input);
     while worker.has_dataflows() {
@@ -498,8 +511,8 @@ impl Cluster {
                         if r.is_ok() && me != 0 && !plan.literal[i] {
                             let bytes = sent.unwrap_or(0) * destinations as u64;
                             let payload = done_payload(worker, origin, started, bytes);
+                            // No wake: reports go in batches (see `drive`).
                             let _ = out_tx.send((0, KIND_DONE, job.index, ByteBuf::from(payload)));
-                            comm.wake();
                         }
                         if ev_tx.send(Event::Done(job.index, r)).is_err() {
                             return;
