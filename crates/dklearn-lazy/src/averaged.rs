@@ -223,6 +223,26 @@ impl<L: Clone> ChunkFit<L> {
         Ok(fit)
     }
 
+    /// Whether the parts agree (a value read back from bytes is checked
+    /// before use, so a damaged one is an error, not a panic).
+    fn is_consistent(&self) -> bool {
+        if let Some(d) = &self.dense {
+            return d.dim() == (self.rows, self.cols) && self.ends.is_empty();
+        }
+        let mut start = 0;
+        self.ends.len() == self.rows
+            && self.index.len() == self.value.len()
+            && self.ends.last().copied().unwrap_or(0) == self.index.len()
+            && self.ends.iter().all(|&end| {
+                let row = self.index.get(start..end);
+                start = end;
+                row.is_some_and(|row| {
+                    row.windows(2).all(|w| w[0] < w[1])
+                        && row.last().is_none_or(|&j| (j as usize) < self.cols)
+                })
+            })
+    }
+
     /// Row `r`'s stored entries.
     fn row(&self, r: usize) -> (&[u32], &[f64]) {
         let start = if r == 0 { 0 } else { self.ends[r - 1] };
@@ -296,6 +316,11 @@ impl<L: Clone + PartialEq + fmt::Debug> Sum<L> {
             self.skipped.push(chunk);
             return Ok(self);
         };
+        if !c.is_consistent() {
+            return Err(TaskError::new(format!(
+                "Averaged: the fit of chunk {chunk} is damaged (its sparse parts disagree)"
+            )));
+        }
         let (b, k) = (&c.intercept, &c.classes);
         match &mut self.coef {
             None => {
@@ -503,6 +528,27 @@ mod tests {
     }
 
     #[test]
+    fn chunk_fits_cross_and_spill_as_they_are() {
+        let codecs = crate::codecs();
+        let sparse = compact(&ndarray::array![
+            [0.0, -0.0, 1.5],
+            [0.0; 3],
+            [0.0, 2.0, 0.0]
+        ]);
+        let dense = compact(&ndarray::array![
+            [1.0, 2.0, 3.0],
+            [4.0, 5.0, 6.0],
+            [7.0, 8.0, 9.0]
+        ]);
+        for fit in [Some(sparse), Some(dense), None] {
+            let v: dklearn_graph::Value = std::sync::Arc::new(fit.clone());
+            let bytes = codecs.encode(&v).expect("registered");
+            let back = codecs.decode(&bytes).unwrap();
+            assert_eq!(back.downcast_ref::<Option<ChunkFit<i8>>>(), Some(&fit));
+        }
+    }
+
+    #[test]
     fn only_entries_other_than_plus_zero_are_stored() {
         let c = compact(&ndarray::array![
             [0.0, -0.0, 1.5],
@@ -514,6 +560,15 @@ mod tests {
         assert_eq!(c.value[1], 1.5);
         assert_eq!(c.value[0].to_bits(), (-0.0f64).to_bits());
         assert!(c.dense.is_none());
+        assert!(c.is_consistent());
+        let mut damaged = c.clone();
+        damaged.ends[1] = 5;
+        assert!(!damaged.is_consistent());
+        let mut unsorted = c.clone();
+        unsorted.index.swap(0, 1);
+        assert!(!unsorted.is_consistent());
+        let err = Sum::<i8>::empty().add(3, Some(&damaged)).err().unwrap();
+        assert!(err.to_string().contains("chunk 3 is damaged"), "{err}");
         let full = compact(&ndarray::array![
             [1.0, -0.0, 1.5],
             [2.0, 0.0, 3.0],

@@ -18,8 +18,8 @@ use crate::AveragedFit;
 /// A registry of every value type the library's tasks produce:
 /// [`Codecs::std`] plus CSR matrices, dense arrays, Reuters documents,
 /// texts, masks, label vectors, every estimator's fitted state (alone, as
-/// `Option` (a skipped chunk) and inside [`AveragedFit`]), label encoders,
-/// the running sums of [`Averaged`](crate::Averaged) and scores, for labels
+/// `Option` and inside [`AveragedFit`]), label encoders, the chunk fits
+/// and running sums of [`Averaged`](crate::Averaged) and scores, for labels
 /// `bool`, `i8`, `i32`, `i64`, `u8`, `u32`, `String` and `Arc<str>`.
 ///
 /// [`install_codecs`] puts these in [`Codecs::global`], the schedulers'
