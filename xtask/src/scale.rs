@@ -84,7 +84,8 @@ pub(crate) struct Row {
     /// Whether the Chained SGD was given its classes.
     #[serde(default = "yes")]
     pub classes_given: bool,
-    /// MB written to the spill directory and read back.
+    /// MB written to the spill directory and read back (on a cluster, all
+    /// processes together).
     #[serde(default)]
     pub spilled_mb: f64,
     #[serde(default)]
@@ -98,6 +99,13 @@ pub(crate) struct Row {
     /// MB that crossed between processes, all processes together.
     #[serde(default)]
     pub sent_mb: f64,
+    /// Each process's peak RSS in MB, in process order (`peak_rss_mb` is
+    /// process 0's; 0 where the platform does not tell).
+    #[serde(default)]
+    pub process_peak_rss_mb: Vec<f64>,
+    /// Each process's MB spilled, in process order.
+    #[serde(default)]
+    pub process_spilled_mb: Vec<f64>,
 }
 
 fn one() -> usize {
@@ -234,7 +242,24 @@ fn run_one(
         }
     };
     let (n_docs, n_train, (h1, h2, n_test)) = computed.map_err(|e| e.to_string())?;
-    let (spilled, unspilled) = prof.spill_bytes();
+    let (mut spilled, mut unspilled) = prof.spill_bytes();
+    let mb = |b: u64| b as f64 / 1e6;
+    let peak_mb = peak_rss_bytes().map_or(0.0, mb);
+    let (mut process_peak_rss_mb, mut process_spilled_mb) = (vec![peak_mb], vec![mb(spilled)]);
+    // Process 0 hears every process's memory at the end of the run.
+    if let Some(summary) = cluster
+        .and_then(Cluster::last_report)
+        .map(|r| r.processes_summary)
+        .filter(|s| !s.is_empty())
+    {
+        process_peak_rss_mb = summary
+            .iter()
+            .map(|s| s.peak_rss_bytes.map_or(0.0, mb))
+            .collect();
+        process_spilled_mb = summary.iter().map(|s| mb(s.spilled_bytes)).collect();
+        spilled = summary.iter().map(|s| s.spilled_bytes).sum();
+        unspilled = summary.iter().map(|s| s.unspilled_bytes).sum();
+    }
     // Process 0's profiler sees every process's tasks and what they sent.
     let sent: u64 = prof.results().iter().map(|r| r.bytes_sent).sum();
     let processes = cluster.map_or(1, |c| c.config().processes());
@@ -262,7 +287,7 @@ fn run_one(
         docs: n_docs,
         bytes,
         wall_s,
-        peak_rss_mb: peak_rss_bytes().map_or(0.0, |b| b as f64 / 1e6),
+        peak_rss_mb: peak_mb,
         docs_per_s: n_docs as f64 / wall_s,
         mb_per_s: bytes as f64 / 1e6 / wall_s,
         n_train,
@@ -276,6 +301,8 @@ fn run_one(
         processes,
         workers: workers * processes,
         sent_mb: sent as f64 / 1e6,
+        process_peak_rss_mb,
+        process_spilled_mb,
     })
 }
 
@@ -405,7 +432,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
             .map_err(|e| format!("scale --copies {k}: unreadable output: {e}"))?;
         if !args.json {
             println!(
-                "| {} | {} | {:.0} MB | {:.2} s | {:.3} s | {:.0} | {:.0} | {:.0} MB | {:.0} MB | {} × {} | {:.1} MB | {:.4} | {:.4} |",
+                "| {} | {} | {:.0} MB | {:.2} s | {:.3} s | {:.0} | {:.0} | {} | {:.0} MB | {} × {} | {:.1} MB | {:.4} | {:.4} |",
                 row.copies,
                 row.docs,
                 row.bytes as f64 / 1e6,
@@ -413,7 +440,7 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
                 row.wall_s / row.copies as f64,
                 row.docs_per_s,
                 row.mb_per_s,
-                row.peak_rss_mb,
+                peaks(&row),
                 row.spilled_mb,
                 row.processes,
                 row.workers / row.processes.max(1),
@@ -431,6 +458,21 @@ pub(crate) fn run(args: Args) -> crate::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A row's peak RSS: `396 MB`, or each process's on a cluster
+/// (`253 / 935 MB`).
+fn peaks(row: &Row) -> String {
+    if row.process_peak_rss_mb.len() > 1 {
+        let each: Vec<String> = row
+            .process_peak_rss_mb
+            .iter()
+            .map(|m| format!("{m:.0}"))
+            .collect();
+        format!("{} MB", each.join(" / "))
+    } else {
+        format!("{:.0} MB", row.peak_rss_mb)
+    }
 }
 
 #[cfg(test)]
@@ -503,5 +545,13 @@ mod tests {
         assert_eq!(r.averaged_lr.to_bits(), threaded.averaged_lr.to_bits());
         assert!(r.sent_mb > 0.0, "the chain crosses once");
         assert_eq!(threaded.sent_mb, 0.0);
+        // Process 0's row has each process's memory; a threaded row its own.
+        assert_eq!(r.process_peak_rss_mb.len(), 2);
+        assert_eq!(r.process_spilled_mb, vec![0.0, 0.0]);
+        assert_eq!(threaded.process_peak_rss_mb, vec![threaded.peak_rss_mb]);
+        if cfg!(target_os = "linux") {
+            assert!(r.process_peak_rss_mb.iter().all(|&m| m > 0.0));
+            assert!(peaks(r).contains(" / "), "{}", peaks(r));
+        }
     }
 }

@@ -49,4 +49,4 @@ pub use crate::config::{
     read_hostfile, Config, ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT,
 };
 pub use crate::plan::placement;
-pub use crate::run::{Cluster, RunReport, SentValue};
+pub use crate::run::{Cluster, ProcessSummary, RunReport, SentValue};

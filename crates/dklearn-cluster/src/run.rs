@@ -47,6 +47,11 @@ const KIND_FAILED: u8 = 1;
 /// worker (u32), start and end in microseconds from the sender's start of
 /// run (u64 each), bytes its value sent (u64); see [`done_payload`].
 const KIND_DONE: u8 = 2;
+/// To process 0, once, at the clean end of a run: the sender's
+/// [`ProcessSummary`]; payload, little-endian u64s: tasks run, bytes sent,
+/// bytes spilled, bytes read back, peak RSS (`u64::MAX`: unknown); see
+/// [`end_payload`].
+const KIND_END: u8 = 3;
 /// How long task reports (`KIND_DONE`) may wait to be sent together.
 const DONE_BATCH: Duration = Duration::from_millis(20);
 
@@ -67,6 +72,64 @@ pub struct RunReport {
     pub values_received: usize,
     /// Their encoded bytes.
     pub bytes_received: u64,
+    /// Bytes this process spilled to disk (memory-limited runs).
+    pub spilled_bytes: u64,
+    /// Bytes it read back.
+    pub unspilled_bytes: u64,
+    /// At process 0 after a successful run: every process's summary, in
+    /// process order (its own included), so one place can report the
+    /// whole cluster's memory. Empty elsewhere.
+    pub processes_summary: Vec<ProcessSummary>,
+}
+
+/// What one process did in a run, as process 0 learns it at the end (see
+/// [`RunReport::processes_summary`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessSummary {
+    /// The process's index.
+    pub process: usize,
+    /// Tasks it ran.
+    pub tasks_run: usize,
+    /// Bytes it put on the network (size × destinations).
+    pub bytes_sent: u64,
+    /// Bytes it spilled to disk.
+    pub spilled_bytes: u64,
+    /// Bytes it read back from disk.
+    pub unspilled_bytes: u64,
+    /// Its peak resident set size at the end of the run (`VmHWM`, the
+    /// process's whole life so far), where the platform tells it.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// A `KIND_END` payload.
+fn end_payload(s: &ProcessSummary) -> Vec<u8> {
+    [
+        s.tasks_run as u64,
+        s.bytes_sent,
+        s.spilled_bytes,
+        s.unspilled_bytes,
+        s.peak_rss_bytes.unwrap_or(u64::MAX),
+    ]
+    .iter()
+    .flat_map(|v| v.to_le_bytes())
+    .collect()
+}
+
+/// Reads an [`end_payload`] from `process`.
+fn read_end_payload(process: usize, p: &[u8]) -> Option<ProcessSummary> {
+    let p: &[u8; 40] = p.try_into().ok()?;
+    let mut v = p
+        .chunks_exact(8)
+        .map(|c| c.try_into().map(u64::from_le_bytes).unwrap_or(0));
+    let mut next = || v.next().unwrap_or(0);
+    Some(ProcessSummary {
+        process,
+        tasks_run: next() as usize,
+        bytes_sent: next(),
+        spilled_bytes: next(),
+        unspilled_bytes: next(),
+        peak_rss_bytes: Some(next()).filter(|&b| b != u64::MAX),
+    })
 }
 
 /// One value sent by a process.
@@ -530,6 +593,21 @@ impl Cluster {
             r
         });
         drop(out_tx);
+        let processes_summary = if me == 0 && outcome.is_ok() {
+            (0..p)
+                .map(|i| match (i, state.peers.get(i).cloned().flatten()) {
+                    (0, _) => state.summary(),
+                    (_, Some(s)) => s,
+                    // Not heard from (cannot happen after a clean end).
+                    (i, None) => ProcessSummary {
+                        process: i,
+                        ..ProcessSummary::default()
+                    },
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let report = RunReport {
             process: me as usize,
             processes: p,
@@ -537,6 +615,9 @@ impl Cluster {
             sent: std::mem::take(&mut state.sent),
             values_received: state.values_received,
             bytes_received: state.bytes_received,
+            spilled_bytes: state.spilled_bytes,
+            unspilled_bytes: state.unspilled_bytes,
+            processes_summary,
         };
         *self.report.lock() = Some(report);
         match outcome {
@@ -698,6 +779,10 @@ struct State<'p, 'g> {
     started: Vec<bool>,
     /// Spilling, with a memory limit (see [`Cluster::memory_limit`]).
     spill: Option<Spill>,
+    spilled_bytes: u64,
+    unspilled_bytes: u64,
+    /// At process 0: the other processes' summaries, as they arrive.
+    peers: Vec<Option<ProcessSummary>>,
 }
 
 /// A memory-limited process's spilling state (the coordinator's alone: it
@@ -774,6 +859,9 @@ impl<'p, 'g> State<'p, 'g> {
             origin,
             started: vec![false; n],
             spill: None,
+            spilled_bytes: 0,
+            unspilled_bytes: 0,
+            peers: Vec::new(),
         }
     }
 
@@ -878,6 +966,7 @@ impl<'p, 'g> State<'p, 'g> {
                 ));
             }
             m.on_disk[j] = Some((path, bytes.len()));
+            self.spilled_bytes += bytes.len() as u64;
             let event = SpillEvent {
                 key,
                 worker: m.worker,
@@ -918,6 +1007,7 @@ impl<'p, 'g> State<'p, 'g> {
             )
         })?;
         let _ = std::fs::remove_file(&path);
+        self.unspilled_bytes += n as u64;
         let event = SpillEvent {
             key,
             worker: m.worker,
@@ -1101,6 +1191,7 @@ impl<'p, 'g> State<'p, 'g> {
                         }
                     }
                     Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
+                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(i, &bytes),
                     Ok(Event::Msg((_, _, i, bytes))) => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -1136,8 +1227,14 @@ impl<'p, 'g> State<'p, 'g> {
         if let Some(Failure::Abandon(e, lost)) = failure {
             return Err(Failure::Abandon(e, lost));
         }
-        // Clean end: close our input; timely's dataflow completes once every
-        // process has closed its own, i.e. every value reached its readers.
+        // Clean end: tell process 0 what this process did (before closing
+        // the input, so it arrives before timely's end), then close our
+        // input; timely's dataflow completes once every process has closed
+        // its own, i.e. every value reached its readers.
+        if self.me != 0 && failure.is_none() {
+            let mine = self.summary();
+            let _ = out.send((0, KIND_END, self.me, ByteBuf::from(end_payload(&mine))));
+        }
         comm.stop.store(true, Ordering::SeqCst);
         comm.wake();
         loop {
@@ -1146,6 +1243,7 @@ impl<'p, 'g> State<'p, 'g> {
                     Ok(Event::CommEnded(Ok(()))) => break,
                     Ok(Event::CommEnded(Err(why))) => return Err(self.comm_failure(signals, cfg, &why)),
                     Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
+                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(i, &bytes),
                     Ok(Event::Msg((_, KIND_FAILED, i, bytes))) if failure.is_none() => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -1162,6 +1260,31 @@ impl<'p, 'g> State<'p, 'g> {
             Some(f) => Err(f),
             None => Ok(()),
         }
+    }
+
+    /// This process's summary so far.
+    fn summary(&self) -> ProcessSummary {
+        ProcessSummary {
+            process: self.me as usize,
+            tasks_run: self.tasks_run,
+            bytes_sent: self.sent.iter().map(|s| s.bytes * s.to.len() as u64).sum(),
+            spilled_bytes: self.spilled_bytes,
+            unspilled_bytes: self.unspilled_bytes,
+            peak_rss_bytes: dklearn_executor::peak_rss_bytes(),
+        }
+    }
+
+    /// Process `from`'s end-of-run summary (process 0 only; a malformed
+    /// one is dropped: it only feeds a report).
+    fn peer_end(&mut self, from: u32, bytes: &[u8]) {
+        let from = from as usize;
+        let Some(summary) = read_end_payload(from, bytes) else {
+            return;
+        };
+        if self.peers.len() <= from {
+            self.peers.resize(from + 1, None);
+        }
+        self.peers[from] = Some(summary);
     }
 
     /// Another process finished task `i` (process 0 only; `bytes` is a

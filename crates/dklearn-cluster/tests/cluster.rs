@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::{free_ports, spawn, wait_all, Children};
 
-use dklearn_cluster::{Cluster, Config};
+use dklearn_cluster::{Cluster, Config, RunReport};
 use dklearn_graph::{Codecs, Delayed, ErrorKind, Graph, Key, Scheduler, Sequential, Task, Value};
 
 /// A small deterministic generator (splitmix64).
@@ -614,7 +614,7 @@ fn process_0_profile_has_a_row_per_process_with_bytes_sent() {
     use dklearn_executor::Profiler;
     let addrs = free_ports(3);
     let profs: Vec<Profiler> = (0..3).map(|_| Profiler::new()).collect();
-    let sent: Vec<u64> = std::thread::scope(|s| {
+    let reports: Vec<RunReport> = std::thread::scope(|s| {
         let runs: Vec<_> = profs
             .iter()
             .enumerate()
@@ -627,12 +627,30 @@ fn process_0_profile_has_a_row_per_process_with_bytes_sent() {
                     let (g, keys) = slow_chain(Duration::ZERO);
                     let c = Cluster::new(cfg);
                     c.get(&g, &keys, &[prof]).unwrap();
-                    c.last_report().unwrap().bytes_sent()
+                    c.last_report().unwrap()
                 })
             })
             .collect();
         runs.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let sent: Vec<u64> = reports.iter().map(RunReport::bytes_sent).collect();
+    // Process 0 heard every process's summary at the end; the others keep none.
+    let summary = &reports[0].processes_summary;
+    assert_eq!(summary.len(), 3);
+    for (p, (s, rep)) in summary.iter().zip(&reports).enumerate() {
+        assert_eq!(s.process, p);
+        assert_eq!(s.tasks_run, rep.tasks_run, "tasks of process {p}");
+        assert_eq!(s.bytes_sent, rep.bytes_sent(), "bytes of process {p}");
+        assert_eq!((s.spilled_bytes, s.unspilled_bytes), (0, 0));
+        if cfg!(target_os = "linux") {
+            assert!(
+                s.peak_rss_bytes.is_some_and(|b| b > 0),
+                "peak RSS of process {p}"
+            );
+        }
+    }
+    assert_eq!(summary.iter().map(|s| s.tasks_run).sum::<usize>(), 24);
+    assert!(reports[1..].iter().all(|r| r.processes_summary.is_empty()));
     let r = profs[0].results();
     assert_eq!(r.len(), 24, "process 0 records every process's tasks");
     for (p, &sent_p) in sent.iter().enumerate() {
@@ -649,7 +667,8 @@ fn process_0_profile_has_a_row_per_process_with_bytes_sent() {
 }
 
 /// Two memory-limited processes (threads of this test) on `g`: each
-/// process's values, and the bytes its profiler saw spilled.
+/// process's values, and the bytes its profiler saw spilled (checked
+/// against what process 0's summary says of each, after a clean run).
 fn run_limited(
     g: &Graph,
     keys: &[Key],
@@ -672,11 +691,20 @@ fn run_limited(
                         .get(g, keys, &[&prof])
                         .map(|v| show(&v))
                         .map_err(|e| e.to_string());
-                    (r, prof.spill_bytes().0)
+                    let summary = c.last_report().map(|r| r.processes_summary);
+                    (r, prof.spill_bytes(), summary.unwrap_or_default())
                 })
             })
             .collect();
-        runs.into_iter().map(|h| h.join().unwrap()).collect()
+        let out: Vec<_> = runs.into_iter().map(|h| h.join().unwrap()).collect();
+        if out.iter().all(|(r, _, _)| r.is_ok()) {
+            let summary = &out[0].2;
+            for (p, (_, seen, _)) in out.iter().enumerate() {
+                let s = &summary[p];
+                assert_eq!((s.spilled_bytes, s.unspilled_bytes), *seen, "process {p}");
+            }
+        }
+        out.into_iter().map(|(r, seen, _)| (r, seen.0)).collect()
     })
 }
 
