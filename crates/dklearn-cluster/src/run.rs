@@ -185,7 +185,7 @@ pub struct Cluster {
     config: Config,
     codecs: Option<Arc<Codecs>>,
     round: AtomicU64,
-    report: Mutex<Option<RunReport>>,
+    report: Mutex<Option<Box<RunReport>>>,
     /// Per-process limit on held values, and the spill base.
     memory_limit: Option<usize>,
     spill_base: Option<PathBuf>,
@@ -251,7 +251,7 @@ impl Cluster {
 
     /// What this process sent and received in the last `get`, if any.
     pub fn last_report(&self) -> Option<RunReport> {
-        self.report.lock().clone()
+        self.report.lock().as_deref().cloned()
     }
 }
 
@@ -619,7 +619,7 @@ impl Cluster {
             unspilled_bytes: state.unspilled_bytes,
             processes_summary,
         };
-        *self.report.lock() = Some(report);
+        *self.report.lock() = Some(Box::new(report));
         match outcome {
             Ok(()) => {
                 // Every process's dataflow is complete: all values reached
