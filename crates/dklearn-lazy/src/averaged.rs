@@ -149,7 +149,9 @@ fn distinct_at_least_two<L: PartialEq>(y: &[L]) -> bool {
 /// lacks (a 2^18-column model from ~1000 documents is ~95% zeros).
 ///
 /// Sparse, every entry whose bits are not `+0.0` is kept (`-0.0` and NaN
-/// too), so adding it to the sum gives the bits the dense addition gives.
+/// too), so adding it to the sum gives the bits the dense addition gives
+/// (a NaN stays a NaN; its payload bits, which Rust leaves unspecified for
+/// arithmetic, may differ).
 #[derive(Clone, Debug, PartialEq)]
 struct ChunkFit<L> {
     rows: usize,
@@ -185,14 +187,12 @@ impl<L: Clone> ChunkFit<L> {
         };
         let c = c.as_standard_layout();
         let flat = c.as_slice().unwrap_or_default();
-        // An entry costs 12 bytes sparse, 8 dense.
-        let stored = flat.iter().filter(|v| v.to_bits() != 0).count();
-        if u32::try_from(cols).is_err() || stored.saturating_mul(3) >= flat.len() * 2 {
+        if u32::try_from(cols).is_err() {
             fit.dense = Some(c.into_owned());
             return Ok(fit);
         }
-        fit.index.reserve_exact(stored);
-        fit.value.reserve_exact(stored);
+        fit.index.reserve(flat.len() / 16);
+        fit.value.reserve(flat.len() / 16);
         for row in flat.chunks_exact(cols.max(1)).take(rows) {
             // A bit mask of the stored entries of each 64 (a loop without
             // branches), then only those.
@@ -219,6 +219,16 @@ impl<L: Clone> ChunkFit<L> {
                 }
             }
             fit.ends.push(fit.index.len());
+        }
+        // An entry costs 12 bytes sparse, 8 dense.
+        if fit.index.len().saturating_mul(3) >= flat.len() * 2 {
+            fit.ends = Vec::new();
+            fit.index = Vec::new();
+            fit.value = Vec::new();
+            fit.dense = Some(c.into_owned());
+        } else {
+            fit.index.shrink_to_fit();
+            fit.value.shrink_to_fit();
         }
         Ok(fit)
     }
@@ -266,23 +276,29 @@ impl<L: Clone> ChunkFit<L> {
 
     /// `sum += coef` on the row-major `rows × cols` sum, element by element
     /// as the dense addition: a feature not stored adds `+0.0` (which turns
-    /// `-0.0` into `+0.0` and quiets a signalling NaN).
+    /// `-0.0` into `+0.0`).
     fn add_to(&self, sum: &mut [f64]) {
         if let Some(d) = &self.dense {
             sum.iter_mut().zip(d.iter()).for_each(|(a, b)| *a += b);
             return;
         }
-        let add_zero = |run: &mut [f64]| run.iter_mut().for_each(|a| *a += 0.0);
+        // The stored entries first, then `+0.0` to every entry (one pass
+        // that vectorizes): `(a + v) + 0.0` is `a + v` unless that is -0.0,
+        // which the last step puts back.
+        let mut negative_zeros = Vec::new();
         for (r, out) in sum.chunks_exact_mut(self.cols.max(1)).enumerate() {
             let (index, value) = self.row(r);
-            let mut from = 0;
             for (&j, &v) in index.iter().zip(value) {
-                let j = j as usize;
-                add_zero(&mut out[from..j]);
-                out[j] += v;
-                from = j + 1;
+                let a = &mut out[j as usize];
+                *a += v;
+                if a.to_bits() == (-0.0f64).to_bits() {
+                    negative_zeros.push(r * self.cols + j as usize);
+                }
             }
-            add_zero(&mut out[from..]);
+        }
+        sum.iter_mut().for_each(|a| *a += 0.0);
+        for i in negative_zeros {
+            sum[i] = -0.0;
         }
     }
 }
@@ -482,8 +498,12 @@ mod tests {
         ChunkFit::new(0, &lr).unwrap()
     }
 
+    /// The bits of every entry, any NaN as one (arithmetic's NaN payloads
+    /// are unspecified in Rust).
     fn bits(a: &Array2<f64>) -> Vec<u64> {
-        a.iter().map(|v| v.to_bits()).collect()
+        a.iter()
+            .map(|v| if v.is_nan() { u64::MAX } else { v.to_bits() })
+            .collect()
     }
 
     /// Entries that make the sparse and the dense addition differ if the
