@@ -1191,7 +1191,7 @@ impl<'p, 'g> State<'p, 'g> {
                         }
                     }
                     Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
-                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(i, &bytes),
+                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(cfg, i, &bytes),
                     Ok(Event::Msg((_, _, i, bytes))) => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -1243,7 +1243,7 @@ impl<'p, 'g> State<'p, 'g> {
                     Ok(Event::CommEnded(Ok(()))) => break,
                     Ok(Event::CommEnded(Err(why))) => return Err(self.comm_failure(signals, cfg, &why)),
                     Ok(Event::Msg((_, KIND_DONE, i, bytes))) => self.remote_done(callbacks, i, &bytes),
-                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(i, &bytes),
+                    Ok(Event::Msg((_, KIND_END, i, bytes))) => self.peer_end(cfg, i, &bytes),
                     Ok(Event::Msg((_, KIND_FAILED, i, bytes))) if failure.is_none() => {
                         let key = self.plan.order.get(i as usize).cloned().unwrap_or_else(|| Key::from_string(format!("#{i}")));
                         failure = Some(Failure::Clean(Error::task_failed(key, String::from_utf8_lossy(&bytes).into_owned())));
@@ -1276,8 +1276,11 @@ impl<'p, 'g> State<'p, 'g> {
 
     /// Process `from`'s end-of-run summary (process 0 only; a malformed
     /// one is dropped: it only feeds a report).
-    fn peer_end(&mut self, from: u32, bytes: &[u8]) {
+    fn peer_end(&mut self, cfg: &Config, from: u32, bytes: &[u8]) {
         let from = from as usize;
+        if from >= cfg.processes() {
+            return;
+        }
         let Some(summary) = read_end_payload(from, bytes) else {
             return;
         };
@@ -1323,5 +1326,31 @@ impl<'p, 'g> State<'p, 'g> {
                 None,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_end_summary_reads_back_and_a_malformed_one_is_dropped() {
+        let s = ProcessSummary {
+            process: 2,
+            tasks_run: 7,
+            bytes_sent: 1 << 40,
+            spilled_bytes: 3,
+            unspilled_bytes: 2,
+            peak_rss_bytes: Some(123_456),
+        };
+        let p = end_payload(&s);
+        assert_eq!(read_end_payload(2, &p), Some(s.clone()));
+        let unknown = ProcessSummary {
+            peak_rss_bytes: None,
+            ..s
+        };
+        assert_eq!(read_end_payload(2, &end_payload(&unknown)), Some(unknown));
+        assert_eq!(read_end_payload(2, &p[..39]), None);
+        assert_eq!(read_end_payload(2, &[]), None);
     }
 }
