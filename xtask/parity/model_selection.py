@@ -11,7 +11,9 @@ and tests/fixtures/search.json of the crate holding the lazy layer (dklearn-lazy
 - GridSearchCV / RandomizedSearchCV over Pipeline(HashingVectorizer, TfidfTransformer,
   SGDClassifier) on in-memory synthetic text with KFold / StratifiedKFold / ShuffleSplit:
   every split score, mean/std test score, ranks and best_params_; scorings accuracy, f1_macro,
-  roc_auc (decision_function; MultinomialNB: predict_proba[:, 1]) and neg_log_loss;
+  roc_auc (decision_function; MultinomialNB: predict_proba[:, 1]), neg_log_loss and
+  roc_auc_ovr on two classes; the multiclass ROC AUC scorers (ovr/ovo, macro/weighted) on
+  three topics;
 - the chunked search (Chained SGD over partitions, partition-level 3-fold) as a partial_fit loop
   scored with get_scorer(roc_auc / neg_log_loss / accuracy) on each fold's test rows together.
 
@@ -207,6 +209,24 @@ def synthetic_text(n_docs, seed):
     return docs, np.array(labels)
 
 
+def synthetic_text_multi(n_docs, seed, k=3):
+    """Documents from `k` topics sharing a common vocabulary (labels 0..k-1, imbalanced)."""
+    rng = np.random.RandomState(seed)
+    common = [f"word{i}" for i in range(120)]
+    topics = [[f"t{t}term{i}" for i in range(30)] for t in range(k)]
+    docs, labels = [], []
+    for _ in range(n_docs):
+        t = int(np.searchsorted(np.cumsum([0.5, 0.3, 0.2][:k]), rng.rand() * 0.999999))
+        n = rng.randint(6, 20)
+        words = [topics[t][rng.randint(30)] if rng.rand() < 0.3 else common[rng.randint(120)]
+                 for _ in range(n)]
+        if rng.rand() < 0.1:
+            t = int(rng.randint(k))  # label noise
+        docs.append(" ".join(words))
+        labels.append(t)
+    return docs, np.array(labels)
+
+
 def pipeline(final="sgd"):
     last = (("sgd", SGDClassifier(random_state=0, max_iter=30, tol=None)) if final == "sgd"
             else ("nb", MultinomialNB()))
@@ -224,7 +244,8 @@ def cv_json(cv):
     raise TypeError(cv)
 
 
-def search_result(s):
+def search_result(s, docs=None, y=None):
+    docs, y = (SEARCH_DOCS, SEARCH_Y) if docs is None else (docs, y)
     r = s.cv_results_
     n = len(r["params"])
     k = s.n_splits_
@@ -238,7 +259,7 @@ def search_result(s):
         "best_index": int(s.best_index_),
         "best_params": params_json(s.best_params_),
         "best_score": bits([s.best_score_])[0],
-        "refit_train_score": bits([s.best_estimator_.score(SEARCH_DOCS, SEARCH_Y)])[0],
+        "refit_train_score": bits([s.best_estimator_.score(docs, y)])[0],
     }
 
 
@@ -279,6 +300,11 @@ def search_cases():
         out.append({"kind": "grid", "final": "nb",
                     "space": {k: dist_json(v) for k, v in nb_grid.items()},
                     "cv": cv_json(KFold(3)), "scoring": scoring, **search_result(s)})
+    # roc_auc_ovr on two classes: the scorer passes predict_proba[:, 1].
+    g = {**small, "sgd__loss": ["log_loss", "modified_huber"]}
+    s = GridSearchCV(pipeline(), g, cv=KFold(3), scoring="roc_auc_ovr").fit(SEARCH_DOCS, SEARCH_Y)
+    out.append({"kind": "grid", "space": {k: dist_json(v) for k, v in g.items()},
+                "cv": cv_json(KFold(3)), "scoring": "roc_auc_ovr", **search_result(s)})
     dists = {"vect__n_features": [2**8, 2**10], "tfidf__sublinear_tf": [True, False],
              "sgd__alpha": loguniform(1e-5, 1e-1), "sgd__loss": ["hinge", "log_loss"]}
     for cv in (KFold(3), StratifiedKFold(4, shuffle=True, random_state=2)):
@@ -288,7 +314,31 @@ def search_cases():
                     "n_iter": 6, "seed": 0, "cv": cv_json(cv), "scoring": "accuracy",
                     **search_result(s)})
     return {"docs": SEARCH_DOCS, "y": SEARCH_Y.tolist(), "cases": out,
-            "chunked": chunked_cases()}
+            "chunked": chunked_cases(), "multiclass": multiclass_cases()}
+
+
+def multiclass_cases():
+    """The multiclass ROC AUC scorers (predict_proba of SGD's one-vs-rest and of naive Bayes)
+    on three topics, stratified so that every test fold holds every class."""
+    docs, y = synthetic_text_multi(120, 5)
+    small = {"vect__n_features": [2**8, 2**10], "sgd__alpha": [1e-4, 1e-2],
+             "sgd__loss": ["log_loss", "modified_huber"]}
+    out = []
+    for scoring, cv in (("roc_auc_ovr", StratifiedKFold(3)),
+                        ("roc_auc_ovo", StratifiedKFold(3, shuffle=True, random_state=1)),
+                        ("roc_auc_ovr_weighted", StratifiedKFold(3, shuffle=True, random_state=2)),
+                        ("roc_auc_ovo_weighted", StratifiedKFold(4))):
+        s = GridSearchCV(pipeline(), small, cv=cv, scoring=scoring).fit(docs, y)
+        out.append({"kind": "grid", "space": {k: dist_json(v) for k, v in small.items()},
+                    "cv": cv_json(cv), "scoring": scoring, **search_result(s, docs, y)})
+    nb_grid = {"tfidf__use_idf": [True, False], "nb__alpha": [0.1, 1.0]}
+    s = GridSearchCV(pipeline("nb"), nb_grid, cv=StratifiedKFold(3), scoring="roc_auc_ovo")
+    s.fit(docs, y)
+    out.append({"kind": "grid", "final": "nb",
+                "space": {k: dist_json(v) for k, v in nb_grid.items()},
+                "cv": cv_json(StratifiedKFold(3)), "scoring": "roc_auc_ovo",
+                **search_result(s, docs, y)})
+    return {"docs": docs, "y": y.tolist(), "cases": out}
 
 
 # Partition sizes of the chunked search (one empty partition: Chained passes the model through).

@@ -231,6 +231,8 @@ def metrics_fixture():
     proba = rng.dirichlet([1, 1, 1], size=60)
     proba[0] = [1.0, 0.0, 0.0]  # exercises eps clipping
     pbin = np.clip(scores, 0, 1)
+    fixed = np.array([[0.5, 0.25, 0.25], [0.2, 0.6, 0.2], [0.1, 0.3, 0.6], [0.4, 0.4, 0.2]])
+    proba_tied = fixed[(y_true + rng.randint(0, 2, size=60)) % 4]
     out = {
         "y_true": y_true.tolist(), "y_pred": y_pred.tolist(),
         "yb_true": yb.tolist(), "yb_pred": pb.tolist(),
@@ -246,6 +248,15 @@ def metrics_fixture():
             "f1_pos0": metrics.f1_score(yb, pb, pos_label=0),
         },
         "roc_auc": metrics.roc_auc_score(yb, scores),
+        # Multiclass ROC AUC from probabilities; the tied version picks rows from four fixed
+        # distributions, so most scores tie.
+        "proba_tied": proba_tied.tolist(),
+        "roc_auc_multi": {
+            f"{mc}_{avg}_{name}": metrics.roc_auc_score(y_true, p, multi_class=mc, average=avg)
+            for name, p in (("proba", proba), ("tied", proba_tied))
+            for mc, avgs in (("ovr", ("macro", "weighted", "micro")), ("ovo", ("macro", "weighted")))
+            for avg in avgs
+        },
         "log_loss_multi": metrics.log_loss(y_true, proba),
         "log_loss_binary": metrics.log_loss(yb, pbin),
     }

@@ -327,6 +327,178 @@ pub fn roc_auc_score_or_nan<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Res
     Ok(crate::pairwise_sum(&terms))
 }
 
+/// How a ROC AUC over more than two classes is built from binary ones
+/// (scikit-learn's `multi_class`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MultiClass {
+    /// One class against the rest, per class (`'ovr'`).
+    Ovr,
+    /// Every pair of classes, each in turn positive (`'ovo'`, Hand & Till).
+    Ovo,
+}
+
+/// `roc_auc_score(y_true, y_proba, multi_class=..., average=...)` as
+/// scikit-learn 1.9.1 computes it, to the bit: `y_proba` is
+/// `n_samples × n_classes` probabilities (columns in the order of the sorted
+/// labels of `y_true`, rows summing to 1 as `np.allclose` judges), and
+/// every class must occur in `y_true`.
+///
+/// - `Ovr`: the binary AUC of each class against the rest, averaged
+///   `Macro` (mean), `Weighted` (by each class's count) or `Micro` (one
+///   AUC over every (sample, class) entry);
+/// - `Ovo`: for each pair of classes `a < b`, the mean of the AUC of `a`
+///   against `b` on column `a` and of `b` against `a` on column `b`, over
+///   the samples of the two; averaged `Macro` or `Weighted` (by each pair's
+///   share of the samples).
+///
+/// Two classes give the binary AUC of the second column, as scikit-learn's
+/// scorers do (they pass `predict_proba[:, 1]`).
+///
+/// ```
+/// use dklearn_estimators::metrics::{roc_auc_score_multiclass, Averaging, MultiClass};
+/// let y = [0, 1, 2, 2];
+/// let p = ndarray::array![[0.8, 0.1, 0.1], [0.2, 0.6, 0.2], [0.1, 0.2, 0.7], [0.3, 0.3, 0.4]];
+/// let auc = roc_auc_score_multiclass(&y, &p, MultiClass::Ovr, &Averaging::Macro)?;
+/// assert_eq!(auc, 1.0);
+/// # Ok::<(), dklearn_estimators::Error>(())
+/// ```
+pub fn roc_auc_score_multiclass<L: Ord + Clone>(
+    y_true: &[L],
+    y_proba: &Array2<f64>,
+    multi_class: MultiClass,
+    average: &Averaging<L>,
+) -> Result<f64, Error> {
+    let name = match multi_class {
+        MultiClass::Ovr => "roc_auc_score(multi_class='ovr')",
+        MultiClass::Ovo => "roc_auc_score(multi_class='ovo')",
+    };
+    let fail = |msg: String| Error::new(ErrorKind::Classes(format!("{name}: {msg}")));
+    if y_true.len() != y_proba.nrows() {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            n_samples: y_proba.nrows(),
+            n_labels: y_true.len(),
+        }));
+    }
+    if y_true.is_empty() {
+        return Err(Error::new(ErrorKind::EmptyInput("roc_auc_score")));
+    }
+    if y_proba.iter().any(|v| !v.is_finite()) {
+        return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
+    }
+    let weighted = match (average, multi_class) {
+        (Averaging::Macro, _) => false,
+        (Averaging::Weighted, _) => true,
+        (Averaging::Micro, MultiClass::Ovr) => {
+            return micro_ovr(y_true, y_proba);
+        }
+        _ => {
+            return Err(fail(
+                "average must be 'macro' or 'weighted' (or 'micro' with 'ovr')".into(),
+            ))
+        }
+    };
+    let classes = unique_labels(y_true);
+    if classes.len() != y_proba.ncols() {
+        return Err(fail(format!(
+            "the labels hold {} classes but the scores have {} columns (scikit-learn: \
+             \"Number of classes in y_true not equal to the number of columns in 'y_score'\")",
+            classes.len(),
+            y_proba.ncols()
+        )));
+    }
+    if classes.len() == 2 {
+        return roc_auc_score_or_nan(y_true, &y_proba.column(1).to_vec());
+    }
+    check_rows_sum_to_one(y_proba).map_err(fail)?;
+    let code: Vec<usize> = y_true
+        .iter()
+        .map(|l| classes.binary_search(l).unwrap_or(0))
+        .collect();
+    let k = classes.len();
+    let (scores, weights) = match multi_class {
+        MultiClass::Ovr => {
+            let mut scores = Vec::with_capacity(k);
+            let mut counts = Vec::with_capacity(k);
+            for c in 0..k {
+                let is_c: Vec<bool> = code.iter().map(|&i| i == c).collect();
+                counts.push(is_c.iter().filter(|&&b| b).count() as f64);
+                scores.push(roc_auc_score_or_nan(&is_c, &y_proba.column(c).to_vec())?);
+            }
+            (scores, counts)
+        }
+        MultiClass::Ovo => {
+            let n = code.len() as f64;
+            let mut scores = Vec::with_capacity(k * (k - 1) / 2);
+            let mut prevalence = Vec::with_capacity(k * (k - 1) / 2);
+            for a in 0..k {
+                for b in a + 1..k {
+                    let rows: Vec<usize> = (0..code.len())
+                        .filter(|&i| code[i] == a || code[i] == b)
+                        .collect();
+                    prevalence.push(rows.len() as f64 / n);
+                    let is_a: Vec<bool> = rows.iter().map(|&i| code[i] == a).collect();
+                    let is_b: Vec<bool> = rows.iter().map(|&i| code[i] == b).collect();
+                    let col = |c: usize| rows.iter().map(|&i| y_proba[[i, c]]).collect::<Vec<_>>();
+                    let a_score = roc_auc_score_or_nan(&is_a, &col(a))?;
+                    let b_score = roc_auc_score_or_nan(&is_b, &col(b))?;
+                    scores.push((a_score + b_score) / 2.0);
+                }
+            }
+            (scores, prevalence)
+        }
+    };
+    // np.average: the mean, or the weighted sum over the sum of weights.
+    Ok(if weighted {
+        let products: Vec<f64> = scores.iter().zip(&weights).map(|(s, w)| s * w).collect();
+        crate::pairwise_sum(&products) / crate::pairwise_sum(&weights)
+    } else {
+        crate::pairwise_sum(&scores) / scores.len() as f64
+    })
+}
+
+/// `average='micro'` with `'ovr'`: one binary AUC over the raveled
+/// (row-major) indicator matrix and scores.
+fn micro_ovr<L: Ord + Clone>(y_true: &[L], y_proba: &Array2<f64>) -> Result<f64, Error> {
+    let classes = unique_labels(y_true);
+    if classes.len() != y_proba.ncols() {
+        return Err(Error::new(ErrorKind::Classes(format!(
+            "roc_auc_score(multi_class='ovr'): the labels hold {} classes but the scores have \
+             {} columns",
+            classes.len(),
+            y_proba.ncols()
+        ))));
+    }
+    if classes.len() == 2 {
+        return roc_auc_score_or_nan(y_true, &y_proba.column(1).to_vec());
+    }
+    check_rows_sum_to_one(y_proba).map_err(|m| {
+        Error::new(ErrorKind::Classes(format!(
+            "roc_auc_score(multi_class='ovr'): {m}"
+        )))
+    })?;
+    let mut truth = Vec::with_capacity(y_proba.len());
+    for l in y_true {
+        truth.extend(classes.iter().map(|c| c == l));
+    }
+    let scores: Vec<f64> = y_proba.iter().copied().collect();
+    roc_auc_score_or_nan(&truth, &scores)
+}
+
+/// scikit-learn's check that multiclass scores are probabilities:
+/// `np.allclose(1, y_score.sum(axis=1))`.
+fn check_rows_sum_to_one(p: &Array2<f64>) -> Result<(), String> {
+    for (i, row) in p.rows().into_iter().enumerate() {
+        let s = crate::pairwise_sum(&row.to_vec());
+        if (1.0 - s).abs() > 1e-8 + 1e-5 * s.abs() {
+            return Err(format!(
+                "the scores of row {i} sum to {s}, not 1: multiclass ROC AUC needs \
+                 probabilities (predict_proba)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Mean cross-entropy of `y_true` under `y_proba` (`n_samples × n_classes`,
 /// columns in the order of the sorted `labels`, or of the sorted labels of
 /// `y_true`); probabilities are clipped to `[eps, 1 - eps]` with

@@ -3,7 +3,7 @@
 
 use dklearn_estimators::metrics::{
     accuracy_score, confusion_matrix, f1_score, log_loss, log_loss_binary, precision_score,
-    recall_score, roc_auc_score, Averaging,
+    recall_score, roc_auc_score, roc_auc_score_multiclass, Averaging, MultiClass,
 };
 mod common;
 
@@ -133,4 +133,44 @@ fn metrics_match_scikit_learn() {
         log_loss_binary(&bt, &f64s(&f["proba_bin"])).unwrap(),
         &f["log_loss_binary"],
     );
+    // Multiclass ROC AUC (the search's roc_auc_ovr/ovo scorers), on
+    // Dirichlet probabilities and on tied ones.
+    let tied_rows: Vec<Vec<f64>> = f["proba_tied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f64s)
+        .collect();
+    let tied = Array2::from_shape_fn((tied_rows.len(), 3), |(i, j)| tied_rows[i][j]);
+    let multi = f["roc_auc_multi"].as_object().unwrap();
+    assert_eq!(multi.len(), 10);
+    for (name, p) in [("proba", &proba), ("tied", &tied)] {
+        for (mc, mc_name) in [(MultiClass::Ovr, "ovr"), (MultiClass::Ovo, "ovo")] {
+            for (avg, avg_name) in [
+                (Averaging::Macro, "macro"),
+                (Averaging::Weighted, "weighted"),
+                (Averaging::Micro, "micro"),
+            ] {
+                let got = roc_auc_score_multiclass(&yt, p, mc, &avg);
+                match multi.get(&format!("{mc_name}_{avg_name}_{name}")) {
+                    Some(want) => exact(got.unwrap(), want),
+                    None => assert!(got.is_err(), "ovo has no micro average"),
+                }
+            }
+        }
+    }
+    // Not probabilities, or a class missing: errors, as scikit-learn's.
+    let doubled = &proba * 2.0;
+    let err = roc_auc_score_multiclass(&yt, &doubled, MultiClass::Ovr, &Averaging::Macro)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("sum to"), "{err}");
+    let two: Vec<i64> = yt.iter().map(|&l| l.min(1)).collect();
+    let err = roc_auc_score_multiclass(
+        &two[..59],
+        &proba.slice(ndarray::s![..59, ..]).to_owned(),
+        MultiClass::Ovo,
+        &Averaging::Macro,
+    );
+    assert!(err.is_err());
 }

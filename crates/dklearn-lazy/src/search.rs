@@ -38,7 +38,7 @@ use crate::{
     estimator_name, identity, task_err, ChunkFitTransformer, ChunkTransform, ChunkTransformer,
     Error, ErrorKind, FitParams, LazyEstimator, Matrix, Pipeline, SetParam,
 };
-use dklearn_estimators::metrics::{self, Averaging};
+use dklearn_estimators::metrics::{self, Averaging, MultiClass};
 use dklearn_estimators::model_selection::{
     params_repr, CrossValidator, ParamGrid, ParamSampler, ParamValue, Params, Split,
 };
@@ -196,9 +196,21 @@ pub enum Scoring<L> {
     /// `'roc_auc'`: the area under the ROC curve of a binary problem, from
     /// `decision_function` where the estimator has one, else from
     /// `predict_proba[:, 1]` (scikit-learn's response order). A test fold
-    /// holding one class scores NaN, as scikit-learn's. Binary only: the
-    /// multiclass variants (`'roc_auc_ovr'`...) are not implemented.
+    /// holding one class scores NaN, as scikit-learn's. Binary only: more
+    /// classes take `RocAucMulti`.
     RocAuc,
+    /// `'roc_auc_ovr'`, `'roc_auc_ovo'`, `'roc_auc_ovr_weighted'`,
+    /// `'roc_auc_ovo_weighted'`: the ROC AUC of `predict_proba` over any
+    /// number of classes ([`metrics::roc_auc_score_multiclass`], macro or
+    /// weighted); with two classes, the binary AUC of the positive column,
+    /// as scikit-learn's scorers. Every class of the model must occur in the
+    /// test fold (scikit-learn's `roc_auc_score` refuses it otherwise).
+    RocAucMulti {
+        /// One against the rest, or every pair.
+        multi_class: MultiClass,
+        /// Weighted by class (or pair) prevalence rather than a plain mean.
+        weighted: bool,
+    },
     /// `'neg_log_loss'`: minus the `log_loss` of `predict_proba` (for two
     /// classes, of the positive column, as scikit-learn's scorer passes it).
     /// The test fold's labels must be the model's `classes_`.
@@ -237,6 +249,16 @@ impl<L: Ord + Clone> Scoring<L> {
         match name {
             "accuracy" => return Ok(Scoring::Accuracy),
             "roc_auc" => return Ok(Scoring::RocAuc),
+            "roc_auc_ovr" | "roc_auc_ovo" | "roc_auc_ovr_weighted" | "roc_auc_ovo_weighted" => {
+                return Ok(Scoring::RocAucMulti {
+                    multi_class: if name.starts_with("roc_auc_ovr") {
+                        MultiClass::Ovr
+                    } else {
+                        MultiClass::Ovo
+                    },
+                    weighted: name.ends_with("_weighted"),
+                })
+            }
             "neg_log_loss" => return Ok(Scoring::NegLogLoss),
             _ => {}
         }
@@ -247,7 +269,7 @@ impl<L: Ord + Clone> Scoring<L> {
             "weighted" => Averaging::Weighted,
             _ => {
                 return Err(grid_err(format!(
-                    "unknown scoring {name:?}: use 'accuracy', 'roc_auc', 'neg_log_loss' or precision/recall/f1 with _macro, _micro or _weighted (binary scores take a pos_label: Scoring::F1(Averaging::Binary {{ pos_label }}))"
+                    "unknown scoring {name:?}: use 'accuracy', 'roc_auc', 'roc_auc_ovr', 'roc_auc_ovo', 'roc_auc_ovr_weighted', 'roc_auc_ovo_weighted', 'neg_log_loss' or precision/recall/f1 with _macro, _micro or _weighted (binary scores take a pos_label: Scoring::F1(Averaging::Binary {{ pos_label }}))"
                 )))
             }
         };
@@ -271,6 +293,17 @@ impl<L: Ord + Clone> Scoring<L> {
         Some(match self {
             Scoring::Accuracy => "accuracy".into(),
             Scoring::RocAuc => "roc_auc".into(),
+            Scoring::RocAucMulti {
+                multi_class,
+                weighted,
+            } => format!(
+                "roc_auc_{}{}",
+                match multi_class {
+                    MultiClass::Ovr => "ovr",
+                    MultiClass::Ovo => "ovo",
+                },
+                if *weighted { "_weighted" } else { "" }
+            ),
             Scoring::NegLogLoss => "neg_log_loss".into(),
             Scoring::Precision(a) => format!("precision_{}", avg(a)?),
             Scoring::Recall(a) => format!("recall_{}", avg(a)?),
@@ -284,9 +317,15 @@ impl<L: Ord + Clone> Scoring<L> {
     pub fn response(&self, methods: &dyn ResponseMethods<L>) -> Result<Response, String> {
         match self {
             Scoring::RocAuc if methods.has_decision_function() => Ok(Response::DecisionFunction),
-            Scoring::RocAuc | Scoring::NegLogLoss if methods.has_predict_proba() => {
+            Scoring::RocAuc | Scoring::RocAucMulti { .. } | Scoring::NegLogLoss
+                if methods.has_predict_proba() =>
+            {
                 Ok(Response::PredictProba)
             }
+            Scoring::RocAucMulti { .. } => Err(format!(
+                "scoring '{}' needs predict_proba",
+                self.name().unwrap_or_default()
+            )),
             Scoring::RocAuc => {
                 Err("scoring 'roc_auc' needs decision_function or predict_proba".into())
             }
@@ -303,12 +342,12 @@ impl<L: Ord + Clone> Scoring<L> {
             Scoring::Precision(a) => metrics::precision_score(y_true, y_pred, a),
             Scoring::Recall(a) => metrics::recall_score(y_true, y_pred, a),
             Scoring::F1(a) => metrics::f1_score(y_true, y_pred, a),
-            Scoring::RocAuc | Scoring::NegLogLoss => Err(EstimatorError::new(
-                dklearn_estimators::ErrorKind::Other(format!(
+            Scoring::RocAuc | Scoring::RocAucMulti { .. } | Scoring::NegLogLoss => Err(
+                EstimatorError::new(dklearn_estimators::ErrorKind::Other(format!(
                     "scoring {} scores decision values or probabilities, not labels",
                     self.name().unwrap_or_default()
-                )),
-            )),
+                ))),
+            ),
         }
     }
 
@@ -349,9 +388,27 @@ impl<L: Ord + Clone> Scoring<L> {
                 metrics::roc_auc_score_or_nan(y_true, &column(1))
             }
             (Scoring::RocAuc, _) => Err(fail(format!(
-                "the model has {} classes; only the binary ROC AUC is implemented (not scikit-learn's 'roc_auc_ovr'/'roc_auc_ovo')",
+                "the model has {} classes; 'roc_auc' is binary (use 'roc_auc_ovr' or 'roc_auc_ovo')",
                 values.ncols().max(2)
             ))),
+            (Scoring::RocAucMulti { .. }, Response::PredictProba) if values.ncols() == 2 => {
+                // A binary model: the scorer passes the positive column.
+                metrics::roc_auc_score_or_nan(y_true, &column(1))
+            }
+            (
+                Scoring::RocAucMulti {
+                    multi_class,
+                    weighted,
+                },
+                Response::PredictProba,
+            ) => {
+                let average = if *weighted {
+                    Averaging::Weighted
+                } else {
+                    Averaging::Macro
+                };
+                metrics::roc_auc_score_multiclass(y_true, values, *multi_class, &average)
+            }
             (Scoring::NegLogLoss, Response::PredictProba) => {
                 let mut present = y_true.to_vec();
                 present.sort();
@@ -927,7 +984,7 @@ where
         if self.scoring == Scoring::RocAuc {
             if let Some(c) = self.fit_params.classes.as_ref().filter(|c| c.len() != 2) {
                 return Err(grid_err(format!(
-                    "scoring 'roc_auc' is binary but the classes given are {c:?} (scikit-learn's 'roc_auc_ovr'/'roc_auc_ovo' are not implemented)"
+                    "scoring 'roc_auc' is binary but the classes given are {c:?} (use 'roc_auc_ovr' or 'roc_auc_ovo')"
                 )));
             }
         }

@@ -176,9 +176,8 @@ where
     }
 }
 
-#[test]
-fn cv_results_are_scikit_learns() {
-    let f = fixture();
+/// A fixture block's documents and labels.
+fn docs_and_labels(f: &Value) -> (Vec<String>, Vec<i64>) {
     let docs: Vec<String> = f["docs"]
         .as_array()
         .unwrap()
@@ -191,10 +190,14 @@ fn cv_results_are_scikit_learns() {
         .iter()
         .map(|v| v.as_i64().unwrap())
         .collect();
-    let cases = f["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 18);
+    (docs, y)
+}
+
+/// Runs every case of a fixture block; the scorings it used.
+fn run_cases(f: &Value) -> Vec<String> {
+    let (docs, y) = docs_and_labels(f);
     let mut scorings = std::collections::BTreeSet::new();
-    for case in cases {
+    for case in f["cases"].as_array().unwrap() {
         scorings.insert(case["scoring"].as_str().unwrap());
         if case["final"] == "nb" {
             let nb = MultinomialNB::<i64>::params().build().unwrap();
@@ -205,9 +208,39 @@ fn cv_results_are_scikit_learns() {
             check_case(case, &r, &docs, &y);
         }
     }
+    scorings.into_iter().map(String::from).collect()
+}
+
+#[test]
+fn cv_results_are_scikit_learns() {
+    let f = fixture();
+    assert_eq!(f["cases"].as_array().unwrap().len(), 19);
     assert_eq!(
-        scorings.into_iter().collect::<Vec<_>>(),
-        ["accuracy", "f1_macro", "neg_log_loss", "roc_auc"]
+        run_cases(&f),
+        [
+            "accuracy",
+            "f1_macro",
+            "neg_log_loss",
+            "roc_auc",
+            "roc_auc_ovr"
+        ]
+    );
+}
+
+#[test]
+fn multiclass_roc_auc_scorers_are_scikit_learns() {
+    // Three classes: SGD's one-vs-rest and naive Bayes' predict_proba,
+    // every test fold holding every class.
+    let f = &fixture()["multiclass"];
+    assert_eq!(f["cases"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        run_cases(f),
+        [
+            "roc_auc_ovo",
+            "roc_auc_ovo_weighted",
+            "roc_auc_ovr",
+            "roc_auc_ovr_weighted"
+        ]
     );
 }
 
@@ -717,11 +750,29 @@ fn bad_searches_fail_at_fit_before_anything_runs() {
          Chained(SGDClassifier()) of candidate {'sgd__loss': 'hinge'} does not have",
     );
     expect_err(
-        scored(Scoring::RocAuc, losses, vec![0, 1, 2]),
+        scored(Scoring::RocAuc, losses.clone(), vec![0, 1, 2]),
         "scoring 'roc_auc' is binary but the classes given are [0, 1, 2]",
     );
+    expect_err(
+        scored(
+            Scoring::parse("roc_auc_ovo").unwrap(),
+            losses,
+            vec![0, 1, 2],
+        ),
+        "scoring 'roc_auc_ovo' needs predict_proba, which the final step \
+         Chained(SGDClassifier()) of candidate {'sgd__loss': 'hinge'} does not have",
+    );
     assert!(counter.counts().is_empty(), "{:?}", counter.counts());
-    for name in ["accuracy", "roc_auc", "neg_log_loss", "f1_macro"] {
+    for name in [
+        "accuracy",
+        "roc_auc",
+        "roc_auc_ovr",
+        "roc_auc_ovo",
+        "roc_auc_ovr_weighted",
+        "roc_auc_ovo_weighted",
+        "neg_log_loss",
+        "f1_macro",
+    ] {
         assert_eq!(
             Scoring::<i8>::parse(name).unwrap().name().as_deref(),
             Some(name)
