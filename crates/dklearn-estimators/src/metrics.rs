@@ -253,28 +253,17 @@ pub fn roc_auc_score<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64
 
 /// [`roc_auc_score`], but NaN when `y_true` holds one class, as scikit-learn's
 /// (its `roc_auc` scorer gives a fold with one class NaN). More than two
-/// labels is an error (the multiclass variants are not implemented).
+/// labels is an error: see [`roc_auc_score_multiclass`].
 pub fn roc_auc_score_or_nan<L: Ord + Clone>(y_true: &[L], scores: &[f64]) -> Result<f64, Error> {
-    if y_true.len() != scores.len() {
-        return Err(Error::new(ErrorKind::LengthMismatch {
-            n_samples: scores.len(),
-            n_labels: y_true.len(),
-        }));
-    }
-    if y_true.is_empty() {
-        return Err(Error::new(ErrorKind::EmptyInput("roc_auc_score")));
-    }
-    if scores.iter().any(|s| !s.is_finite()) {
-        return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
-    }
+    check_auc_input(y_true.len(), scores.len(), scores)?;
     let classes = unique_labels(y_true);
     match classes.len() {
         1 => return Ok(f64::NAN),
         2 => {}
         k => {
             return Err(Error::new(ErrorKind::Classes(format!(
-                "roc_auc_score: y_true holds {k} classes; only the binary ROC AUC is \
-                 implemented (not scikit-learn's multi_class='ovr'/'ovo')"
+                "roc_auc_score: y_true holds {k} classes; this is the binary ROC AUC \
+                 (roc_auc_score_multiclass takes multi_class='ovr'/'ovo')"
             ))))
         }
     }
@@ -373,18 +362,7 @@ pub fn roc_auc_score_multiclass<L: Ord + Clone>(
         MultiClass::Ovo => "roc_auc_score(multi_class='ovo')",
     };
     let fail = |msg: String| Error::new(ErrorKind::Classes(format!("{name}: {msg}")));
-    if y_true.len() != y_proba.nrows() {
-        return Err(Error::new(ErrorKind::LengthMismatch {
-            n_samples: y_proba.nrows(),
-            n_labels: y_true.len(),
-        }));
-    }
-    if y_true.is_empty() {
-        return Err(Error::new(ErrorKind::EmptyInput("roc_auc_score")));
-    }
-    if y_proba.iter().any(|v| !v.is_finite()) {
-        return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
-    }
+    check_auc_input(y_true.len(), y_proba.nrows(), y_proba.iter())?;
     let weighted = match (average, multi_class) {
         (Averaging::Macro, _) => false,
         (Averaging::Weighted, _) => true,
@@ -454,6 +432,28 @@ pub fn roc_auc_score_multiclass<L: Ord + Clone>(
     } else {
         crate::pairwise_sum(&scores) / scores.len() as f64
     })
+}
+
+/// The checks every ROC AUC makes first: as many labels as scored rows,
+/// at least one, every score finite.
+fn check_auc_input<'a>(
+    n_labels: usize,
+    n_samples: usize,
+    scores: impl IntoIterator<Item = &'a f64>,
+) -> Result<(), Error> {
+    if n_labels != n_samples {
+        return Err(Error::new(ErrorKind::LengthMismatch {
+            n_samples,
+            n_labels,
+        }));
+    }
+    if n_labels == 0 {
+        return Err(Error::new(ErrorKind::EmptyInput("roc_auc_score")));
+    }
+    if scores.into_iter().any(|s| !s.is_finite()) {
+        return Err(Error::new(ErrorKind::NonFinite("roc_auc_score")));
+    }
+    Ok(())
 }
 
 /// `average='micro'` with `'ovr'`: one binary AUC over the raveled
