@@ -146,8 +146,13 @@ pub struct SentValue {
 impl RunReport {
     /// Total bytes this process put on the network (size × destinations).
     pub fn bytes_sent(&self) -> u64 {
-        self.sent.iter().map(|s| s.bytes * s.to.len() as u64).sum()
+        bytes_sent(&self.sent)
     }
+}
+
+/// Bytes on the network for these sent values (size × destinations).
+fn bytes_sent(sent: &[SentValue]) -> u64 {
+    sent.iter().map(|s| s.bytes * s.to.len() as u64).sum()
 }
 
 /// Runs a graph on a cluster of processes, SPMD: every process builds the
@@ -1267,7 +1272,7 @@ impl<'p, 'g> State<'p, 'g> {
         ProcessSummary {
             process: self.me as usize,
             tasks_run: self.tasks_run,
-            bytes_sent: self.sent.iter().map(|s| s.bytes * s.to.len() as u64).sum(),
+            bytes_sent: bytes_sent(&self.sent),
             spilled_bytes: self.spilled_bytes,
             unspilled_bytes: self.unspilled_bytes,
             peak_rss_bytes: dklearn_executor::peak_rss_bytes(),

@@ -363,12 +363,10 @@ pub fn roc_auc_score_multiclass<L: Ord + Clone>(
     };
     let fail = |msg: String| Error::new(ErrorKind::Classes(format!("{name}: {msg}")));
     check_auc_input(y_true.len(), y_proba.nrows(), y_proba.iter())?;
-    let weighted = match (average, multi_class) {
-        (Averaging::Macro, _) => false,
-        (Averaging::Weighted, _) => true,
-        (Averaging::Micro, MultiClass::Ovr) => {
-            return micro_ovr(y_true, y_proba);
-        }
+    let (weighted, micro) = match (average, multi_class) {
+        (Averaging::Macro, _) => (false, false),
+        (Averaging::Weighted, _) => (true, false),
+        (Averaging::Micro, MultiClass::Ovr) => (false, true),
         _ => {
             return Err(fail(
                 "average must be 'macro' or 'weighted' (or 'micro' with 'ovr')".into(),
@@ -388,6 +386,9 @@ pub fn roc_auc_score_multiclass<L: Ord + Clone>(
         return roc_auc_score_or_nan(y_true, &y_proba.column(1).to_vec());
     }
     check_rows_sum_to_one(y_proba).map_err(fail)?;
+    if micro {
+        return micro_ovr(y_true, y_proba, &classes);
+    }
     let code: Vec<usize> = y_true
         .iter()
         .map(|l| classes.binary_search(l).unwrap_or(0))
@@ -458,24 +459,11 @@ fn check_auc_input<'a>(
 
 /// `average='micro'` with `'ovr'`: one binary AUC over the raveled
 /// (row-major) indicator matrix and scores.
-fn micro_ovr<L: Ord + Clone>(y_true: &[L], y_proba: &Array2<f64>) -> Result<f64, Error> {
-    let classes = unique_labels(y_true);
-    if classes.len() != y_proba.ncols() {
-        return Err(Error::new(ErrorKind::Classes(format!(
-            "roc_auc_score(multi_class='ovr'): the labels hold {} classes but the scores have \
-             {} columns",
-            classes.len(),
-            y_proba.ncols()
-        ))));
-    }
-    if classes.len() == 2 {
-        return roc_auc_score_or_nan(y_true, &y_proba.column(1).to_vec());
-    }
-    check_rows_sum_to_one(y_proba).map_err(|m| {
-        Error::new(ErrorKind::Classes(format!(
-            "roc_auc_score(multi_class='ovr'): {m}"
-        )))
-    })?;
+fn micro_ovr<L: Ord + Clone>(
+    y_true: &[L],
+    y_proba: &Array2<f64>,
+    classes: &[L],
+) -> Result<f64, Error> {
     let mut truth = Vec::with_capacity(y_proba.len());
     for l in y_true {
         truth.extend(classes.iter().map(|c| c == l));
